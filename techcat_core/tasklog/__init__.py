@@ -1,0 +1,1 @@
+"""The task log: parsing with positions, its rules, and the safe store."""
