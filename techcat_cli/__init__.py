@@ -1,0 +1,1 @@
+"""The `techcat` command: a thin front end over `techcat_core`."""

@@ -1,0 +1,205 @@
+"""`techcat`: the command line. Every command is a thin call into `techcat_core`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from techcat_core import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one sentence, exit code 2."""
+
+
+def _codex_dir(args: argparse.Namespace) -> Path:
+    from techcat_core.workspace import WorkspaceNotFound, find_codex_dir
+
+    start = Path(args.workspace) if getattr(args, "workspace", None) else None
+    if start is not None and not start.exists():
+        raise UserError(f"--workspace {start}: no such directory")
+    try:
+        return find_codex_dir(start)
+    except WorkspaceNotFound as error:
+        raise UserError(str(error)) from None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from techcat_cli.render import render_github, render_json, render_text
+    from techcat_core.engine import check_path, fix_workspace
+
+    codex = _codex_dir(args)
+    if args.fix:
+        result, applied = fix_workspace(codex)
+        if args.format == "text":
+            print(f"Applied {applied} fix{'es' if applied != 1 else ''}.", file=sys.stderr)
+    else:
+        result = check_path(codex, git=not args.no_git)
+    base = Path.cwd()
+    if args.format == "json":
+        sys.stdout.write(render_json(result, base))
+    elif args.format == "github":
+        sys.stdout.write(render_github(result, base))
+    else:
+        sys.stdout.write(render_text(result, base, color=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+    failing = result.has_errors or (args.strict and bool(result.diagnostics))
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from techcat_core.scaffold import init_workspace
+
+    root = Path(args.path).resolve()
+    if not root.is_dir():
+        raise UserError(f"{root} is not a directory")
+    codex, created, kept = init_workspace(root)
+    for name in created:
+        print(f"created {os.path.relpath(codex / name)}")
+    for name in kept:
+        print(f"kept    {os.path.relpath(codex / name)} (already there)")
+    if getattr(args, "git", False):
+        from techcat_core.merge import register_merge_driver
+
+        for line in register_merge_driver(root):
+            print(line)
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from techcat_core.schema import task_log_schema_text
+
+    sys.stdout.write(task_log_schema_text())
+    return EXIT_OK
+
+
+def cmd_agents(args: argparse.Namespace) -> int:
+    from techcat_core.workspace import load_workspace
+
+    ws = load_workspace(_codex_dir(args))
+    if not ws.agents:
+        kind = ws.roster.kind if ws.roster else "missing"
+        print("No roster: AGENTS.md is " + {"instructions": "free-form instructions, not a roster",
+                                             "empty": "empty", "missing": "missing"}.get(kind, kind) + ".")
+        return EXIT_OK
+    counts: dict[str, int] = {}
+    if ws.task_log:
+        for entry in ws.task_log.entries:
+            if entry.agent:
+                counts[entry.agent] = counts.get(entry.agent, 0) + 1
+    width = max(len(a.name) for a in ws.agents)
+    for agent in ws.agents:
+        chain = " → " + ", ".join(link.target for link in agent.chains) if agent.chains else ""
+        prompt = "prompt" if agent.name in ws.prompts else "      "
+        print(f"{agent.name:<{width}}  {counts.get(agent.name, 0):>4} tasks  {prompt}  {agent.description}{chain}")
+    return EXIT_OK
+
+
+def sample_workspace_source() -> Path:
+    return Path(__file__).resolve().parent.parent / "techcat_core" / "sample"
+
+
+def copy_sample(destination: Path) -> Path:
+    """Copy the bundled sample repository to `destination`; returns its `.codex/`."""
+    shutil.copytree(sample_workspace_source(), destination, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("MISTAKES.md", "__pycache__"))
+    return destination / ".codex"
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    target = Path(tempfile.mkdtemp(prefix="techcat-demo-"))
+    codex = copy_sample(target)
+    if args.check_only:
+        print(f"Sample workspace copied to {target}\n", file=sys.stderr)
+        args.workspace, args.fix, args.format, args.no_git, args.strict = str(codex), False, "text", True, False
+        cmd_check(args)
+        return EXIT_OK
+    try:
+        from techcat_tui.launch import run_tui
+    except ImportError:
+        args.workspace, args.fix, args.format, args.no_git, args.strict = str(codex), False, "text", True, False
+        cmd_check(args)
+        return EXIT_OK
+    return run_tui(codex, demo=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="techcat", description="The cockpit for a .codex/ agent-memory folder.")
+    parser.add_argument("--version", action="version", version=f"techcat {__version__}")
+    parser.add_argument("--workspace", "-w", metavar="PATH", help="a folder inside the workspace (default: cwd)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.add_argument("--workspace", "-w", metavar="PATH", default=argparse.SUPPRESS,
+                             help="a folder inside the workspace (default: cwd)")
+        command.set_defaults(handler=handler)
+        return command
+
+    check = add("check", cmd_check, "validate the workspace and report diagnostics")
+    check.add_argument("--fix", action="store_true", help="apply the safe fixes, atomically")
+    check.add_argument("--format", choices=("text", "json", "github"), default="text")
+    check.add_argument("--strict", action="store_true", help="exit 1 on warnings and notes too")
+    check.add_argument("--no-git", action="store_true", help="skip the checks that compare with git history")
+
+    init = add("init", cmd_init, "create a valid .codex/ (never overwrites a file)")
+    init.add_argument("path", nargs="?", default=".", help="the repository root (default: .)")
+    init.add_argument("--git", action="store_true", help="register the task-log merge driver in this repository")
+
+    add("schema", cmd_schema, "print the task log's JSON Schema")
+    add("agents", cmd_agents, "list the roster's agents")
+    demo = add("demo", cmd_demo, "open the app on a copy of the bundled sample workspace")
+    demo.add_argument("--check-only", action="store_true", help="print the sample's check instead of the app")
+    for extra in _extra_commands:
+        extra(sub, add)
+    return parser
+
+
+_extra_commands: list[Callable[..., None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            try:
+                from techcat_tui.launch import run_tui
+            except ImportError:
+                parser.print_help()
+                return EXIT_OK
+            return run_tui(_codex_dir(args) if _has_workspace(args) else None)
+        return int(handler(args))
+    except UserError as error:
+        print(f"techcat: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except OSError as error:
+        print(f"techcat: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _has_workspace(args: argparse.Namespace) -> bool:
+    try:
+        _codex_dir(args)
+    except UserError:
+        return False
+    return True
+
+
+def lsp_main() -> None:
+    sys.exit(main(["lsp", *sys.argv[1:]]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""The agent roster: `AGENTS.md` sections and Codex CLI custom agents in `.codex/agents/*.toml`.
+
+Real rosters come in two Markdown styles (`## Agent: \\`name\\`` with bold Role/Goal/Backstory bullets,
+and a plain `## name` heading with a body), and many `AGENTS.md` files are not rosters at all but
+free-form instructions for a coding agent; all three are understood here.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from techcat_core.markdown_doc import MarkdownDoc, parse_markdown
+from techcat_core.positions import Range
+
+_AGENT_HEADING = re.compile(r"^agent\s*:\s*`?([A-Za-z][\w.-]*)`?\s*$", re.IGNORECASE)
+_PLAIN_HEADING = re.compile(r"^(`?)([A-Za-z][\w.-]*)\1$")
+_FIELD = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?(role|goal|backstory|responsibilities|outputs?|model)"
+    r"(?::(?:\*\*|__)|(?:\*\*|__):|:)\s*(.*)$",
+    re.IGNORECASE,
+)
+_NESTED_BULLET = re.compile(r"^\s+[-*+]\s+(.*)$")
+CHAIN_PATTERN = re.compile(
+    r"\b(?:invoke|pass(?:es)?\s+control\s+to|hand(?:s)?\s+(?:off|over)\s+to|delegate\s+to|chain\s+to)"
+    r"\s+(?:the\s+)?`?([A-Za-z][\w-]*)`?",
+    re.IGNORECASE,
+)
+_HEADING_LINE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_TOML_POSITION = re.compile(r"at line (\d+), column (\d+)")
+
+
+@dataclass(slots=True)
+class ChainLink:
+    """A "once complete, invoke X" line: the target and where its name stands."""
+
+    target: str
+    range: Range
+
+
+@dataclass(slots=True)
+class Agent:
+    name: str
+    source: Path
+    name_range: Range
+    section: Range  # the whole section, heading included
+    role: str = ""
+    goal: str = ""
+    backstory: str = ""
+    responsibilities: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    model: str | None = None
+    chains: list[ChainLink] = field(default_factory=list)
+    body: str = ""
+    origin: str = "AGENTS.md"  # or "toml"
+
+    @property
+    def description(self) -> str:
+        return self.role or self.goal or (self.body.strip().splitlines() or [""])[0]
+
+
+@dataclass(slots=True)
+class TomlProblem:
+    path: Path
+    message: str
+    range: Range
+
+
+@dataclass(slots=True)
+class Roster:
+    path: Path
+    doc: MarkdownDoc | None
+    agents: list[Agent] = field(default_factory=list)
+    kind: str = "missing"  # "roster", "instructions", "empty" or "missing"
+    toml_problems: list[TomlProblem] = field(default_factory=list)
+
+    def get(self, name: str) -> Agent | None:
+        for agent in self.agents:
+            if agent.name == name:
+                return agent
+        return None
+
+    @property
+    def names(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for agent in self.agents:
+            seen.setdefault(agent.name, None)
+        return list(seen)
+
+
+def _agent_name(heading: str, body_lines: list[str]) -> str | None:
+    match = _AGENT_HEADING.match(heading)
+    if match:
+        return match.group(1)
+    plain = _PLAIN_HEADING.match(heading)
+    if not plain:
+        return None
+    name = plain.group(2)
+    if plain.group(1) or "_" in name or "-" in name or name.islower():
+        return name
+    if any(_FIELD.match(line) for line in body_lines):
+        return name
+    return None
+
+
+def _split_list(value: str) -> list[str]:
+    return [part.strip().strip("`").strip() for part in re.split(r",|;", value) if part.strip().strip("`")]
+
+
+def _fill_fields(agent: Agent, lines: list[str], first_line: int) -> None:
+    current: str | None = None
+    for offset, line in enumerate(lines):
+        match = _FIELD.match(line)
+        if match:
+            current = match.group(1).lower().rstrip("s") if match.group(1).lower() != "responsibilities" \
+                else "responsibilities"
+            value = match.group(2).strip()
+            if current == "role":
+                agent.role = value
+            elif current == "goal":
+                agent.goal = value
+            elif current == "backstory":
+                agent.backstory = value
+            elif current == "model":
+                agent.model = value.strip("`") or None
+            elif current == "output":
+                agent.outputs.extend(_split_list(value))
+            elif current == "responsibilities" and value:
+                agent.responsibilities.append(value)
+            continue
+        nested = _NESTED_BULLET.match(line)
+        if nested and current in ("responsibilities", "output"):
+            item = nested.group(1).strip()
+            if current == "output":
+                agent.outputs.extend(_split_list(item))
+            else:
+                agent.responsibilities.append(item)
+        elif line.strip() and not line.startswith((" ", "\t")):
+            current = None
+        for chain in CHAIN_PATTERN.finditer(line):
+            agent.chains.append(ChainLink(chain.group(1), Range.of(first_line + offset, chain.start(1),
+                                                                   end=chain.end(1))))
+
+
+def parse_agents_md(text: str, path: Path | str) -> Roster:
+    """Parse `AGENTS.md` into a roster; never raises."""
+    doc = parse_markdown(text, path)
+    roster = Roster(Path(path), doc)
+    lines = text.splitlines()
+    headings = [(h.line, h.level, h.text) for h in doc.headings if h.line < len(lines)]
+    for i, (line, level, heading_text) in enumerate(headings):
+        end = len(lines)
+        for next_line, next_level, _ in headings[i + 1:]:
+            if next_level <= level or _AGENT_HEADING.match(headings[i + 1][2]):
+                end = next_line
+                break
+        body_lines = lines[line + 1:end]
+        name = _agent_name(heading_text, body_lines)
+        if name is None or level == 1:
+            continue
+        raw = lines[line]
+        col = raw.find(name)
+        agent = Agent(name=name, source=Path(path), name_range=Range.of(line, max(col, 0), end=max(col, 0) +
+                                                                         len(name)),
+                      section=Range.of(line, 0, end - 1, len(lines[end - 1]) if end - 1 < len(lines) else 0),
+                      body="\n".join(body_lines))
+        _fill_fields(agent, body_lines, line + 1)
+        roster.agents.append(agent)
+    if roster.agents:
+        roster.kind = "roster"
+    elif text.strip():
+        roster.kind = "instructions"
+    else:
+        roster.kind = "empty"
+    return roster
+
+
+def parse_agent_toml(text: str, path: Path) -> Agent | TomlProblem:
+    """A Codex CLI custom agent (`name`, `description`, `developer_instructions`), read-only."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        match = _TOML_POSITION.search(str(error))
+        line, col = (int(match.group(1)) - 1, int(match.group(2)) - 1) if match else (0, 0)
+        return TomlProblem(path, str(error).split(" (at")[0], Range.of(line, col, end=col + 1))
+    name = data.get("name") if isinstance(data.get("name"), str) else path.stem
+    assert isinstance(name, str)
+    lines = text.splitlines()
+    line_no = next((i for i, line in enumerate(lines) if line.strip().startswith("name")), 0)
+    col = lines[line_no].find(name) if lines else 0
+    description = data.get("description")
+    instructions = data.get("developer_instructions")
+    agent = Agent(name=name, source=path, name_range=Range.of(line_no, max(col, 0), end=max(col, 0) + len(name)),
+                  section=Range.of(0, 0, max(len(lines) - 1, 0), len(lines[-1]) if lines else 0),
+                  role=description if isinstance(description, str) else "",
+                  body=instructions if isinstance(instructions, str) else "", origin="toml")
+    model = data.get("model")
+    if isinstance(model, str):
+        agent.model = model
+    if agent.body:
+        body_lines = agent.body.splitlines()
+        for offset, body_line in enumerate(body_lines):
+            for chain in CHAIN_PATTERN.finditer(body_line):
+                agent.chains.append(ChainLink(chain.group(1), Range.of(line_no, 0, end=0 + offset * 0)))
+    return agent

@@ -1,0 +1,283 @@
+"""TC1xx: the task log's own rules (syntax, shape, fields, dates, ids, paths)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from techcat_core.diagnostics import Diagnostic, Fix, Severity, TextEdit
+from techcat_core.tasklog.dates import ISO_DATE, parse_iso_date, suggest_date
+from techcat_core.tasklog.ids import TASK_ID, format_task_id, id_width, repair_task_id, task_number
+from techcat_core.tasklog.parse import REQUIRED_FIELDS, LogEntry, TaskLog
+
+_EXPECTED_TYPES: dict[str, tuple[type, str]] = {
+    "task_id": (str, "a string"),
+    "agent": (str, "a string"),
+    "date": (str, "a string"),
+    "summary": (str, "a string"),
+    "output_files": (list, "an array of strings"),
+}
+_KNOWN_FIELDS = frozenset(REQUIRED_FIELDS)
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+class _Checker:
+    def __init__(self, log: TaskLog, root: Path, today: dt.date, tolerance_days: int) -> None:
+        self.log = log
+        self.root = root
+        self.today = today
+        self.latest_ok = today + dt.timedelta(days=tolerance_days)
+        self.path = log.path
+        self.out: list[Diagnostic] = []
+        self._exists: dict[str, bool] = {}
+
+    def diag(self, code: str, severity: Severity, message: str, start: int, end: int,
+             fixes: tuple[Fix, ...] = ()) -> None:
+        self.out.append(Diagnostic(code, severity, message, self.path, self.log.range(start, end), fixes))
+
+    def diag_range(self, code: str, severity: Severity, message: str, rng: object,
+                   fixes: tuple[Fix, ...] = ()) -> None:
+        from techcat_core.positions import Range
+        assert isinstance(rng, Range)
+        self.out.append(Diagnostic(code, severity, message, self.path, rng, fixes))
+
+    def replace_value(self, entry: LogEntry, key: str, new_value: str, title: str, safe: bool = True) -> Fix:
+        return Fix(title, (TextEdit(self.path, self.log.value_range(entry, key), json.dumps(new_value)),), safe)
+
+    # -- the passes ---------------------------------------------------------------------------------------
+
+    def run(self) -> list[Diagnostic]:
+        self.syntax()
+        if self.log.top_level not in ("array", "empty"):
+            start, end = self.log.top_level_span
+            self.diag("TC101", Severity.ERROR, f"the task log must be a JSON array of entries, not {self.log.top_level}"
+                      "; wrap the entries in [ ]", start, max(end, start + 1))
+            return self.out
+        for entry in self.log.entries:
+            if not isinstance(entry.value, dict):
+                self.diag("TC102", Severity.ERROR, f"entry {entry.index + 1} is {_json_type(entry.value)}, not an "
+                          "object with task_id, agent, date, summary and output_files", entry.start, entry.end)
+                continue
+            self.fields(entry)
+        self.ids()
+        self.paths()
+        return self.out
+
+    def syntax(self) -> None:
+        text = self.log.text
+        for problem in self.log.problems:
+            fixes: tuple[Fix, ...] = ()
+            message = problem.message
+            if message.startswith("trailing comma"):
+                fixes = (Fix("Remove the trailing comma", (TextEdit(self.path, self.log.range(problem.start,
+                                                                                          problem.end), ""),)),)
+            elif message.startswith("expected ',' or ']'") and text[problem.start:problem.start + 1] == "{":
+                before = problem.start
+                while before > 0 and text[before - 1] in " \t\r\n":
+                    before -= 1
+                fixes = (Fix("Insert the missing comma", (TextEdit(self.path, self.log.range(before, before), ","),)),)
+                message = "missing ',' between entries"
+            self.diag("TC100", Severity.ERROR, f"JSON syntax error: {message}", problem.start,
+                      max(problem.end, problem.start + 1), fixes)
+
+    def fields(self, entry: LogEntry) -> None:
+        value: dict[str, object] = entry.value
+        keys = value.keys()
+        missing = [name for name in REQUIRED_FIELDS if name not in keys]
+        unknown = [key for key in keys if key not in _KNOWN_FIELDS]
+        for key in unknown:
+            guess = difflib.get_close_matches(key, missing, n=1, cutoff=0.6)
+            if guess:
+                span = self.log.spans(entry)[key]
+                fix = Fix(f"Rename `{key}` to `{guess[0]}`",
+                          (TextEdit(self.path, self.log.range(span.key_start, span.key_end), json.dumps(guess[0])),))
+                self.diag_range("TC106", Severity.WARNING, f"unknown field `{key}`; did you mean `{guess[0]}`?",
+                                self.log.key_range(entry, key), (fix,))
+                missing.remove(guess[0])
+            else:
+                self.diag_range("TC106", Severity.WARNING, f"unknown field `{key}`: the task log format defines "
+                                "task_id, agent, date, summary and output_files", self.log.key_range(entry, key))
+        for name in missing:
+            label = entry.task_id or f"entry {entry.index + 1}"
+            self.diag("TC103", Severity.ERROR, f"{label} has no `{name}` field", entry.start, entry.start + 1)
+        for key in entry.duplicate_keys:
+            spans = [s for s in self.log.all_spans(entry) if s.key == key]
+            where = spans[-1] if spans else None
+            rng = self.log.range(where.key_start, where.key_end) if where else self.log.range(entry.start,
+                                                                                                entry.start + 1)
+            self.diag_range("TC107", Severity.ERROR, f"`{key}` appears more than once in this entry; JSON readers "
+                            "keep only the last one", rng)
+        for name, (expected, label) in _EXPECTED_TYPES.items():
+            if name not in keys:
+                continue
+            field_value = value[name]
+            if not isinstance(field_value, expected):
+                self.diag_range("TC104", Severity.ERROR, f"`{name}` must be {label}, not {_json_type(field_value)}",
+                                self.log.value_range(entry, name))
+                continue
+            if name == "output_files":
+                assert isinstance(field_value, list)
+                self.output_items(entry, field_value)
+            elif not str(field_value).strip() and name != "output_files":
+                self.diag_range("TC105", Severity.ERROR, f"`{name}` is empty", self.log.value_range(entry, name))
+        date = value.get("date")
+        if isinstance(date, str) and date.strip():
+            self.date(entry, date)
+
+    def output_items(self, entry: LogEntry, items: list[object]) -> None:
+        bad = [i for i, item in enumerate(items) if not isinstance(item, str) or not item.strip()]
+        if not bad:
+            return
+        spans = self.log.item_spans(entry, "output_files")
+        for i in bad:
+            start, end = spans[i] if i < len(spans) else (entry.start, entry.start + 1)
+            item = items[i]
+            problem = "is empty" if isinstance(item, str) else f"is {_json_type(item)}, not a path string"
+            self.diag("TC104" if not isinstance(item, str) else "TC105", Severity.ERROR,
+                      f"output_files[{i}] {problem}", start, end)
+
+    def date(self, entry: LogEntry, date: str) -> None:
+        parsed = parse_iso_date(date)
+        if parsed is None:
+            suggestion, safe = suggest_date(date)
+            if ISO_DATE.match(date) and suggestion is None:
+                message = f'date "{date}" is not a real calendar date'
+            elif suggestion:
+                message = f'date "{date}" is not YYYY-MM-DD; did you mean {suggestion}?'
+            else:
+                message = f'date "{date}" is not YYYY-MM-DD (for example 2025-06-30)'
+            if ISO_DATE.match(date) and suggestion:
+                message = f'date "{date}" does not exist; did you mean {suggestion}?'
+            fixes = (self.replace_value(entry, "date", suggestion, f"Change the date to {suggestion}", safe),) \
+                if suggestion else ()
+            self.diag_range("TC108", Severity.ERROR, message, self.log.value_range(entry, "date"), fixes)
+        elif parsed > self.latest_ok:
+            self.diag_range("TC109", Severity.WARNING, f'date "{date}" is in the future (today is '
+                            f"{self.today.isoformat()})", self.log.value_range(entry, "date"))
+
+    def ids(self) -> None:
+        entries = [e for e in self.log.entries if isinstance(e.value, dict)]
+        ids = [e.task_id for e in entries]
+        width = id_width(ids)
+        numbers = [n for t in ids if (n := task_number(t)) is not None]
+        next_free = max(numbers, default=0) + 1
+        seen: dict[int, LogEntry] = {}
+        taken = set(numbers)
+        for entry in entries:
+            task_id = entry.task_id
+            if task_id is None or not task_id.strip():
+                continue
+            number = task_number(task_id)
+            if number is None:
+                repaired = repair_task_id(task_id, width)
+                fixes: tuple[Fix, ...] = ()
+                if repaired and task_number(repaired) not in taken:
+                    fixes = (self.replace_value(entry, "task_id", repaired, f"Change the id to {repaired}"),)
+                    taken.add(task_number(repaired) or 0)
+                self.diag_range("TC110", Severity.ERROR, f'task id "{task_id}" is not of the form task-<digits> '
+                                f"(for example {format_task_id(1, width)})", self.log.value_range(entry, "task_id"),
+                                fixes)
+                continue
+            first = seen.get(number)
+            if first is None:
+                seen[number] = entry
+                continue
+            new_id = format_task_id(next_free, width)
+            next_free += 1
+            first_line = self.log.lines.position(first.start).line + 1
+            self.diag_range("TC111", Severity.ERROR, f"task id {task_id} is already used by the entry at line "
+                            f"{first_line}; renumber this one to {new_id}", self.log.value_range(entry, "task_id"),
+                            (self.replace_value(entry, "task_id", new_id, f"Renumber to {new_id}"),))
+        self.gaps(seen, width)
+
+    def gaps(self, seen: dict[int, LogEntry], width: int) -> None:
+        ordered = sorted(seen)
+        for before, after in zip(ordered, ordered[1:], strict=False):
+            if after - before > 1:
+                missing = after - before - 1
+                entry = seen[after]
+                span = format_task_id(before + 1, width) if missing == 1 else \
+                    f"{format_task_id(before + 1, width)}…{format_task_id(after - 1, width)}"
+                self.diag_range("TC112", Severity.INFO, f"task ids jump from {format_task_id(before, width)} to "
+                                f"{format_task_id(after, width)}: {span} not in the log",
+                                self.log.value_range(entry, "task_id"))
+
+    def exists(self, path: str) -> bool:
+        known = self._exists.get(path)
+        if known is None:
+            known = self._exists[path] = os.path.exists(os.path.join(self.root, path))
+        return known
+
+    def paths(self) -> None:
+        to_check: list[tuple[LogEntry, int, str]] = []
+        for entry in self.log.entries:
+            value = entry.get("output_files")
+            if not isinstance(value, list):
+                continue
+            for i, item in enumerate(value):
+                if not isinstance(item, str) or not item.strip():
+                    continue
+                problem = path_escape_problem(item)
+                if problem:
+                    start, end = self.item_span(entry, i)
+                    self.diag("TC113", Severity.ERROR, f'output path "{item}" {problem}; name files relative to the '
+                              "repository root", start, end)
+                else:
+                    to_check.append((entry, i, item))
+        if not to_check or not any(self.exists(path) for _, _, path in to_check):
+            return  # the log was read away from its repository: per-file warnings would all be noise
+        for entry, i, item in to_check:
+            if not self.exists(item):
+                start, end = self.item_span(entry, i)
+                self.diag("TC114", Severity.WARNING, f'output file "{item}" does not exist in the repository',
+                          start, end)
+
+    def item_span(self, entry: LogEntry, index: int) -> tuple[int, int]:
+        spans = self.log.item_spans(entry, "output_files")
+        return spans[index] if index < len(spans) else (entry.start, entry.start + 1)
+
+
+def path_escape_problem(path: str) -> str | None:
+    """Why `path` is not a repository-relative path inside the repository, or None when it is."""
+    if path.startswith(("/", "\\", "~")) or PureWindowsPath(path).is_absolute() or PureWindowsPath(path).drive:
+        return "is absolute"
+    parts = PurePosixPath(path.replace("\\", "/")).parts
+    depth = 0
+    for part in parts:
+        if part == "..":
+            depth -= 1
+            if depth < 0:
+                return "escapes the repository"
+        elif part not in (".", ""):
+            depth += 1
+    return None
+
+
+def check_task_log(log: TaskLog, root: Path, today: dt.date | None = None,
+                   future_tolerance_days: int = 1) -> list[Diagnostic]:
+    """Every TC1xx diagnostic of one parsed log."""
+    return _Checker(log, root, today or dt.date.today(), future_tolerance_days).run()
+
+
+def iter_task_ids(log: TaskLog) -> Iterator[str]:
+    for entry in log.entries:
+        task_id = entry.task_id
+        if task_id and TASK_ID.match(task_id):
+            yield task_id

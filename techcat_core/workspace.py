@@ -1,0 +1,196 @@
+"""Finding and loading a `.codex/` workspace into one immutable snapshot every front end shares."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from techcat_core.config import ConfigProblem, TechcatConfig, parse_config
+from techcat_core.markdown_doc import MarkdownDoc, parse_markdown
+from techcat_core.proposed import ProposedTasks, parse_proposed
+from techcat_core.roster import Agent, Roster, TomlProblem, parse_agent_toml, parse_agents_md
+from techcat_core.tasklog.parse import TaskLog, parse_task_log
+
+CODEX_DIR = ".codex"
+TASK_LOG = "TASK-LOG.json"
+AGENTS = "AGENTS.md"
+PRD = "PRD.md"
+PROPOSED = "PROPOSED-TASKS.md"
+ARCHITECTURE = "ARCHITECTURE.md"
+CONFIG = "techcat.toml"
+CORE_FILES = (AGENTS, PRD, TASK_LOG, PROPOSED, ARCHITECTURE)
+
+
+class WorkspaceNotFound(Exception):
+    """No `.codex/` folder from the starting directory upward."""
+
+
+def find_codex_dir(start: Path | None = None) -> Path:
+    """The nearest `.codex/` from `start` upward, as git finds `.git`."""
+    here = (start or Path.cwd()).resolve()
+    if here.name == CODEX_DIR and here.is_dir():
+        return here
+    for directory in (here, *here.parents):
+        candidate = directory / CODEX_DIR
+        if candidate.is_dir():
+            return candidate
+    raise WorkspaceNotFound(
+        f"no {CODEX_DIR}/ folder in {here} or any parent; run `techcat init` to create one, "
+        "or pass --workspace PATH")
+
+
+def find_git_root(start: Path) -> Path | None:
+    """The git top level containing `start`, found on the file system (no git process, no import)."""
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return None
+
+
+@dataclass(slots=True)
+class DecodeProblem:
+    """A file that is not valid UTF-8: where the first bad byte is."""
+
+    path: Path
+    line: int
+    character: int
+    message: str
+
+
+@dataclass(slots=True)
+class Workspace:
+    codex_dir: Path
+    root: Path
+    git_root: Path | None
+    task_log: TaskLog | None = None
+    roster: Roster | None = None
+    proposed: ProposedTasks | None = None
+    prd: MarkdownDoc | None = None
+    architecture: MarkdownDoc | None = None
+    prompts: dict[str, Path] = field(default_factory=dict)
+    templates: list[Path] = field(default_factory=list)
+    custom_agents: list[Agent] = field(default_factory=list)
+    toml_problems: list[TomlProblem] = field(default_factory=list)
+    config: TechcatConfig = field(default_factory=TechcatConfig)
+    config_problems: list[ConfigProblem] = field(default_factory=list)
+    decode_problems: list[DecodeProblem] = field(default_factory=list)
+    texts: dict[Path, str] = field(default_factory=dict)
+
+    def path(self, name: str) -> Path:
+        return self.codex_dir / name
+
+    @property
+    def agents(self) -> list[Agent]:
+        """Every agent: AGENTS.md sections first, then Codex CLI custom agents."""
+        return [*(self.roster.agents if self.roster else []), *self.custom_agents]
+
+    @property
+    def agent_names(self) -> set[str]:
+        return {agent.name for agent in self.agents}
+
+    def agent(self, name: str) -> Agent | None:
+        return next((agent for agent in self.agents if agent.name == name), None)
+
+    @property
+    def uses_prompts(self) -> bool:
+        return (self.codex_dir / "prompts").is_dir()
+
+    def relative(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def read_text(path: Path, problems: list[DecodeProblem] | None = None) -> str | None:
+    """Read a file as UTF-8; undecodable bytes are replaced and reported, never fatal."""
+    try:
+        data = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+    except OSError:
+        return None
+    return decode_text(data, path, problems)
+
+
+def decode_text(data: bytes, path: Path, problems: list[DecodeProblem] | None = None) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        prefix = data[:error.start].decode("utf-8", errors="replace")
+        line = prefix.count("\n")
+        character = len(prefix) - (prefix.rfind("\n") + 1)
+        if problems is not None:
+            problems.append(DecodeProblem(path, line, character,
+                                          f"byte 0x{data[error.start]:02x} is not valid UTF-8; "
+                                          "save the file as UTF-8"))
+        return data.decode("utf-8", errors="replace")
+
+
+def load_workspace(codex_dir: Path, overrides: dict[Path, str] | None = None) -> Workspace:
+    """Parse every file of the workspace. `overrides` holds unsaved editor buffers by absolute path."""
+    codex_dir = codex_dir.resolve()
+    git_root = find_git_root(codex_dir.parent)
+    ws = Workspace(codex_dir=codex_dir, root=git_root or codex_dir.parent, git_root=git_root)
+    overrides = overrides or {}
+
+    def text_of(path: Path) -> str | None:
+        if path in overrides:
+            text: str | None = overrides[path]
+        else:
+            text = read_text(path, ws.decode_problems)
+        if text is not None:
+            ws.texts[path] = text
+        return text
+
+    log_text = text_of(ws.path(TASK_LOG))
+    if log_text is not None:
+        ws.task_log = parse_task_log(log_text, ws.path(TASK_LOG))
+    agents_text = text_of(ws.path(AGENTS))
+    ws.roster = parse_agents_md(agents_text, ws.path(AGENTS)) if agents_text is not None else None
+    proposed_text = text_of(ws.path(PROPOSED))
+    if proposed_text is not None:
+        ws.proposed = parse_proposed(proposed_text, ws.path(PROPOSED))
+    prd_text = text_of(ws.path(PRD))
+    if prd_text is not None:
+        ws.prd = parse_markdown(prd_text, ws.path(PRD))
+    arch_text = text_of(ws.path(ARCHITECTURE))
+    if arch_text is not None:
+        ws.architecture = parse_markdown(arch_text, ws.path(ARCHITECTURE))
+    config_text = text_of(ws.path(CONFIG))
+    if config_text is not None:
+        ws.config, ws.config_problems = parse_config(config_text)
+    prompts_dir = codex_dir / "prompts"
+    if prompts_dir.is_dir():
+        for prompt in sorted(prompts_dir.glob("*.md")):
+            ws.prompts[prompt.stem] = prompt
+    templates_dir = codex_dir / "templates"
+    if templates_dir.is_dir():
+        ws.templates = sorted(p for p in templates_dir.rglob("*") if p.is_file())
+    agents_dir = codex_dir / "agents"
+    if agents_dir.is_dir():
+        for toml_path in sorted(agents_dir.glob("*.toml")):
+            toml_text = text_of(toml_path)
+            if toml_text is None:
+                continue
+            parsed = parse_agent_toml(toml_text, toml_path)
+            if isinstance(parsed, TomlProblem):
+                ws.toml_problems.append(parsed)
+            else:
+                ws.custom_agents.append(parsed)
+    return ws
+
+
+def markdown_files(ws: Workspace) -> list[Path]:
+    """Markdown files of the workspace outside `templates/`, where placeholders must be filled."""
+    templates = ws.codex_dir / "templates"
+    result = []
+    for dirpath, dirnames, filenames in os.walk(ws.codex_dir):
+        directory = Path(dirpath)
+        if directory == templates or templates in directory.parents:
+            dirnames[:] = []
+            continue
+        dirnames[:] = [d for d in dirnames if d not in ("skills", "templates") and not d.startswith(".")]
+        result.extend(directory / name for name in filenames if name.endswith(".md"))
+    return sorted(result)
