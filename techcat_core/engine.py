@@ -7,6 +7,7 @@ has rules of its own.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -74,7 +75,7 @@ def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     index = LineIndex(text)
     spans = sorted(((index.offset(e.range.start), index.offset(e.range.end), e.new_text) for e in edits),
                    key=lambda s: (s[0], s[1]))
-    for (_, end, _), (start, _, _) in zip(spans, spans[1:], strict=False):
+    for (_, end, _), (start, _, _) in itertools.pairwise(spans):
         if start < end:
             raise FixConflict("two fixes edit the same text")
     for start, end, new_text in reversed(spans):
@@ -108,7 +109,7 @@ def apply_fixes(fixes: Iterable[Fix], texts: dict[Path, str] | None = None) -> d
 
 def _overlaps(edits: list[TextEdit]) -> bool:
     spans = sorted((e.range.start, e.range.end) for e in edits)
-    return any(b_start < a_end for (_, a_end), (b_start, _) in zip(spans, spans[1:], strict=False))
+    return any(b_start < a_end for (_, a_end), (b_start, _) in itertools.pairwise(spans))
 
 
 def fix_workspace(codex_dir: Path, today: dt.date | None = None, max_passes: int = 5) -> tuple[CheckResult, int]:

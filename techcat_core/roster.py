@@ -112,6 +112,9 @@ def _split_list(value: str) -> list[str]:
 def _fill_fields(agent: Agent, lines: list[str], first_line: int) -> None:
     current: str | None = None
     for offset, line in enumerate(lines):
+        for chain in CHAIN_PATTERN.finditer(line):
+            agent.chains.append(ChainLink(chain.group(1), Range.of(first_line + offset, chain.start(1),
+                                                                   end=chain.end(1))))
         match = _FIELD.match(line)
         if match:
             current = match.group(1).lower().rstrip("s") if match.group(1).lower() != "responsibilities" \
@@ -139,9 +142,6 @@ def _fill_fields(agent: Agent, lines: list[str], first_line: int) -> None:
                 agent.responsibilities.append(item)
         elif line.strip() and not line.startswith((" ", "\t")):
             current = None
-        for chain in CHAIN_PATTERN.finditer(line):
-            agent.chains.append(ChainLink(chain.group(1), Range.of(first_line + offset, chain.start(1),
-                                                                   end=chain.end(1))))
 
 
 def parse_agents_md(text: str, path: Path | str) -> Roster:
@@ -199,9 +199,7 @@ def parse_agent_toml(text: str, path: Path) -> Agent | TomlProblem:
     model = data.get("model")
     if isinstance(model, str):
         agent.model = model
-    if agent.body:
-        body_lines = agent.body.splitlines()
-        for offset, body_line in enumerate(body_lines):
-            for chain in CHAIN_PATTERN.finditer(body_line):
-                agent.chains.append(ChainLink(chain.group(1), Range.of(line_no, 0, end=0 + offset * 0)))
+    for line_number, raw_line in enumerate(lines):
+        for chain in CHAIN_PATTERN.finditer(raw_line):
+            agent.chains.append(ChainLink(chain.group(1), Range.of(line_number, chain.start(1), end=chain.end(1))))
     return agent

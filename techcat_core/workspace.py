@@ -185,7 +185,7 @@ def load_workspace(codex_dir: Path, overrides: dict[Path, str] | None = None) ->
 def markdown_files(ws: Workspace) -> list[Path]:
     """Markdown files of the workspace outside `templates/`, where placeholders must be filled."""
     templates = ws.codex_dir / "templates"
-    result = []
+    result: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(ws.codex_dir):
         directory = Path(dirpath)
         if directory == templates or templates in directory.parents:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from json.decoder import scanstring
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,8 @@ def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs_hook)
-_scan_once = _DECODER.scan_once
+_scan_once: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 
 
 @dataclass(slots=True)
@@ -281,16 +282,18 @@ def parse_task_log(text: str, path: Path | str = "TASK-LOG.json") -> TaskLog:
         _check_trailing(log, index + 1)
         return log
     expect_value = True
+    last_comma = index
     while index < length:
         char = text[index]
         if char == "]":
             if expect_value and log.entries:
-                log.problems.append(SyntaxProblem("trailing comma before ']'", index - 1, index))
+                log.problems.append(SyntaxProblem("trailing comma before ']'", last_comma, last_comma + 1))
             log.array_close = index
             _check_trailing(log, index + 1)
             return log
         if not expect_value:
             if char == ",":
+                last_comma = index
                 index = _skip_ws(text, index + 1)
                 expect_value = True
                 continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import json
 import os
 from collections.abc import Iterator
@@ -209,7 +210,7 @@ class _Checker:
 
     def gaps(self, seen: dict[int, LogEntry], width: int) -> None:
         ordered = sorted(seen)
-        for before, after in zip(ordered, ordered[1:], strict=False):
+        for before, after in itertools.pairwise(ordered):
             if after - before > 1:
                 missing = after - before - 1
                 entry = seen[after]
