@@ -1,0 +1,245 @@
+"""The task log as a safe store: locked, re-read-inside-the-lock, atomic appends.
+
+Several agents append at once in real repositories; the lock plus the re-read make id allocation
+race-free, and the atomic replace means a reader (or a crash) never sees half an entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+from pydantic import ValidationError
+
+from techcat_core.atomic import TEMP_PREFIX, write_atomic
+from techcat_core.schema import TaskEntry
+from techcat_core.tasklog.ids import TASK_ID, format_task_id, id_width, task_number
+from techcat_core.tasklog.parse import LogEntry, TaskLog, parse_task_log
+from techcat_core.tasklog.render import detect_style, insertion, render_entry
+from techcat_core.workspace import TASK_LOG, decode_text
+
+STATE_DIR = ".techcat"
+LOCK_TIMEOUT = 30.0
+
+
+class StoreError(Exception):
+    """The log cannot be appended to; the message says where and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """What a caller wants logged; the store fills in the id (and the date when none is given)."""
+
+    agent: str
+    summary: str
+    output_files: tuple[str, ...] = ()
+    date: str | None = None
+    task_id: str | None = None  # kept when free (imports, merges); else a fresh id is allocated
+
+
+def state_dir(codex_dir: Path) -> Path:
+    """`.codex/.techcat/`: lock and cache files, ignored by git through its own `.gitignore`."""
+    directory = codex_dir / STATE_DIR
+    if not directory.is_dir():
+        directory.mkdir(parents=True, exist_ok=True)
+        ignore = directory / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("*\n", encoding="utf-8")
+    return directory
+
+
+def log_lock(codex_dir: Path, timeout: float = LOCK_TIMEOUT) -> FileLock:
+    return FileLock(str(state_dir(codex_dir) / "task-log.lock"), timeout=timeout)
+
+
+def _cache_path(codex_dir: Path) -> Path:
+    return state_dir(codex_dir) / "task-log.state.json"
+
+
+def _stat_key(path: Path) -> list[int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+
+
+def _describe(log: TaskLog) -> str:
+    problem = log.problems[0] if log.problems else None
+    if problem is not None:
+        pos = log.lines.position(problem.start)
+        return (f"{log.path}:{pos.line + 1}:{pos.character + 1}: {problem.message}; fix the JSON "
+                "(`techcat check` shows every problem) and append again")
+    start = log.lines.position(log.top_level_span[0])
+    return f"{log.path}:{start.line + 1}:{start.character + 1}: the task log is {log.top_level}, not a JSON array"
+
+
+@dataclass(slots=True)
+class _Snapshot:
+    """What an append needs to know about the log, from a full parse or from the trusted cache."""
+
+    text: str
+    last_end: int | None
+    max_number: int
+    width: int
+    numbers: set[int] | None  # None when read from the cache (only max and width are kept)
+    log: TaskLog | None
+
+
+def _read_for_append(codex_dir: Path, path: Path, trust_cache: bool = True) -> _Snapshot:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return _Snapshot("", None, 0, 3, set(), parse_task_log("", path))
+    text = decode_text(data, path)
+    key = _stat_key(path)
+    cache = _cache_path(codex_dir)
+    try:
+        cached = json.loads(cache.read_text(encoding="utf-8"))
+        if trust_cache and cached.get("stat") == key and cached.get("length") == len(text):
+            # The file is exactly as our last locked append left it, so it is valid: skip the full parse.
+            return _Snapshot(text, int(cached["last_end"]), int(cached["max"]), int(cached["width"]), None, None)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    log = parse_task_log(text, path)
+    if not log.valid and log.top_level != "empty":
+        raise StoreError(_describe(log))
+    ids = [e.task_id for e in log.entries]
+    numbers = {n for t in ids if (n := task_number(t)) is not None}
+    return _Snapshot(text, log.entries[-1].end if log.entries else None, max(numbers, default=0), id_width(ids),
+                     numbers, log)
+
+
+def _validated(entry: dict[str, Any]) -> dict[str, Any]:
+    try:
+        TaskEntry.model_validate(entry)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
+        raise StoreError(f"invalid entry: {problems}") from None
+    return entry
+
+
+def allocate(new: Sequence[NewEntry], taken: set[int], width: int, max_number: int,
+             today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Entries with ids: a requested id is kept when free, otherwise the next free number is used."""
+    taken = set(taken)
+    next_number = max_number + 1
+    result = []
+    for item in new:
+        wanted = task_number(item.task_id) if item.task_id and TASK_ID.match(item.task_id) else None
+        if wanted is not None and wanted not in taken:
+            task_id = item.task_id
+            taken.add(wanted)
+            next_number = max(next_number, wanted + 1)
+        else:
+            task_id = format_task_id(next_number, width)
+            taken.add(next_number)
+            next_number += 1
+        result.append(_validated({
+            "task_id": task_id,
+            "agent": item.agent,
+            "date": item.date or (today or dt.date.today()).isoformat(),
+            "summary": item.summary,
+            "output_files": list(item.output_files),
+        }))
+    return result
+
+
+def append_entries(codex_dir: Path, new: Sequence[NewEntry], today: dt.date | None = None,
+                   timeout: float = LOCK_TIMEOUT) -> list[dict[str, Any]]:
+    """Append under the lock, re-reading inside it; returns the entries as written (with their ids)."""
+    if not new:
+        return []
+    codex_dir = codex_dir.resolve()
+    path = codex_dir / TASK_LOG
+    try:
+        with log_lock(codex_dir, timeout):
+            wants_ids = any(item.task_id for item in new)
+            snapshot = _read_for_append(codex_dir, path, trust_cache=not wants_ids)
+            entries = allocate(new, snapshot.numbers or set(), snapshot.width, snapshot.max_number, today)
+            log = snapshot.log or _tail_log(snapshot.text, snapshot.last_end, path)
+            style = detect_style(log)
+            rendered = [render_entry(entry, style) for entry in entries]
+            start, end, insert = insertion(log, rendered, style)
+            text = snapshot.text[:start] + insert + snapshot.text[end:]
+            write_atomic(path, text)
+            last_end = text.rfind("}", 0, start + len(insert)) + 1
+            new_max = max([snapshot.max_number, *(task_number(e["task_id"]) or 0 for e in entries)])
+            _write_cache(codex_dir, path, text, last_end, new_max, snapshot.width)
+            _clean_stale_temps(codex_dir)
+            return entries
+    except Timeout:
+        raise StoreError(f"{path}: another process has held the task-log lock for {timeout:.0f} s; "
+                         f"if none is running, delete {state_dir(codex_dir) / 'task-log.lock'}") from None
+
+
+def _tail_log(text: str, last_end: int | None, path: Path) -> TaskLog:
+    """A TaskLog that knows only the last entry (real offsets), for a trusted, unchanged file."""
+    opening = _matching_open(text, last_end - 1) if last_end else None
+    if last_end is None or opening is None:
+        return parse_task_log(text, path)
+    value = json.loads(text[opening:last_end])
+    return TaskLog(path, text, entries=[LogEntry(0, opening, last_end, value)])
+
+
+def _matching_open(text: str, close: int) -> int | None:
+    """The '{' matching the '}' at `close`, scanning backwards while respecting JSON strings."""
+    depth = 0
+    index = close
+    while index >= 0:
+        char = text[index]
+        if char == '"':
+            # skip back over a string: find the opening quote that is not escaped
+            index -= 1
+            while index >= 0:
+                if text[index] == '"':
+                    backslashes = 0
+                    probe = index - 1
+                    while probe >= 0 and text[probe] == "\\":
+                        backslashes += 1
+                        probe -= 1
+                    if backslashes % 2 == 0:
+                        break
+                index -= 1
+        elif char == "}":
+            depth += 1
+        elif char == "{":
+            depth -= 1
+            if depth == 0:
+                return index
+        index -= 1
+    return None
+
+
+def _write_cache(codex_dir: Path, path: Path, text: str, last_end: int, max_number: int, width: int) -> None:
+    payload = {"stat": _stat_key(path), "length": len(text), "last_end": last_end, "max": max_number,
+               "width": width}
+    with contextlib.suppress(OSError):
+        write_atomic(_cache_path(codex_dir), json.dumps(payload))
+
+
+def _clean_stale_temps(codex_dir: Path, older_than: float = 600.0) -> None:
+    """Remove temp files left by writers killed mid-write (never a fresh one: it may be in use)."""
+    now = time.time()
+    for directory in (codex_dir, state_dir(codex_dir)):
+        with contextlib.suppress(OSError):
+            for name in os.listdir(directory):
+                if name.startswith(TEMP_PREFIX):
+                    candidate = directory / name
+                    with contextlib.suppress(OSError):
+                        if now - candidate.stat().st_mtime > older_than:
+                            candidate.unlink()
+
+
+def append_entry(codex_dir: Path, agent: str, summary: str, output_files: Iterable[str] = (),
+                 date: str | None = None, today: dt.date | None = None) -> dict[str, Any]:
+    """Append one entry; the store allocates its id."""
+    return append_entries(codex_dir, [NewEntry(agent, summary, tuple(output_files), date)], today)[0]
