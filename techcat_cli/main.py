@@ -9,10 +9,17 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from techcat_core import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+try:
+    from techcat_core.gitops import GitProblem as GitProblemError
+except ImportError:  # pragma: no cover
+    GitProblemError = RuntimeError  # type: ignore[misc,assignment]
 
 
 class UserError(Exception):
@@ -65,7 +72,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     for name in kept:
         print(f"kept    {os.path.relpath(codex / name)} (already there)")
     if getattr(args, "git", False):
-        from techcat_core.merge import register_merge_driver
+        from techcat_core.tasklog.merge import register_merge_driver
 
         for line in register_merge_driver(root):
             print(line)
@@ -121,12 +128,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         cmd_check(args)
         return EXIT_OK
     try:
-        from techcat_tui.launch import run_tui
+        from techcat_tui.launch import run_tui  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:
         args.workspace, args.fix, args.format, args.no_git, args.strict = str(codex), False, "text", True, False
         cmd_check(args)
         return EXIT_OK
-    return run_tui(codex, demo=True)
+    return int(run_tui(codex, demo=True))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,7 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_extra_commands: list[Callable[..., None]] = []
+def _register_more(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    from techcat_cli import log_commands
+
+    log_commands.register(sub, add)
+
+
+_extra_commands: list[Callable[..., None]] = [_register_more]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -171,12 +184,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if handler is None:
             try:
-                from techcat_tui.launch import run_tui
+                from techcat_tui.launch import run_tui  # type: ignore[import-untyped,import-not-found,unused-ignore]
             except ImportError:
                 parser.print_help()
                 return EXIT_OK
-            return run_tui(_codex_dir(args) if _has_workspace(args) else None)
+            return int(run_tui(_codex_dir(args) if _has_workspace(args) else None))
         return int(handler(args))
+    except GitProblemError as error:
+        print(f"techcat: git: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except UserError as error:
         print(f"techcat: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,0 +1,172 @@
+"""Git helpers over gitpython: every failure becomes a `GitProblem` sentence, never a traceback.
+
+gitpython is imported lazily (it costs ~90 ms) and repositories are opened per call and closed, as
+long-running processes otherwise leak its helper processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from git import Repo
+
+
+class GitProblem(Exception):
+    """A git operation failed for a reason the user can act on."""
+
+
+def _explain(error: BaseException) -> str:
+    text = str(error)
+    lowered = text.lower()
+    if "index.lock" in lowered:
+        return "git's index is locked by another git process (.git/index.lock); wait for it or remove the stale lock"
+    if "shallow" in lowered:
+        return "this is a shallow clone and the needed history is missing; run `git fetch --unshallow`"
+    if "unknown revision" in lowered or "bad revision" in lowered or "ambiguous argument" in lowered:
+        return "git does not know that revision"
+    if "does not have any commits" in lowered or "bad default revision 'head'" in lowered:
+        return "the repository has no commits yet"
+    stderr = getattr(error, "stderr", "") or ""
+    detail = stderr.strip().splitlines()[-1] if stderr.strip() else text.strip().splitlines()[-1] if text else ""
+    return detail.replace("stderr: ", "").strip(" '") or "git failed"
+
+
+@contextlib.contextmanager
+def open_repo(path: Path) -> Iterator[Repo]:
+    """The repository containing `path`, closed afterwards."""
+    try:
+        import git
+    except ImportError as error:  # the git executable is missing
+        raise GitProblem(f"git is not available: {error}") from None
+    try:
+        repo = git.Repo(path, search_parent_directories=True)
+    except git.InvalidGitRepositoryError:
+        raise GitProblem(f"{path} is not inside a git repository") from None
+    except git.NoSuchPathError:
+        raise GitProblem(f"{path} does not exist") from None
+    except git.GitError as error:
+        raise GitProblem(_explain(error)) from None
+    try:
+        yield repo
+    except git.GitError as error:
+        raise GitProblem(_explain(error)) from None
+    finally:
+        repo.close()
+
+
+def repo_root(path: Path) -> Path:
+    with open_repo(path) as repo:
+        if repo.working_tree_dir is None:
+            raise GitProblem("a bare repository has no working tree")
+        return Path(repo.working_tree_dir)
+
+
+def _rel(repo: Repo, path: Path) -> str:
+    root = Path(repo.working_tree_dir or ".").resolve()
+    return path.resolve().relative_to(root).as_posix()
+
+
+def has_head(repo: Repo) -> bool:
+    try:
+        repo.head.commit  # noqa: B018 - raises when there is no commit
+    except ValueError:
+        return False
+    return True
+
+
+def file_at_head(path: Path) -> str | None:
+    """The content of `path` at HEAD, or None when HEAD does not have it (or there is no HEAD)."""
+    import git
+
+    with open_repo(path.parent) as repo:
+        if not has_head(repo):
+            return None
+        try:
+            data: Any = repo.git.show(f"HEAD:{_rel(repo, path)}", strip_newline_in_stdout=False)
+        except git.GitCommandError:
+            return None
+        return str(data)
+
+
+def changed_since(root: Path, revision: str, include_untracked: bool = True) -> list[str]:
+    """Files changed since `revision`: committed after it, staged, modified, and (optionally) new."""
+    with open_repo(root) as repo:
+        try:
+            repo.git.rev_parse("--verify", f"{revision}^{{commit}}")
+        except Exception:
+            raise GitProblem(f"git does not know the revision {revision!r}") from None
+        names = set(repo.git.diff("--name-only", "--no-renames", revision, "--").splitlines())
+        if include_untracked:
+            names.update(repo.untracked_files)
+        return sorted(n for n in names if n)
+
+
+@dataclass(frozen=True, slots=True)
+class CommitInfo:
+    sha: str
+    summary: str
+    date: str  # YYYY-MM-DD
+
+
+def commits_after(root: Path, revision: str | None, path_filter: str | None = None,
+                  limit: int = 500) -> list[CommitInfo]:
+    """Commits on HEAD after `revision` (all of HEAD's when None), newest first."""
+    with open_repo(root) as repo:
+        if not has_head(repo):
+            return []
+        spec = f"{revision}..HEAD" if revision else "HEAD"
+        args: list[str] = [spec, f"--max-count={limit}", "--format=%H%x1f%s%x1f%cs"]
+        if path_filter:
+            args += ["--", path_filter]
+        out = repo.git.log(*args)
+        result = []
+        for line in out.splitlines():
+            parts = line.split("\x1f")
+            if len(parts) == 3:
+                result.append(CommitInfo(parts[0], parts[1], parts[2]))
+        return result
+
+
+def last_commit_touching(root: Path, relpath: str) -> str | None:
+    with open_repo(root) as repo:
+        if not has_head(repo):
+            return None
+        out = repo.git.log("-1", "--format=%H", "--", relpath).strip()
+        return out or None
+
+
+def current_branch(root: Path) -> str:
+    with open_repo(root) as repo:
+        if repo.head.is_detached:
+            return f"detached at {repo.head.commit.hexsha[:8]}" if has_head(repo) else "detached"
+        return repo.active_branch.name
+
+
+def commit_paths(root: Path, paths: Sequence[Path | str], message: str) -> str:
+    """Commit exactly `paths` (added if new); whatever else is staged stays staged and uncommitted."""
+    if not paths:
+        raise GitProblem("nothing to commit: no files were given")
+    with open_repo(root) as repo:
+        top = Path(repo.working_tree_dir or root).resolve()
+        rels = []
+        for path in paths:
+            absolute = (top / path).resolve() if not Path(path).is_absolute() else Path(path).resolve()
+            try:
+                rels.append(absolute.relative_to(top).as_posix())
+            except ValueError:
+                raise GitProblem(f"{path} is outside the repository {top}") from None
+        existing = [rel for rel in rels if (top / rel).exists()]
+        if existing:
+            repo.git.add("--", *existing)
+        repo.git.commit("-m", message, "--only", "--", *rels)
+        return str(repo.head.commit.hexsha)
+
+
+def git_config_set(root: Path, key: str, value: str) -> None:
+    with open_repo(root) as repo:
+        repo.git.config(key, value)

@@ -1,0 +1,111 @@
+"""TC403 and TC404: the task log compared with git history.
+
+History is append-only: an entry that is in HEAD and was changed or removed since is an error.
+And a log that stops being updated while commits go on is drift: one note, with a fix that logs them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from techcat_core.diagnostics import Diagnostic, Fix, Severity, TextEdit
+from techcat_core.gitops import GitProblem, changed_since, commits_after, file_at_head, last_commit_touching
+from techcat_core.positions import Range
+from techcat_core.tasklog.ids import next_task_id
+from techcat_core.tasklog.parse import TaskLog, parse_task_log
+from techcat_core.tasklog.render import detect_style, insertion, render_entry
+from techcat_core.workspace import TASK_LOG, Workspace
+
+DRIFT_AGENT = "task_logger"
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def append_only_rule(ws: Workspace, log: TaskLog, head_text: str) -> list[Diagnostic]:
+    if head_text == log.text:
+        return []
+    head = parse_task_log(head_text, log.path)
+    if not head.valid or not head.entries:
+        return []
+    last = head.entries[-1]
+    if log.text[:last.end] == head_text[:last.end]:
+        return []  # a pure append: every byte of HEAD's entries is unchanged
+    current = Counter(_canonical(e.value) for e in log.entries)
+    without_id = Counter(_canonical({k: v for k, v in e.value.items() if k != "task_id"})
+                         for e in log.entries if isinstance(e.value, dict))
+    head_ids = Counter(e.task_id for e in head.entries)
+    by_id = {e.task_id: e for e in log.entries if e.task_id}
+    out: list[Diagnostic] = []
+    for entry in head.entries:
+        key = _canonical(entry.value)
+        if current[key] > 0:
+            current[key] -= 1
+            continue
+        if isinstance(entry.value, dict):
+            rest = _canonical({k: v for k, v in entry.value.items() if k != "task_id"})
+            if head_ids[entry.task_id] > 1 and without_id[rest] > 0:
+                without_id[rest] -= 1  # a duplicate id renumbered by `check --fix` or the merge driver
+                continue
+        label = entry.task_id or f"entry {entry.index + 1}"
+        found = by_id.get(entry.task_id) if entry.task_id else None
+        if found is not None:
+            out.append(Diagnostic("TC403", Severity.ERROR, f"{label} was changed since the last commit; "
+                                  "the task log is append-only: restore it (`git checkout -p` on the log) "
+                                  "and log a new task instead",
+                                  log.path, log.range(found.start, found.start + 1)))
+        else:
+            start = log.top_level_span[0]
+            out.append(Diagnostic("TC403", Severity.ERROR, f"{label} (in the last commit) was removed; the task log is "
+                                  "append-only: restore it from git", log.path, log.range(start, start + 1)))
+    return out
+
+
+def drift_rule(ws: Workspace, log: TaskLog) -> list[Diagnostic]:
+    rel = ws.relative(log.path)
+    anchor = last_commit_touching(ws.root, rel)
+    if anchor is None or not log.valid:
+        return []
+    commits = commits_after(ws.root, anchor)
+    if not commits:
+        return []
+    try:
+        files = [f for f in changed_since(ws.root, anchor, include_untracked=False) if f != rel]
+    except GitProblem:
+        files = []
+    subjects = "; ".join(c.summary for c in reversed(commits[:5]))
+    more = f" and {len(commits) - 5} more" if len(commits) > 5 else ""
+    entry = {
+        "task_id": next_task_id(e.task_id for e in log.entries),
+        "agent": DRIFT_AGENT,
+        "date": commits[0].date,
+        "summary": (subjects + more)[:300],
+        "output_files": files[:200],
+    }
+    style = detect_style(log)
+    start, end, text = insertion(log, [render_entry(entry, style)], style)
+    fix = Fix(f"Log the {len(commits)} unlogged commit{'s' if len(commits) != 1 else ''} as {entry['task_id']}",
+              (TextEdit(log.path, log.range(start, end), text),), safe=False)
+    noun = "commit" if len(commits) == 1 else "commits"
+    last_entry = log.entries[-1] if log.entries else None
+    where = log.range(last_entry.start, last_entry.start + 1) if last_entry else Range.of(0, 0)
+    return [Diagnostic("TC404", Severity.INFO, f"{len(commits)} {noun} since the last logged task "
+                       f"({commits[-1].sha[:8]}…{commits[0].sha[:8]}) have no task-log entry", log.path, where, (fix,))]
+
+
+def history_rules(ws: Workspace) -> list[Diagnostic]:
+    log = ws.task_log
+    if log is None or ws.git_root is None:
+        return []
+    try:
+        out: list[Diagnostic] = []
+        head_text = file_at_head(ws.path(TASK_LOG))
+        if head_text is not None:
+            out += append_only_rule(ws, log, head_text)
+        out += drift_rule(ws, log)
+        return out
+    except GitProblem:
+        return []  # history checks are best effort; the rest of the check must still run
