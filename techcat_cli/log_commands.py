@@ -10,7 +10,8 @@ from typing import Any
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    from techcat_cli.main import UserError, _codex_dir
+    from techcat_cli.common import UserError
+    from techcat_cli.common import codex_dir as _codex_dir
     from techcat_core.gitops import GitProblem, changed_since
     from techcat_core.tasklog.store import StoreError, append_entry
     from techcat_core.workspace import load_workspace
@@ -45,7 +46,8 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 
 def cmd_import_log(args: argparse.Namespace) -> int:
-    from techcat_cli.main import UserError, _codex_dir
+    from techcat_cli.common import UserError
+    from techcat_cli.common import codex_dir as _codex_dir
     from techcat_core.tasklog.legacy import parse_legacy_log
     from techcat_core.tasklog.store import StoreError, append_entries
 

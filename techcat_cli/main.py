@@ -11,31 +11,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from techcat_cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError
+from techcat_cli.common import codex_dir as _codex_dir
 from techcat_core import __version__
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
 
 try:
     from techcat_core.gitops import GitProblem as GitProblemError
 except ImportError:  # pragma: no cover
     GitProblemError = RuntimeError  # type: ignore[misc,assignment]
-
-
-class UserError(Exception):
-    """A problem the user can fix; printed as one sentence, exit code 2."""
-
-
-def _codex_dir(args: argparse.Namespace) -> Path:
-    from techcat_core.workspace import WorkspaceNotFound, find_codex_dir
-
-    start = Path(args.workspace) if getattr(args, "workspace", None) else None
-    if start is not None and not start.exists():
-        raise UserError(f"--workspace {start}: no such directory")
-    try:
-        return find_codex_dir(start)
-    except WorkspaceNotFound as error:
-        raise UserError(str(error)) from None
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -1,0 +1,188 @@
+"""Git-aware store features on real repositories: merge driver, append-only, drift, log --from-git, commits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from techcat_core.gitops import GitProblem, changed_since, commit_paths, file_at_head
+from tests.gitutil import commit_all, git, init_repo, techcat
+from tests.wsbuilder import codes, entry, make_workspace
+
+
+def _repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    init_repo(root)
+    make_workspace(root)
+    assert techcat("init", "--git", cwd=root).returncode == 0
+    commit_all(root, "start")
+    return root
+
+
+def _log(root: Path) -> list[dict[str, object]]:
+    data = json.loads((root / ".codex" / "TASK-LOG.json").read_text())
+    assert isinstance(data, list)
+    return data
+
+
+def _append_on(root: Path, branch: str, summaries: list[str], date: str) -> None:
+    git(root, "checkout", "-q", branch)
+    for summary in summaries:
+        result = techcat("log", "--agent", "planner", "--summary", summary, "--date", date, cwd=root)
+        assert result.returncode == 0, result.stderr
+    commit_all(root, f"work on {branch}")
+
+
+def test_two_branches_merge_without_conflict(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    git(root, "branch", "feature")
+    _append_on(root, "main", ["main one", "main two"], "2025-07-10")
+    _append_on(root, "feature", ["feature one", "feature two"], "2025-07-09")
+    git(root, "checkout", "-q", "main")
+    merged = git(root, "merge", "--no-edit", "feature", check=False)
+    assert "CONFLICT" not in merged
+    assert git(root, "status", "--porcelain") == ""
+    entries = _log(root)
+    summaries = [e["summary"] for e in entries]
+    assert {"main one", "main two", "feature one", "feature two"} <= set(summaries)
+    ids = [e["task_id"] for e in entries]
+    assert len(ids) == len(set(ids)) == 6
+    # the union is in date order: the feature's older entries come before main's newer ones
+    assert summaries.index("feature two") < summaries.index("main one")
+    assert techcat("check", cwd=root).returncode == 0
+
+
+def test_three_branches_merge_without_conflict(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    git(root, "branch", "a")
+    git(root, "branch", "b")
+    _append_on(root, "main", ["main"], "2025-07-10")
+    _append_on(root, "a", ["a1", "a2"], "2025-07-11")
+    _append_on(root, "b", ["b1", "b2", "b3"], "2025-07-12")
+    git(root, "checkout", "-q", "main")
+    for branch in ("a", "b"):
+        assert "CONFLICT" not in git(root, "merge", "--no-edit", branch, check=False)
+    entries = _log(root)
+    assert len(entries) == 2 + 1 + 2 + 3
+    assert len({e["task_id"] for e in entries}) == len(entries)
+    assert techcat("check", cwd=root).returncode == 0
+
+
+def test_without_the_driver_git_conflicts(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    init_repo(root)
+    make_workspace(root)
+    commit_all(root, "start")
+    git(root, "branch", "feature")
+    _append_on(root, "main", ["m"], "2025-07-10")
+    _append_on(root, "feature", ["f"], "2025-07-10")
+    git(root, "checkout", "-q", "main")
+    assert "CONFLICT" in git(root, "merge", "--no-edit", "feature", check=False)
+
+
+def test_check_fix_repairs_duplicates_after_a_hand_merge(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    log = root / ".codex" / "TASK-LOG.json"
+    data = _log(root)
+    data += [entry(3, summary="ours"), entry(3, summary="theirs")]
+    log.write_text(json.dumps(data, indent=2) + "\n")
+    assert techcat("check", cwd=root).returncode == 1
+    fixed = techcat("check", "--fix", cwd=root)
+    assert fixed.returncode == 0, fixed.stdout
+    assert [e["task_id"] for e in _log(root)] == ["task-001", "task-002", "task-003", "task-004"]
+
+
+def test_history_rewrite_is_reported(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    log = root / ".codex" / "TASK-LOG.json"
+    data = _log(root)
+    data[0]["summary"] = "Rewritten."
+    log.write_text(json.dumps(data, indent=2) + "\n")
+    result = techcat("check", "--format", "json", cwd=root)
+    payload = json.loads(result.stdout)
+    found = [d for d in payload["diagnostics"] if d["code"] == "TC403"]
+    assert len(found) == 1 and "task-001" in found[0]["message"] and found[0]["line"] == 2
+    data.pop(0)
+    log.write_text(json.dumps(data, indent=2) + "\n")
+    payload = json.loads(techcat("check", "--format", "json", cwd=root).stdout)
+    assert any(d["code"] == "TC403" and "removed" in d["message"] for d in payload["diagnostics"])
+
+
+def test_drift_reports_unlogged_commits_and_its_fix_logs_them(tmp_path: Path) -> None:
+    from techcat_core.engine import apply_fixes, check_path
+
+    root = _repo(tmp_path)
+    for name in ("a", "b"):
+        (root / "apps" / "web" / f"{name}.tsx").write_text("x\n")
+        commit_all(root, f"Add {name}")
+    result = check_path(root / ".codex")
+    drift = [d for d in result.diagnostics if d.code == "TC404"]
+    assert len(drift) == 1 and drift[0].message.startswith("2 commits since the last logged task")
+    for path, text in apply_fixes([drift[0].fixes[0]], result.workspace.texts).items():
+        path.write_text(text)
+    last = _log(root)[-1]
+    assert last["task_id"] == "task-003" and last["agent"] == "task_logger"
+    assert last["output_files"] == ["apps/web/a.tsx", "apps/web/b.tsx"]
+    assert "Add a; Add b" == last["summary"]
+    commit_all(root, "log the drift")
+    assert "TC404" not in codes(check_path(root / ".codex"))
+
+
+def test_log_from_git_fills_output_files(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    start = git(root, "rev-parse", "HEAD").strip()
+    (root / "apps" / "web" / "new.tsx").write_text("new\n")
+    commit_all(root, "new page")
+    (root / "apps" / "web" / "home.tsx").write_text("changed\n")  # modified, not committed
+    (root / "notes.md").write_text("untracked\n")
+    result = techcat("log", "-a", "frontend_specialist", "-s", "Built pages", "--from-git", start, cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert _log(root)[-1]["output_files"] == ["apps/web/home.tsx", "apps/web/new.tsx", "notes.md"]
+
+
+def test_log_errors_are_sentences(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    bad = techcat("log", "-a", "planner", "-s", "x", "--from-git", "nope", cwd=root)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "nope" in bad.stderr
+    outside = techcat("log", "-a", "planner", "-s", "x", "--files", "../etc/passwd", cwd=root)
+    assert outside.returncode == 2 and "escapes the repository" in outside.stderr
+    nowhere = techcat("log", "-a", "planner", "-s", "x", cwd=tmp_path)
+    assert nowhere.returncode == 2 and "techcat init" in nowhere.stderr
+
+
+def test_git_helpers(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    log = root / ".codex" / "TASK-LOG.json"
+    assert file_at_head(log) == log.read_text()
+    (root / "staged.txt").write_text("staged\n")
+    git(root, "add", "staged.txt")
+    (root / "mine.txt").write_text("mine\n")
+    sha = commit_paths(root, ["mine.txt"], "commit exactly mine")
+    assert git(root, "show", "--name-only", "--format=", sha).split() == ["mine.txt"]
+    assert "A  staged.txt" in git(root, "status", "--porcelain")  # still staged, not committed
+    assert changed_since(root, "HEAD") == ["staged.txt"]
+    with pytest.raises(GitProblem, match="not inside a git repository"):
+        changed_since(tmp_path, "HEAD")
+    with pytest.raises(GitProblem, match="revision"):
+        changed_since(root, "no-such-rev")
+    (root / ".git" / "index.lock").write_text("")
+    with pytest.raises(GitProblem, match="index is locked"):
+        commit_paths(root, ["mine.txt"], "blocked")
+
+
+def test_no_head_and_detached(tmp_path: Path) -> None:
+    from techcat_core.gitops import current_branch
+
+    root = tmp_path / "fresh"
+    root.mkdir()
+    init_repo(root)
+    codex = make_workspace(root)
+    assert file_at_head(codex / "TASK-LOG.json") is None
+    assert codes(__import__("techcat_core.engine", fromlist=["check_path"]).check_path(codex)) == []
+    commit_all(root, "one")
+    git(root, "checkout", "-q", "--detach")
+    assert current_branch(root).startswith("detached")

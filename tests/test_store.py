@@ -1,0 +1,147 @@
+"""The task-log store: locked appends under contention, crash safety, byte-preserving appends."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from techcat_core.tasklog.store import StoreError, append_entry
+from tests.wsbuilder import make_workspace
+
+REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"
+needs_shared = pytest.mark.skipif(not REALWORLD.is_dir(), reason="../shared/realworld is absent on this machine")
+
+WRITER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from techcat_core.tasklog.store import append_entry
+    codex, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    for i in range(count):
+        append_entry(codex, name, f"{name} append {i}", [f"out/{name}/{i}.txt"])
+""")
+
+READER = textwrap.dedent("""
+    import json, sys, time
+    from pathlib import Path
+    path, stop = Path(sys.argv[1]), Path(sys.argv[2])
+    reads = bad = 0
+    while not stop.exists():
+        data = path.read_text()
+        try:
+            json.loads(data)
+        except ValueError:
+            bad += 1
+        reads += 1
+    print(json.dumps({"reads": reads, "bad": bad}))
+""")
+
+
+def test_concurrent_appends_with_a_reader(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, log="[]\n")
+    log = codex / "TASK-LOG.json"
+    stop = tmp_path / "stop"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(log), str(stop)], stdout=subprocess.PIPE, text=True,
+                              env=env)
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(codex), f"w{i}", "250"], env=env)
+               for i in range(8)]
+    for writer in writers:
+        assert writer.wait(timeout=600) == 0
+    stop.touch()
+    out, _ = reader.communicate(timeout=60)
+    stats = json.loads(out)
+    entries = json.loads(log.read_text())
+    assert len(entries) == 2000
+    ids = [e["task_id"] for e in entries]
+    assert len(set(ids)) == 2000
+    assert sorted(int(i.split("-")[1]) for i in ids) == list(range(1, 2001))
+    assert stats["reads"] > 0 and stats["bad"] == 0
+    for i in range(8):  # each writer's own entries are all there, in its order
+        mine = [e["summary"] for e in entries if e["agent"] == f"w{i}"]
+        assert mine == [f"w{i} append {n}" for n in range(250)]
+
+
+def test_sigkill_mid_append_leaves_a_valid_log(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, log="[]\n")
+    log = codex / "TASK-LOG.json"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    # a large log makes each append slow enough to be killed in the middle of one
+    seed = [{"task_id": f"task-{i:05d}", "agent": "seed", "date": "2025-01-01", "summary": "x" * 300,
+             "output_files": []} for i in range(1, 20001)]
+    log.write_text(json.dumps(seed, indent=2) + "\n")
+    for round_number in range(6):
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(codex), f"k{round_number}", "100000"], env=env)
+        time.sleep(0.6 + 0.13 * round_number)
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        entries = json.loads(log.read_text())  # never a partial entry: the JSON is whole
+        assert all(set(e) == {"task_id", "agent", "date", "summary", "output_files"} for e in entries)
+        ids = [e["task_id"] for e in entries]
+        assert len(ids) == len(set(ids))
+    # and the store still appends afterwards
+    entry = append_entry(codex, "after", "after the kills")
+    assert json.loads(log.read_text())[-1]["task_id"] == entry["task_id"]
+
+
+@needs_shared
+def test_append_to_real_log_keeps_every_earlier_byte(tmp_path: Path) -> None:
+    source = REALWORLD / "techcat-studio" / ".codex" / "TASK-LOG.json"
+    codex = tmp_path / ".codex"
+    codex.mkdir()
+    shutil.copyfile(source, codex / "TASK-LOG.json")
+    original = source.read_bytes()
+    entry = append_entry(codex, "task_logger", "Logged from the test", ["README.md"])
+    new = (codex / "TASK-LOG.json").read_bytes()
+    cut = original.rindex(b"}") + 1  # the end of the last existing entry
+    assert new[:cut] == original[:cut]
+    assert new[len(new) - (len(original) - cut):] == original[cut:]  # the closing bracket and newline as they were
+    added = new[cut:len(new) - (len(original) - cut)].decode()
+    assert added.startswith(",\n  {\n    \"agent\": \"task_logger\",\n    \"task_id\": \"task-049\"")
+    assert entry["task_id"] == "task-049"
+    assert json.loads(new)[-1]["summary"] == "Logged from the test"
+
+
+def test_append_keeps_compact_style_and_no_final_newline(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, log='[{"task_id": "task-7", "agent": "a", "date": "2025-01-01", "summary": "s", '
+                                         '"output_files": []}]')
+    append_entry(codex, "b", "second", [], date="2025-01-02")
+    text = (codex / "TASK-LOG.json").read_text()
+    assert text == ('[{"task_id": "task-7", "agent": "a", "date": "2025-01-01", "summary": "s", "output_files": []},\n'
+                    '  {"task_id": "task-8", "agent": "b", "date": "2025-01-02", "summary": "second", '
+                    '"output_files": []}]')
+
+
+def test_append_refuses_a_broken_log_and_says_where(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, log='[\n  {"task_id": "task-001",\n]\n')
+    before = (codex / "TASK-LOG.json").read_bytes()
+    with pytest.raises(StoreError) as error:
+        append_entry(codex, "a", "s")
+    assert "TASK-LOG.json:3:1" in str(error.value)
+    assert (codex / "TASK-LOG.json").read_bytes() == before
+
+
+def test_append_validates_the_entry(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, log="[]\n")
+    with pytest.raises(StoreError, match="date"):
+        append_entry(codex, "a", "s", date="yesterday")
+    with pytest.raises(StoreError, match="summary"):
+        append_entry(codex, "a", "")
+
+
+def test_external_edit_invalidates_the_cache(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, log="[]\n")
+    append_entry(codex, "a", "one")
+    log = codex / "TASK-LOG.json"
+    data = json.loads(log.read_text())
+    data.append({"task_id": "task-050", "agent": "a", "date": "2025-01-01", "summary": "by hand", "output_files": []})
+    log.write_text(json.dumps(data, indent=2) + "\n")
+    assert append_entry(codex, "a", "two")["task_id"] == "task-051"
