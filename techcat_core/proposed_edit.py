@@ -1,0 +1,78 @@
+"""Changing PROPOSED-TASKS.md: queue, tick, reopen and add items, touching only the line concerned.
+
+Editing the file is the one way every surface queues work (`techcat watch` runs `[>]` items), so
+the TUI, the language server, the MCP server and the runtime all come through here.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from filelock import FileLock
+
+from techcat_core.atomic import write_atomic
+from techcat_core.proposed import STATE_DONE, STATE_PROPOSED, STATE_QUEUED, ProposedItem, parse_proposed
+from techcat_core.workspace import PROPOSED, read_text
+
+_STATES = (STATE_PROPOSED, STATE_QUEUED, STATE_DONE)
+
+
+class ProposedEditError(Exception):
+    """The item is not there (any more) or the request makes no sense; the message says which."""
+
+
+def _lock(codex_dir: Path) -> FileLock:
+    from techcat_core.tasklog.store import state_dir
+
+    return FileLock(str(state_dir(codex_dir) / "proposed.lock"), timeout=30)
+
+
+def set_item_state(codex_dir: Path, number: int, state: str, task_id: str | None = None,
+                   expect_text: str | None = None) -> ProposedItem:
+    """Set item `number` (1-based) to ` `, `>` or `x`; ticking may cite the task id that did it.
+
+    `expect_text` guards against the file having changed since the caller read it: the item's text
+    must still be the same, else nothing is written.
+    """
+    if state not in _STATES:
+        raise ProposedEditError(f"unknown state {state!r}; use ' ', '>' or 'x'")
+    path = codex_dir / PROPOSED
+    with _lock(codex_dir):
+        text = read_text(path)
+        if text is None:
+            raise ProposedEditError(f"{path} does not exist")
+        proposed = parse_proposed(text, path)
+        item = proposed.item(number)
+        if item is None:
+            raise ProposedEditError(f"PROPOSED-TASKS.md has no item {number} (it has {len(proposed.items)})")
+        if expect_text is not None and item.text != expect_text:
+            raise ProposedEditError(f"item {number} changed on disk since it was read; reload and try again")
+        lines = text.splitlines(keepends=True)
+        line = lines[item.line]
+        col = item.mark_range.start.character
+        line = line[:col] + state + line[col + 1:]
+        if state == STATE_DONE and task_id and task_id not in item.text:
+            body_end = len(line.rstrip("\r\n"))
+            line = line[:body_end] + f" ({task_id})" + line[body_end:]
+        lines[item.line] = line
+        write_atomic(path, "".join(lines))
+        return parse_proposed("".join(lines), path).items[number - 1]
+
+
+def add_item(codex_dir: Path, title: str, agent: str | None = None, state: str = STATE_PROPOSED) -> ProposedItem:
+    """Append `- [ ] @agent title` to the checklist (creating the file if needed)."""
+    title = " ".join(title.split())
+    if not title:
+        raise ProposedEditError("a proposed task needs a title")
+    if agent and not re.fullmatch(r"[A-Za-z][\w-]*", agent):
+        raise ProposedEditError(f"{agent!r} is not an agent name")
+    path = codex_dir / PROPOSED
+    with _lock(codex_dir):
+        text = read_text(path) or "# Proposed tasks\n\n"
+        if text and not text.endswith("\n"):
+            text += "\n"
+        mention = f"@{agent} " if agent else ""
+        text += f"- [{state}] {mention}{title}\n"
+        write_atomic(path, text)
+        return parse_proposed(text, path).items[-1]
