@@ -1,0 +1,51 @@
+"""Finding the workspace for each tool call, and turning core failures into tool errors.
+
+The server may start before `techcat init` has run, or outside a repository: then every call
+looks for `.codex/` again and says what to do, instead of the server refusing to start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from mcp.server.mcpserver.exceptions import ToolError
+
+from techcat_core.gitops import GitProblem
+from techcat_core.proposed_edit import ProposedEditError
+from techcat_core.tasklog.store import StoreError
+from techcat_core.workspace import Workspace, WorkspaceNotFound, find_codex_dir, load_workspace
+
+
+class WorkspaceLocator:
+    """The `.codex/` folder the server works on: fixed by `--workspace`, else found from the cwd."""
+
+    def __init__(self, codex_dir: Path | None) -> None:
+        self._fixed = codex_dir.resolve() if codex_dir is not None else None
+
+    def codex_dir(self) -> Path:
+        if self._fixed is not None:
+            if not self._fixed.is_dir():
+                raise ToolError(f"{self._fixed} no longer exists; run `techcat init` to create the workspace")
+            return self._fixed
+        try:
+            return find_codex_dir(Path.cwd())
+        except WorkspaceNotFound as error:
+            raise ToolError(f"{error} (the MCP server's working directory is {Path.cwd()})") from None
+
+    def load(self) -> Workspace:
+        """A fresh snapshot: other agents and people change the files between calls."""
+        return load_workspace(self.codex_dir())
+
+
+@contextlib.contextmanager
+def core_errors() -> Iterator[None]:
+    """Core failures already carry a located sentence; pass it to the model as a tool error."""
+    try:
+        yield
+    except (StoreError, ProposedEditError, GitProblem) as error:
+        raise ToolError(str(error)) from None
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        raise ToolError(f"{where}{error.strerror or error}") from None
