@@ -152,9 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _register_more(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
-    from techcat_cli import frontend_commands, log_commands
+    from techcat_cli import frontend_commands, log_commands, run_commands
 
     log_commands.register(sub, add)
+    run_commands.register(sub, add)
     frontend_commands.register(sub, add)
 
 

@@ -1,0 +1,96 @@
+"""`techcat watch`: run every `[>]` item of PROPOSED-TASKS.md, one at a time, as users mark them.
+
+Marking an item `[>]` (in an editor, the TUI, the language server, or an MCP client) is the one
+way every surface queues work. A malformed file yields a diagnostic message, never a dead daemon.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from techcat_core.proposed import STATE_QUEUED, ProposedItem
+from techcat_core.runtime.events import RunEvent, RunFailed, RunFinished
+from techcat_core.runtime.runner import RunRequest, run_agent
+from techcat_core.watcher import ChangeKind, watch_workspace
+from techcat_core.workspace import PROPOSED, Workspace, load_workspace
+
+
+def queued_items(ws: Workspace) -> list[ProposedItem]:
+    return [item for item in (ws.proposed.items if ws.proposed else []) if item.state == STATE_QUEUED]
+
+
+def _problems(ws: Workspace) -> list[str]:
+    from techcat_core.engine import check_workspace
+
+    path = ws.path(PROPOSED)
+    result = check_workspace(ws, git=False)
+    return [f"{path.name}:{d.range.start.line + 1}:{d.range.start.character + 1}: {d.code} {d.message}"
+            for d in result.diagnostics if d.path == path and d.severity.label == "error"]
+
+
+async def watch_and_run(codex_dir: Path, stop: asyncio.Event, *, provider: str | None = None,
+                        model: str | None = None, base_url: str | None = None,
+                        commit: bool = False) -> AsyncIterator[RunEvent | str]:
+    """Yield run events and one-line notes until `stop` is set."""
+    from techcat_core.proposed_edit import ProposedEditError, set_item_state
+
+    codex_dir = codex_dir.resolve()
+    failed: set[str] = set()
+    wake = asyncio.Event()
+    wake.set()  # the first pass picks up items queued before the daemon started
+
+    async def listen() -> None:
+        async for event in watch_workspace(codex_dir, stop=stop, include_outputs=False):
+            if ChangeKind.PROPOSED in event.kinds or ChangeKind.ROSTER in event.kinds:
+                wake.set()
+
+    listener = asyncio.create_task(listen())
+    try:
+        while not stop.is_set():
+            waiter = asyncio.ensure_future(wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            stopper.cancel()
+            if stop.is_set():
+                break
+            wake.clear()
+            ws = await asyncio.to_thread(load_workspace, codex_dir)
+            for problem in await asyncio.to_thread(_problems, ws):
+                yield f"! {problem}"
+            for item in queued_items(ws):
+                if stop.is_set():
+                    break
+                key = f"{item.number}:{item.text}"
+                if key in failed:
+                    continue
+                if not item.agent:
+                    failed.add(key)
+                    yield f"! {PROPOSED}:{item.line + 1}: item {item.number} is queued but names no agent (@name)"
+                    continue
+                yield f"▷ item {item.number}: @{item.agent} {item.title}"
+                request = RunRequest(agent=item.agent, task=item.title, provider=provider, model=model,
+                                     base_url=base_url, commit=commit, proposed_item=item.number)
+                ok = False
+                async for event in run_agent(codex_dir, request):
+                    if isinstance(event, RunFinished) and event.agent == item.agent and event.entry is not None:
+                        ok = True
+                    if isinstance(event, RunFailed):
+                        ok = False
+                    yield event
+                if not ok:
+                    failed.add(key)
+                    try:
+                        await asyncio.to_thread(set_item_state, codex_dir, item.number, " ", None, item.text)
+                        yield f"! item {item.number} failed; set back to [ ] so it is not retried in a loop"
+                    except ProposedEditError as error:
+                        yield f"! {error}"
+                wake.set()  # look again: the file changed (ticked) and more may be queued
+                break
+    finally:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await listener

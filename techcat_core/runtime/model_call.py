@@ -1,0 +1,111 @@
+"""Calling the model through the `openai` client: streaming, bounded retries with backoff, clear failures.
+
+The client's own retries are off so that every retry is visible as a `Retrying` event. A stream
+that ends without a finish reason (a dropped connection) counts as a failure, not a short reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from techcat_core.runtime.settings import ProviderSettings
+
+MAX_BACKOFF = 8.0
+
+
+class ModelError(Exception):
+    """The model call failed for good; the message is safe to show (it never contains the key)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RetryNotice:
+    attempt: int
+    delay: float
+    reason: str
+
+
+class _Dropped(Exception):
+    pass
+
+
+def make_client(settings: ProviderSettings) -> Any:
+    from openai import AsyncAzureOpenAI, AsyncOpenAI
+
+    if settings.kind == "azure":
+        return AsyncAzureOpenAI(azure_endpoint=settings.azure_endpoint or "", api_key=settings.api_key,
+                                api_version=settings.api_version, azure_deployment=settings.azure_deployment,
+                                timeout=settings.timeout, max_retries=0)
+    return AsyncOpenAI(api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout, max_retries=0)
+
+
+def _retry_after(error: Any) -> float | None:
+    response = getattr(error, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    value = headers.get("retry-after")
+    try:
+        return max(0.0, min(float(value), 60.0)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _describe(error: BaseException) -> str:
+    status = getattr(error, "status_code", None)
+    if status:
+        return f"HTTP {status}"
+    name = type(error).__name__
+    return {"APITimeoutError": "timed out", "APIConnectionError": "could not connect",
+            "_Dropped": "the connection closed mid-reply"}.get(name, name)
+
+
+async def stream_reply(settings: ProviderSettings, model: str, messages: list[dict[str, str]],
+                       cancel: asyncio.Event | None = None) -> AsyncIterator[str | RetryNotice]:
+    """Yield text deltas (and retry notices) of one reply; raise ModelError when it cannot be had."""
+    import openai
+
+    retryable = (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError,
+                 openai.InternalServerError, _Dropped)
+    client = make_client(settings)
+    attempt = 0
+    try:
+        while True:
+            try:
+                stream = await client.chat.completions.create(model=model, messages=messages, stream=True)
+                finished = False
+                async for chunk in stream:
+                    if cancel is not None and cancel.is_set():
+                        await stream.close()
+                        raise asyncio.CancelledError
+                    for choice in chunk.choices:
+                        if choice.delta is not None and choice.delta.content:
+                            yield choice.delta.content
+                        if choice.finish_reason:
+                            finished = True
+                if not finished:
+                    raise _Dropped
+                return
+            except retryable as error:
+                attempt += 1
+                if attempt > settings.max_retries:
+                    where = settings.base_url or settings.azure_endpoint or "the provider"
+                    raise ModelError(f"{where} failed {attempt} time(s), last: {_describe(error)}; "
+                                     "try again later or check the server") from None
+                delay = _retry_after(error)
+                if delay is None:
+                    delay = min(MAX_BACKOFF, 0.25 * 2 ** (attempt - 1))
+                yield RetryNotice(attempt, delay, _describe(error))
+                await asyncio.sleep(delay)
+            except openai.AuthenticationError:
+                raise ModelError("the provider rejected the API key (HTTP 401); check the key in your environment"
+                                 ) from None
+            except openai.NotFoundError:
+                raise ModelError(f"the provider does not know model {model!r} (HTTP 404); check --model or the "
+                                 "deployment name") from None
+            except openai.APIStatusError as error:
+                raise ModelError(f"the provider refused the request: {_describe(error)}") from None
+    finally:
+        await client.close()

@@ -1,0 +1,190 @@
+"""Assembling a stateless agent's prompt: its persona, the project documents, its memory (recent
+task-log entries) and its output files, within a budget sized to the model's context window.
+
+The budget (in estimated tokens, 4 characters each) is the context window less a reserve for the
+reply. Required parts (persona, output contract, task) always go in; then the current output files,
+PRD.md and ARCHITECTURE.md (each trimmed to a share of what is left); then task-log entries, newest
+first, while they fit. `techcat run --explain` prints the messages and this accounting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+
+from techcat_core.roster import Agent
+from techcat_core.tasklog.ids import next_task_id, task_number
+from techcat_core.workspace import Workspace
+
+CHARS_PER_TOKEN = 4
+REPLY_RESERVE = 4096
+DOC_SHARE = 0.25  # of the remaining budget, for each of PRD and ARCHITECTURE
+OUTPUT_SHARE = 0.35  # for the current content of the output files
+_PLACEHOLDER = re.compile(r"\{\{\s*([^{}\n]{1,80}?)\s*\}\}")
+
+
+def estimate_tokens(text: str) -> int:
+    return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+
+
+@dataclass
+class BudgetLine:
+    part: str
+    tokens: int
+    note: str = ""
+
+
+@dataclass
+class Prompt:
+    messages: list[dict[str, str]]
+    budget: int
+    lines: list[BudgetLine] = field(default_factory=list)
+    entries_included: int = 0
+    entries_total: int = 0
+    unfilled: list[str] = field(default_factory=list)
+
+    @property
+    def used(self) -> int:
+        return sum(line.tokens for line in self.lines)
+
+
+def _trim(text: str, max_tokens: int) -> tuple[str, bool]:
+    limit = max(0, max_tokens) * CHARS_PER_TOKEN
+    if len(text) <= limit:
+        return text, False
+    return text[:limit] + "\n[… trimmed to fit the context budget …]", True
+
+
+def persona(ws: Workspace, agent: Agent) -> str:
+    """The agent's own prompt file when it has one, else its roster section."""
+    prompt_path = ws.prompts.get(agent.name)
+    if prompt_path is not None:
+        try:
+            return prompt_path.read_text(encoding="utf-8", errors="replace").strip()
+        except OSError:
+            pass
+    parts = [f"You are `{agent.name}`."]
+    for label, value in (("Role", agent.role), ("Goal", agent.goal), ("Backstory", agent.backstory)):
+        if value:
+            parts.append(f"{label}: {value}")
+    if agent.responsibilities:
+        parts.append("Responsibilities:\n" + "\n".join(f"- {r}" for r in agent.responsibilities))
+    if not agent.role and not agent.goal and agent.body.strip():
+        parts.append(agent.body.strip())
+    return "\n".join(parts)
+
+
+def render_task(ws: Workspace, agent: Agent, task: str, today: dt.date) -> tuple[str, list[str]]:
+    """The task through `.codex/templates/task-template.md` when there is one; unknown placeholders are listed."""
+    template_path = ws.codex_dir / "templates" / "task-template.md"
+    try:
+        template = template_path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return task, []
+    ids = [e.task_id for e in ws.task_log.entries] if ws.task_log else []
+    next_id = next_task_id(ids)
+    title = task.strip().splitlines()[0][:80] if task.strip() else agent.name
+    known = {
+        "AGENT": agent.name, "AGENT_NAME": agent.name, "TASK": task, "TASK_DESCRIPTION": task,
+        "DATE": today.isoformat(),
+        "TASK_ID": next_id, "TASK_NUMBER": f"{task_number(next_id) or 1:0{len(next_id) - 5}d}", "SHORT_TITLE": title,
+        "TITLE": title, "GOAL": task, "GOAL OR DESIRED OUTCOME": task,
+    }
+    unfilled: list[str] = []
+
+    def fill(match: re.Match[str]) -> str:
+        key = match.group(1).strip()
+        value = known.get(key.upper())
+        if value is None:
+            unfilled.append(match.group(0))
+            return ""
+        return value
+
+    rendered = _PLACEHOLDER.sub(fill, template)
+    if task not in rendered:
+        rendered = rendered.rstrip() + "\n\n## Task\n\n" + task + "\n"
+    return rendered, unfilled
+
+
+def output_contract(agent: Agent, targets: list[str], multi: bool) -> str:
+    if multi:
+        allowed = ", ".join(agent.outputs)
+        return ("Reply with the complete new content of every file you change, each in a fenced code block whose "
+                "info string names its path relative to the repository root, like:\n```python path=src/app.py\n…\n```\n"
+                f"You may only write paths matching: {allowed}. Start with one line summarising what you did.")
+    return (f"Reply with the complete new content of `{targets[0]}` and nothing else: it is written to that file "
+            "as is. Its first line should say what you changed.")
+
+
+def _entry_line(entry_value: object) -> str:
+    return json.dumps(entry_value, ensure_ascii=False)
+
+
+def build_prompt(ws: Workspace, agent: Agent, task: str, targets: list[str], multi: bool, context_window: int,
+                 today: dt.date | None = None, previous: str | None = None) -> Prompt:
+    today = today or dt.date.today()
+    budget = max(1024, context_window - REPLY_RESERVE)
+    system_text = persona(ws, agent) + "\n\n" + output_contract(agent, targets, multi)
+    user_task, unfilled = render_task(ws, agent, task, today)
+    if previous:
+        user_task = f"The previous agent in the chain finished with:\n\n{previous}\n\n" + user_task
+    prompt = Prompt(messages=[], budget=budget, unfilled=unfilled)
+    prompt.lines.append(BudgetLine("persona and output contract", estimate_tokens(system_text)))
+    prompt.lines.append(BudgetLine("task", estimate_tokens(user_task)))
+    remaining = budget - prompt.used
+    context: list[str] = []
+
+    outputs_text = []
+    for rel in targets:
+        path = ws.root / rel
+        try:
+            content = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        outputs_text.append(f"### Current content of `{rel}`\n\n```\n{content}\n```")
+    if outputs_text:
+        text, trimmed = _trim("\n\n".join(outputs_text), int(remaining * OUTPUT_SHARE))
+        context.append(text)
+        prompt.lines.append(BudgetLine("current output files", estimate_tokens(text), "trimmed" if trimmed else ""))
+        remaining = budget - prompt.used
+    for label, doc in (("PRD.md", ws.prd), ("ARCHITECTURE.md", ws.architecture)):
+        if doc is None or not doc.text.strip():
+            continue
+        text, trimmed = _trim(f"### {label}\n\n{doc.text.strip()}", int(remaining * DOC_SHARE))
+        context.append(text)
+        prompt.lines.append(BudgetLine(label, estimate_tokens(text), "trimmed" if trimmed else ""))
+        remaining = budget - prompt.used
+    entries = ws.task_log.entries if ws.task_log else []
+    prompt.entries_total = len(entries)
+    memory: list[str] = []
+    spent = 0
+    for entry in reversed(entries):
+        line = _entry_line(entry.value)
+        cost = estimate_tokens(line) + 1
+        if spent + cost > remaining - 16:
+            break
+        memory.append(line)
+        spent += cost
+    memory.reverse()
+    prompt.entries_included = len(memory)
+    if memory:
+        context.append("### Recent task log (your memory: what has been done, oldest first)\n\n" + "\n".join(memory))
+        prompt.lines.append(BudgetLine("task-log entries", spent,
+                                       f"{len(memory)} of {len(entries)} most recent"))
+    user = "\n\n".join([*context, "### Your task\n\n" + user_task]) if context else user_task
+    prompt.messages = [{"role": "system", "content": system_text}, {"role": "user", "content": user}]
+    return prompt
+
+
+def agent_targets(agent: Agent) -> tuple[list[str], bool]:
+    """The files a run may write: one literal path by default, or globs that allow several files."""
+    literal = [o for o in agent.outputs if not any(ch in o for ch in "*?[")]
+    globs = [o for o in agent.outputs if o not in literal]
+    if globs or len(literal) > 1:
+        return literal, True
+    if literal:
+        return literal, False
+    return [f".codex/outputs/{agent.name}.md"], False
+

@@ -1,0 +1,318 @@
+"""Running an agent: prompt → model → files → task-log entry → chained agents, as a stream of events.
+
+A run writes nothing until the whole reply has arrived and every path in it has been checked; then
+its files, its task-log entry and the ticked proposal are written in one step that a cancellation
+cannot split. Runs that target the same file take turns (an in-process lock plus a file lock, so
+other processes wait too), and at most `max_concurrent_runs` talk to the model at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import re
+import uuid
+import weakref
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from techcat_core.atomic import write_atomic
+from techcat_core.roster import Agent
+from techcat_core.runtime.events import (
+    Chained,
+    Committed,
+    DryRun,
+    FileWritten,
+    Logged,
+    Retrying,
+    RunCancelled,
+    RunEvent,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    TextDelta,
+)
+from techcat_core.runtime.model_call import ModelError, RetryNotice, stream_reply
+from techcat_core.runtime.output import OutputRefused, PlannedWrite, plan_writes
+from techcat_core.runtime.prompt import Prompt, agent_targets, build_prompt
+from techcat_core.runtime.settings import SETUP_HINT, ProviderSettings, SettingsError, resolve_settings
+from techcat_core.workspace import Workspace, load_workspace
+
+BUILTIN_LOGGER = "task_logger"
+DEFAULT_CHAIN_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    agent: str
+    task: str
+    provider: str | None = None
+    model: str | None = None
+    base_url: str | None = None
+    commit: bool = False
+    chain: bool = True
+    proposed_item: int | None = None
+    max_chain_depth: int = DEFAULT_CHAIN_DEPTH
+    cancel: asyncio.Event | None = field(default=None, compare=False)
+    env: Mapping[str, str] | None = field(default=None, compare=False)
+    today: dt.date | None = None
+
+
+class RunError(Exception):
+    pass
+
+
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+_path_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _slot(limit: int) -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    if loop not in _slots:
+        _slots[loop] = asyncio.Semaphore(max(1, limit))
+    return _slots[loop]
+
+
+@contextlib.asynccontextmanager
+async def _target_locks(ws: Workspace, targets: list[str]) -> AsyncIterator[None]:
+    """Hold every target file: other runs of this process and of other processes wait their turn."""
+    from techcat_core.tasklog.store import state_dir
+
+    keys = sorted({str((ws.root / t).resolve()) for t in targets})
+    loop_locks = _path_locks.setdefault(asyncio.get_running_loop(), {})
+    held: list[FileLock] = []
+    acquired: list[asyncio.Lock] = []
+    try:
+        for key in keys:
+            lock = loop_locks.setdefault(key, asyncio.Lock())
+            await lock.acquire()
+            acquired.append(lock)
+            digest = hashlib.sha1(key.encode()).hexdigest()[:16]
+            file_lock = FileLock(str(state_dir(ws.codex_dir) / f"run-{digest}.lock"))
+            while True:
+                try:
+                    file_lock.acquire(timeout=0)
+                    break
+                except Timeout:
+                    await asyncio.sleep(0.05)
+            held.append(file_lock)
+        yield
+    finally:
+        for file_lock in reversed(held):
+            file_lock.release()
+        for lock in reversed(acquired):
+            lock.release()
+
+
+def summary_of(reply: str, task: str) -> str:
+    """One line for the task log: the reply's first prose line, else the task's."""
+    for line in reply.splitlines():
+        text = re.sub(r"^[#>*\-\s]+|[*`_]+", "", line).strip()
+        if line.strip().startswith(("```", "~~~")):
+            break
+        if len(text) >= 8:
+            return text[:160]
+    first = task.strip().splitlines()[0] if task.strip() else "Agent run"
+    return first[:160]
+
+
+def _commit_run(ws: Workspace, agent: str, plans: list[PlannedWrite], summary: str, request: RunRequest,
+                today: dt.date) -> dict[str, Any]:
+    """Write the files, log the entry, tick the proposal: one synchronous step, all or nothing for files."""
+    from techcat_core.proposed_edit import set_item_state
+    from techcat_core.tasklog.store import append_entry
+
+    originals: list[tuple[Path, bytes | None]] = []
+    try:
+        for plan in plans:
+            try:
+                originals.append((plan.path, plan.path.read_bytes()))
+            except FileNotFoundError:
+                originals.append((plan.path, None))
+            write_atomic(plan.path, plan.content)
+        entry = append_entry(ws.codex_dir, agent, summary, [p.relative for p in plans], today=today)
+    except BaseException:
+        for path, data in reversed(originals):  # put every file back as it was
+            with contextlib.suppress(OSError):
+                if data is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    write_atomic(path, data)
+        raise
+    if request.proposed_item is not None:
+        with contextlib.suppress(Exception):
+            set_item_state(ws.codex_dir, request.proposed_item, "x", entry["task_id"])
+    return entry
+
+
+def _builtin_logger_entry(ws: Workspace, request: RunRequest, today: dt.date) -> dict[str, Any]:
+    from techcat_core.proposed_edit import set_item_state
+    from techcat_core.tasklog.store import append_entry
+
+    entry = append_entry(ws.codex_dir, BUILTIN_LOGGER, request.task.strip().splitlines()[0][:160], [], today=today)
+    if request.proposed_item is not None:
+        with contextlib.suppress(Exception):
+            set_item_state(ws.codex_dir, request.proposed_item, "x", entry["task_id"])
+    return entry
+
+
+def find_agent(ws: Workspace, name: str) -> Agent | None:
+    agent = ws.agent(name)
+    if agent is None and name == BUILTIN_LOGGER:
+        from techcat_core.positions import Range
+
+        return Agent(name=BUILTIN_LOGGER, source=ws.codex_dir / "AGENTS.md", name_range=Range.of(0, 0),
+                     section=Range.of(0, 0), role="Built-in: records a finished run in the task log")
+    return agent
+
+
+def prepare(codex_dir: Path, request: RunRequest, previous: str | None = None
+            ) -> tuple[Workspace, Agent, ProviderSettings, Prompt, list[str], bool, str]:
+    """Everything up to the network call; raises RunError with a sentence for the user."""
+    ws = load_workspace(codex_dir)
+    agent = find_agent(ws, request.agent)
+    if agent is None:
+        known = ", ".join(sorted(ws.agent_names | {BUILTIN_LOGGER}))
+        raise RunError(f"no agent named `{request.agent}` in the roster (known: {known})")
+    try:
+        settings = resolve_settings(ws.config, request.env, provider=request.provider, model=request.model,
+                                    base_url=request.base_url)
+    except SettingsError as error:
+        raise RunError(str(error)) from None
+    model = request.model or agent.model or settings.model
+    targets, multi = agent_targets(agent)
+    prompt = build_prompt(ws, agent, request.task, targets, multi, settings.context_window, request.today, previous)
+    return ws, agent, settings, prompt, targets, multi, model
+
+
+def explain_run(codex_dir: Path, request: RunRequest) -> tuple[Prompt, ProviderSettings, str]:
+    """The exact messages a run would send and how the context budget was spent (nothing is sent)."""
+    _, _, settings, prompt, _, _, model = prepare(codex_dir, request)
+    return prompt, settings, model
+
+
+async def run_agent(codex_dir: Path, request: RunRequest) -> AsyncIterator[RunEvent]:
+    """Run one agent and its chain; see `techcat_core.runtime.events` for the stream's grammar."""
+    async for event in _run(codex_dir.resolve(), request, depth=0, chain_path=(), previous=None):
+        yield event
+
+
+async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tuple[str, ...],
+               previous: str | None) -> AsyncIterator[RunEvent]:
+    run_id = uuid.uuid4().hex[:8]
+    today = request.today or dt.date.today()
+    try:
+        ws, agent, settings, prompt, targets, multi, model = await asyncio.to_thread(prepare, codex_dir, request,
+                                                                                    previous)
+    except RunError as error:
+        yield RunFailed(run_id, str(error))
+        return
+    yield RunStarted(run_id, agent.name, request.task, settings.label if agent.name != BUILTIN_LOGGER else "built-in",
+                     model if agent.name != BUILTIN_LOGGER else "-", depth)
+    if agent.name == BUILTIN_LOGGER:
+        entry = await asyncio.shield(asyncio.ensure_future(asyncio.to_thread(_builtin_logger_entry, ws, request,
+                                                                               today)))
+        yield Logged(run_id, entry)
+        yield RunFinished(run_id, agent.name, entry)
+        return
+    if settings.kind == "dry-run":
+        yield DryRun(run_id, prompt.messages, SETUP_HINT)
+        yield RunFinished(run_id, agent.name, None)
+        return
+    reply_parts: list[str] = []
+    async with _slot(settings.max_concurrent_runs), _target_locks(ws, targets):
+        if (ws2 := await asyncio.to_thread(load_workspace, codex_dir)) is not None and depth == 0:
+            # re-read inside the lock: another run of the same file may just have changed it
+            ws = ws2
+            prompt = build_prompt(ws, agent, request.task, targets, multi, settings.context_window, today, previous)
+        try:
+            async for piece in stream_reply(settings, model, prompt.messages, request.cancel):
+                if isinstance(piece, RetryNotice):
+                    reply_parts.clear()
+                    yield Retrying(run_id, piece.attempt, piece.delay, piece.reason)
+                else:
+                    reply_parts.append(piece)
+                    yield TextDelta(run_id, piece)
+        except ModelError as error:
+            yield RunFailed(run_id, str(error))
+            return
+        except asyncio.CancelledError:
+            if request.cancel is not None and request.cancel.is_set():
+                yield RunCancelled(run_id)
+                return
+            raise
+        reply = "".join(reply_parts)
+        if request.cancel is not None and request.cancel.is_set():
+            yield RunCancelled(run_id)
+            return
+        if not reply.strip():
+            yield RunFailed(run_id, "the model sent an empty reply; nothing was written")
+            return
+        try:
+            plans = plan_writes(ws.root, reply, targets, [o for o in agent.outputs if o not in targets], multi)
+        except OutputRefused as error:
+            yield RunFailed(run_id, str(error))
+            return
+        summary = summary_of(reply, request.task)
+        try:
+            entry = await asyncio.shield(asyncio.ensure_future(
+                asyncio.to_thread(_commit_run, ws, agent.name, plans, summary, request, today)))
+        except Exception as error:  # the store's own errors are sentences
+            yield RunFailed(run_id, f"could not write the results: {error}; every file was left as it was")
+            return
+    for plan in plans:
+        yield FileWritten(run_id, plan.path)
+    yield Logged(run_id, entry)
+    if request.commit:
+        committed = await _commit(ws, plans, entry, run_id)
+        if committed is not None:
+            yield committed
+    if request.chain:
+        async for event in _chain(codex_dir, request, agent, entry, reply, depth, (*chain_path, agent.name)):
+            yield event
+    yield RunFinished(run_id, agent.name, entry, tuple(p.path for p in plans), reply)
+
+
+async def _commit(ws: Workspace, plans: list[PlannedWrite], entry: dict[str, Any], run_id: str) -> RunEvent | None:
+    from techcat_core.gitops import GitProblem, commit_paths
+
+    message = f"{entry['task_id']} ({entry['agent']}): {entry['summary']}"
+    paths = [p.path for p in plans] + [ws.codex_dir / "TASK-LOG.json"]
+    proposed = ws.codex_dir / "PROPOSED-TASKS.md"
+    if proposed.exists():
+        paths.append(proposed)
+    try:
+        sha = await asyncio.to_thread(commit_paths, ws.root, paths, message)
+    except GitProblem as error:
+        return RunFailed(run_id, f"the run succeeded but the commit failed: {error}")
+    return Committed(run_id, sha, message)
+
+
+async def _chain(codex_dir: Path, request: RunRequest, agent: Agent, entry: dict[str, Any], reply: str, depth: int,
+                 chain_path: tuple[str, ...]) -> AsyncIterator[RunEvent]:
+    for link in agent.chains:
+        target = link.target
+        if target in chain_path:
+            continue  # a cycle: each agent runs once per chain
+        if depth + 1 > request.max_chain_depth:
+            break
+        yield Chained(entry["task_id"], agent.name, target, depth + 1)
+        if target == BUILTIN_LOGGER:
+            # the run is already recorded (exactly one entry per run); the logger confirms it
+            yield RunStarted(entry["task_id"], BUILTIN_LOGGER, f"record {entry['task_id']}", "built-in", "-",
+                             depth + 1)
+            yield RunFinished(entry["task_id"], BUILTIN_LOGGER, entry)
+            continue
+        follow = RunRequest(agent=target, task=f"Continue after `{agent.name}` ({entry['task_id']}): {request.task}",
+                            provider=request.provider, model=None, base_url=request.base_url, commit=request.commit,
+                            chain=True, max_chain_depth=request.max_chain_depth, cancel=request.cancel,
+                            env=request.env, today=request.today)
+        async for event in _run(codex_dir, follow, depth + 1, chain_path, previous=f"{entry['summary']}\n\n{reply}"):
+            yield event

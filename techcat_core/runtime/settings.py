@@ -1,0 +1,120 @@
+"""Which model provider to use, resolved from flags, the environment and `.codex/techcat.toml`.
+
+Precedence, highest first: command-line flags, environment variables, `.codex/techcat.toml`, the
+user's config file, built-in defaults. API keys come only from the environment or the user's config
+directory (`$XDG_CONFIG_HOME/techcat/credentials.toml`), never from a file in the repository, and
+are never printed, logged or put in a prompt.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from techcat_core.config import TechcatConfig
+
+PROVIDERS = ("openai", "azure", "openai-compatible", "dry-run")
+DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_CONTEXT_WINDOW = 128_000
+DEFAULT_AZURE_API_VERSION = "2024-10-21"
+SETUP_HINT = ("dry run: no provider is configured, so nothing was sent or written. Set OPENAI_API_KEY (or "
+              "OPENAI_BASE_URL for a local server such as Ollama), or `[provider] kind = ...` in .codex/techcat.toml")
+
+
+class SettingsError(Exception):
+    """The provider settings are contradictory or incomplete; the message says what to set."""
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    kind: str = "dry-run"
+    model: str = DEFAULT_MODEL
+    base_url: str | None = None
+    azure_endpoint: str | None = None
+    azure_deployment: str | None = None
+    api_version: str = DEFAULT_AZURE_API_VERSION
+    api_key: str | None = None
+    timeout: float = 120.0
+    max_retries: int = 3
+    context_window: int = DEFAULT_CONTEXT_WINDOW
+    max_concurrent_runs: int = 4
+
+    def __repr__(self) -> str:  # never show the key
+        key = "set" if self.api_key else "unset"
+        return (f"ProviderSettings(kind={self.kind!r}, model={self.model!r}, base_url={self.base_url!r}, "
+                f"azure_endpoint={self.azure_endpoint!r}, api_key={key})")
+
+    @property
+    def label(self) -> str:
+        where = self.base_url or self.azure_endpoint or ""
+        return f"{self.kind}{' ' + where if where and self.kind != 'openai' else ''}"
+
+
+def user_config_dir(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".config")
+    return Path(base) / "techcat"
+
+
+def _user_credentials(env: Mapping[str, str]) -> dict[str, str]:
+    path = user_config_dir(env) / "credentials.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+def resolve_settings(config: TechcatConfig, env: Mapping[str, str] | None = None, *, provider: str | None = None,
+                     model: str | None = None, base_url: str | None = None) -> ProviderSettings:
+    """Merge flags > environment > techcat.toml > user config > defaults into one settings object."""
+    env = os.environ if env is None else env
+    creds = _user_credentials(env)
+    file = config.provider
+    kind = provider or env.get("TECHCAT_PROVIDER") or file.kind
+    base_url = base_url or env.get("OPENAI_BASE_URL") or file.base_url
+    azure_endpoint = env.get("AZURE_OPENAI_ENDPOINT") or file.azure_endpoint
+    openai_key = env.get("OPENAI_API_KEY") or creds.get("openai_api_key")
+    azure_key = env.get("AZURE_OPENAI_API_KEY") or creds.get("azure_openai_api_key")
+    if kind is None:
+        if azure_endpoint and azure_key:
+            kind = "azure"
+        elif base_url and "api.openai.com" not in base_url:
+            kind = "openai-compatible"
+        elif openai_key:
+            kind = "openai"
+        else:
+            kind = "dry-run"
+    if kind not in PROVIDERS:
+        raise SettingsError(f"unknown provider {kind!r}; use one of {', '.join(PROVIDERS)}")
+    settings = ProviderSettings(
+        kind=kind,
+        model=model or env.get("TECHCAT_MODEL") or file.model or DEFAULT_MODEL,
+        base_url=base_url,
+        azure_endpoint=azure_endpoint,
+        azure_deployment=env.get("AZURE_OPENAI_DEPLOYMENT") or file.azure_deployment,
+        api_version=env.get("OPENAI_API_VERSION") or file.api_version or DEFAULT_AZURE_API_VERSION,
+        timeout=file.timeout or 120.0,
+        max_retries=file.max_retries if file.max_retries is not None else 3,
+        context_window=file.context_window or DEFAULT_CONTEXT_WINDOW,
+        max_concurrent_runs=file.max_concurrent_runs or 4,
+    )
+    if kind == "openai":
+        if not openai_key:
+            raise SettingsError("provider `openai` needs OPENAI_API_KEY in the environment "
+                                f"(or openai_api_key in {user_config_dir(env) / 'credentials.toml'})")
+        return replace(settings, api_key=openai_key)
+    if kind == "openai-compatible":
+        if not base_url:
+            raise SettingsError("provider `openai-compatible` needs a base URL: OPENAI_BASE_URL, --base-url, or "
+                                "`[provider] base_url` in .codex/techcat.toml (e.g. http://127.0.0.1:11434/v1)")
+        return replace(settings, api_key=openai_key or "not-needed")
+    if kind == "azure":
+        if not azure_endpoint or not azure_key:
+            raise SettingsError("provider `azure` needs AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY in the "
+                                "environment (the endpoint may also go in .codex/techcat.toml)")
+        return replace(settings, api_key=azure_key)
+    return settings
