@@ -53,7 +53,12 @@ class Diagnostic:
 
     @property
     def doc_url(self) -> str:
-        return f"{DOCS_URL}#{self.code.lower()}"
+        """The code's section in docs/diagnostics.md (headings read `## TC108 invalid-date`)."""
+        from techcat_core.codes import CODES
+
+        known = CODES.get(self.code)
+        anchor = f"{self.code.lower()}-{known.name}" if known else self.code.lower()
+        return f"{DOCS_URL}#{anchor}"
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (str(self.path), self.range.start.line, self.range.start.character, self.code)

@@ -271,7 +271,7 @@ def test_watch_runs_queued_items_and_survives_a_broken_file(tmp_path: Path, fake
         assert first_request is not None
     finally:
         daemon.terminate()
-        out, err = daemon.communicate(timeout=20)
+        _out, err = daemon.communicate(timeout=20)
     assert "TC301" in err or "nobody" in err
     assert "Traceback" not in err
 

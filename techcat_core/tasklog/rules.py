@@ -9,11 +9,12 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
 
 from techcat_core.diagnostics import Diagnostic, Fix, Severity, TextEdit
 from techcat_core.tasklog.dates import ISO_DATE, parse_iso_date, suggest_date
 from techcat_core.tasklog.ids import TASK_ID, format_task_id, id_width, repair_task_id, task_number
-from techcat_core.tasklog.parse import REQUIRED_FIELDS, LogEntry, TaskLog
+from techcat_core.tasklog.parse import REQUIRED_FIELDS, DupKeys, LogEntry, TaskLog
 
 _EXPECTED_TYPES: dict[str, tuple[type, str]] = {
     "task_id": (str, "a string"),
@@ -23,6 +24,7 @@ _EXPECTED_TYPES: dict[str, tuple[type, str]] = {
     "output_files": (list, "an array of strings"),
 }
 _KNOWN_FIELDS = frozenset(REQUIRED_FIELDS)
+_DUP_TYPE = DupKeys
 
 
 def _json_type(value: object) -> str:
@@ -48,6 +50,7 @@ class _Checker:
         self.path = log.path
         self.out: list[Diagnostic] = []
         self._exists: dict[str, bool] = {}
+        self._good_dates: set[str] = set()
 
     def diag(self, code: str, severity: Severity, message: str, start: int, end: int,
              fixes: tuple[Fix, ...] = ()) -> None:
@@ -72,11 +75,15 @@ class _Checker:
                       "; wrap the entries in [ ]", start, max(end, start + 1))
             return self.out
         for entry in self.log.entries:
-            if not isinstance(entry.value, dict):
-                self.diag("TC102", Severity.ERROR, f"entry {entry.index + 1} is {_json_type(entry.value)}, not an "
+            value = entry.value
+            if not isinstance(value, dict):
+                self.diag("TC102", Severity.ERROR, f"entry {entry.index + 1} is {_json_type(value)}, not an "
                           "object with task_id, agent, date, summary and output_files", entry.start, entry.end)
                 continue
-            self.fields(entry)
+            if not self.well_formed(value):
+                self.fields(entry)
+            elif value["date"] not in self._good_dates:
+                self.date(entry, value["date"])
         self.ids()
         self.paths()
         return self.out
@@ -97,6 +104,16 @@ class _Checker:
                 message = "missing ',' between entries"
             self.diag("TC100", Severity.ERROR, f"JSON syntax error: {message}", problem.start,
                       max(problem.end, problem.start + 1), fixes)
+
+    def well_formed(self, value: dict[str, Any]) -> bool:
+        """The common case, decided in a few operations: the five fields, well typed and non-empty."""
+        if value.keys() != _KNOWN_FIELDS or isinstance(value, _DUP_TYPE):
+            return False
+        task_id, agent, date, summary, files = (value["task_id"], value["agent"], value["date"], value["summary"],
+                                                value["output_files"])
+        return (type(task_id) is str and type(agent) is str and type(date) is str and type(summary) is str
+                and type(files) is list and bool(task_id.strip()) and bool(agent.strip()) and bool(date.strip())
+                and bool(summary.strip()) and all(type(f) is str and f.strip() for f in files))
 
     def fields(self, entry: LogEntry) -> None:
         value: dict[str, object] = entry.value
@@ -156,6 +173,9 @@ class _Checker:
 
     def date(self, entry: LogEntry, date: str) -> None:
         parsed = parse_iso_date(date)
+        if parsed is not None and parsed <= self.latest_ok:
+            self._good_dates.add(date)
+            return
         if parsed is None:
             suggestion, safe = suggest_date(date)
             if ISO_DATE.match(date) and suggestion is None:
@@ -177,15 +197,14 @@ class _Checker:
         entries = [e for e in self.log.entries if isinstance(e.value, dict)]
         ids = [e.task_id for e in entries]
         width = id_width(ids)
-        numbers = [n for t in ids if (n := task_number(t)) is not None]
+        parsed = [task_number(t) for t in ids]
+        numbers = [n for n in parsed if n is not None]
         next_free = max(numbers, default=0) + 1
         seen: dict[int, LogEntry] = {}
         taken = set(numbers)
-        for entry in entries:
-            task_id = entry.task_id
+        for entry, task_id, number in zip(entries, ids, parsed, strict=True):
             if task_id is None or not task_id.strip():
                 continue
-            number = task_number(task_id)
             if number is None:
                 repaired = repair_task_id(task_id, width)
                 fixes: tuple[Fix, ...] = ()
@@ -227,6 +246,7 @@ class _Checker:
         return known
 
     def paths(self) -> None:
+        problems: dict[str, str | None] = {}
         to_check: list[tuple[LogEntry, int, str]] = []
         for entry in self.log.entries:
             value = entry.get("output_files")
@@ -235,20 +255,21 @@ class _Checker:
             for i, item in enumerate(value):
                 if not isinstance(item, str) or not item.strip():
                     continue
-                problem = path_escape_problem(item)
+                if item in problems:
+                    problem = problems[item]
+                else:
+                    problem = problems[item] = path_escape_problem(item)
                 if problem:
                     start, end = self.item_span(entry, i)
                     self.diag("TC113", Severity.ERROR, f'output path "{item}" {problem}; name files relative to the '
                               "repository root", start, end)
-                else:
+                elif not self.exists(item):
                     to_check.append((entry, i, item))
-        if not to_check or not any(self.exists(path) for _, _, path in to_check):
+        if not to_check or not any(self.exists(path) for path in problems if not problems[path]):
             return  # the log was read away from its repository: per-file warnings would all be noise
         for entry, i, item in to_check:
-            if not self.exists(item):
-                start, end = self.item_span(entry, i)
-                self.diag("TC114", Severity.WARNING, f'output file "{item}" does not exist in the repository',
-                          start, end)
+            start, end = self.item_span(entry, i)
+            self.diag("TC114", Severity.WARNING, f'output file "{item}" does not exist in the repository', start, end)
 
     def item_span(self, entry: LogEntry, index: int) -> tuple[int, int]:
         spans = self.log.item_spans(entry, "output_files")
@@ -257,6 +278,8 @@ class _Checker:
 
 def path_escape_problem(path: str) -> str | None:
     """Why `path` is not a repository-relative path inside the repository, or None when it is."""
+    if ".." not in path and ":" not in path and not path.startswith(("/", "\\", "~")):
+        return None  # the common case, decided without building path objects (logs name 100k+ paths)
     if path.startswith(("/", "\\", "~")) or PureWindowsPath(path).is_absolute() or PureWindowsPath(path).drive:
         return "is absolute"
     parts = PurePosixPath(path.replace("\\", "/")).parts
