@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -49,7 +48,7 @@ def tool_specs(locator: WorkspaceLocator, tool_set: str = "all") -> list[ToolSpe
 
 
 def _tool(spec: ToolSpec) -> Tool:
-    tool = Tool.from_function(spec.fn, description=inspect.cleandoc(spec.fn.__doc__ or ""),
+    tool = Tool.from_function(spec.fn, description=" ".join((spec.fn.__doc__ or "").split()),
                               annotations=spec.annotations, structured_output=False)
     tool.parameters = compact_schema(tool.parameters)
     return tool

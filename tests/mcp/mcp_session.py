@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,14 +16,16 @@ from mcp.types import CallToolResult, TextContent
 from tests.gitutil import GIT_ENV
 
 TIMEOUT = 60.0
+# No user-level TechCat settings leak in from the machine running the tests (e.g. a real API key).
+NO_USER_CONFIG = {"XDG_CONFIG_HOME": str(Path(tempfile.gettempdir()) / "techcat-tests-no-user-config")}
 
 
 @asynccontextmanager
 async def techcat_mcp(cwd: Path, *args: str) -> AsyncIterator[Client]:
     """`techcat mcp ARGS` started in `cwd`, as Codex CLI or Claude Code would start it."""
-    git_env = {k: v for k, v in GIT_ENV.items() if k.startswith("GIT_")}
+    env = {**{k: v for k, v in GIT_ENV.items() if k.startswith("GIT_")}, **NO_USER_CONFIG}
     params = StdioServerParameters(command=sys.executable, args=["-m", "techcat_cli.main", "mcp", *args],
-                                   cwd=str(cwd), env=git_env)
+                                   cwd=str(cwd), env=env)
     async with Client(params, read_timeout_seconds=TIMEOUT) as client:
         yield client
 
