@@ -47,10 +47,12 @@ def tool_specs(locator: WorkspaceLocator, tool_set: str = "all") -> list[ToolSpe
     return [spec for spec in specs if tool_set == "all" or not spec.writes]
 
 
-def _tool(spec: ToolSpec) -> Tool:
+def make_tool(spec: ToolSpec, compact: bool = True) -> Tool:
+    """The SDK's tool for a spec; plain-text results, so no output schema is advertised either."""
     tool = Tool.from_function(spec.fn, description=" ".join((spec.fn.__doc__ or "").split()),
                               annotations=spec.annotations, structured_output=False)
-    tool.parameters = compact_schema(tool.parameters)
+    if compact:
+        tool.parameters = compact_schema(tool.parameters)
     return tool
 
 
@@ -64,6 +66,6 @@ def _version() -> str:
 def build_server(codex_dir: Path | None, tool_set: str = "all") -> TechcatServer:
     locator = WorkspaceLocator(codex_dir)
     server = TechcatServer(locator, name="techcat", version=_version(), instructions=INSTRUCTIONS,
-                           tools=[_tool(spec) for spec in tool_specs(locator, tool_set)], log_level="WARNING")
+                           tools=[make_tool(spec) for spec in tool_specs(locator, tool_set)], log_level="WARNING")
     register_resources(server, locator)
     return server
