@@ -14,11 +14,11 @@ def cmd_log(args: argparse.Namespace) -> int:
     from techcat_cli.common import codex_dir as _codex_dir
     from techcat_core.gitops import GitProblem, changed_since
     from techcat_core.tasklog.store import StoreError, append_entry
-    from techcat_core.workspace import load_workspace
+    from techcat_core.workspace import load_roster
 
     codex = _codex_dir(args)
     files = list(args.files or [])
-    ws = load_workspace(codex)
+    ws = load_roster(codex)
     if args.from_git:
         try:
             changed = changed_since(ws.root, args.from_git)

@@ -10,8 +10,11 @@ from pathlib import Path
 TEMP_PREFIX = ".techcat-tmp-"
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Replace `path` so readers see the old or the new content, never a mix; keeps the file mode."""
+def write_atomic(path: Path, data: str | bytes, durable: bool = True) -> None:
+    """Replace `path` so readers see the old or the new content, never a mix; keeps the file mode.
+
+    `durable=False` skips the fsyncs, for caches that are checked before they are trusted.
+    """
     payload = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -23,7 +26,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
         os.replace(tmp, path)
@@ -31,7 +35,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,18 +169,34 @@ def load_workspace(codex_dir: Path, overrides: dict[Path, str] | None = None) ->
     templates_dir = codex_dir / "templates"
     if templates_dir.is_dir():
         ws.templates = sorted(p for p in templates_dir.rglob("*") if p.is_file())
-    agents_dir = codex_dir / "agents"
-    if agents_dir.is_dir():
-        for toml_path in sorted(agents_dir.glob("*.toml")):
-            toml_text = text_of(toml_path)
-            if toml_text is None:
-                continue
-            parsed = parse_agent_toml(toml_text, toml_path)
-            if isinstance(parsed, TomlProblem):
-                ws.toml_problems.append(parsed)
-            else:
-                ws.custom_agents.append(parsed)
+    _load_custom_agents(ws, text_of)
     return ws
+
+
+def load_roster(codex_dir: Path) -> Workspace:
+    """Only the roster (AGENTS.md and custom agents): for callers that must not parse a huge task log."""
+    codex_dir = codex_dir.resolve()
+    git_root = find_git_root(codex_dir.parent)
+    ws = Workspace(codex_dir=codex_dir, root=git_root or codex_dir.parent, git_root=git_root)
+    text = read_text(ws.path(AGENTS), ws.decode_problems)
+    ws.roster = parse_agents_md(text, ws.path(AGENTS)) if text is not None else None
+    _load_custom_agents(ws, lambda path: read_text(path, ws.decode_problems))
+    return ws
+
+
+def _load_custom_agents(ws: Workspace, text_of: Callable[[Path], str | None]) -> None:
+    agents_dir = ws.codex_dir / "agents"
+    if not agents_dir.is_dir():
+        return
+    for toml_path in sorted(agents_dir.glob("*.toml")):
+        toml_text = text_of(toml_path)
+        if toml_text is None:
+            continue
+        parsed = parse_agent_toml(toml_text, toml_path)
+        if isinstance(parsed, TomlProblem):
+            ws.toml_problems.append(parsed)
+        else:
+            ws.custom_agents.append(parsed)
 
 
 def markdown_files(ws: Workspace) -> list[Path]:

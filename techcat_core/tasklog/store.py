@@ -23,7 +23,7 @@ from techcat_core.atomic import TEMP_PREFIX, write_atomic
 from techcat_core.schema import TaskEntry
 from techcat_core.tasklog.ids import TASK_ID, format_task_id, id_width, task_number
 from techcat_core.tasklog.parse import LogEntry, TaskLog, parse_task_log
-from techcat_core.tasklog.render import detect_style, insertion, render_entry
+from techcat_core.tasklog.render import LogStyle, detect_style, insertion, render_entry
 from techcat_core.workspace import TASK_LOG, decode_text
 
 STATE_DIR = ".techcat"
@@ -92,6 +92,7 @@ class _Snapshot:
     width: int
     numbers: set[int] | None  # None when read from the cache (only max and width are kept)
     log: TaskLog | None
+    style: LogStyle | None = None
 
 
 def _read_for_append(codex_dir: Path, path: Path, trust_cache: bool = True) -> _Snapshot:
@@ -106,7 +107,10 @@ def _read_for_append(codex_dir: Path, path: Path, trust_cache: bool = True) -> _
         cached = json.loads(cache.read_text(encoding="utf-8"))
         if trust_cache and cached.get("stat") == key and cached.get("length") == len(text):
             # The file is exactly as our last locked append left it, so it is valid: skip the full parse.
-            return _Snapshot(text, int(cached["last_end"]), int(cached["max"]), int(cached["width"]), None, None)
+            style = LogStyle(cached["style"][0], cached["style"][1], tuple(cached["style"][2]), cached["style"][3],
+                             cached["style"][4])
+            return _Snapshot(text, int(cached["last_end"]), int(cached["max"]), int(cached["width"]), None, None,
+                             style)
     except (OSError, ValueError, KeyError, TypeError):
         pass
     log = parse_task_log(text, path)
@@ -166,14 +170,14 @@ def append_entries(codex_dir: Path, new: Sequence[NewEntry], today: dt.date | No
             snapshot = _read_for_append(codex_dir, path, trust_cache=not wants_ids)
             entries = allocate(new, snapshot.numbers or set(), snapshot.width, snapshot.max_number, today)
             log = snapshot.log or _tail_log(snapshot.text, snapshot.last_end, path)
-            style = detect_style(log)
+            style = snapshot.style or detect_style(log)
             rendered = [render_entry(entry, style) for entry in entries]
             start, end, insert = insertion(log, rendered, style)
             text = snapshot.text[:start] + insert + snapshot.text[end:]
             write_atomic(path, text)
             last_end = text.rfind("}", 0, start + len(insert)) + 1
             new_max = max([snapshot.max_number, *(task_number(e["task_id"]) or 0 for e in entries)])
-            _write_cache(codex_dir, path, text, last_end, new_max, snapshot.width)
+            _write_cache(codex_dir, path, text, last_end, new_max, snapshot.width, style)
             _clean_stale_temps(codex_dir)
             return entries
     except Timeout:
@@ -219,11 +223,13 @@ def _matching_open(text: str, close: int) -> int | None:
     return None
 
 
-def _write_cache(codex_dir: Path, path: Path, text: str, last_end: int, max_number: int, width: int) -> None:
+def _write_cache(codex_dir: Path, path: Path, text: str, last_end: int, max_number: int, width: int,
+                 style: LogStyle) -> None:
     payload = {"stat": _stat_key(path), "length": len(text), "last_end": last_end, "max": max_number,
-               "width": width}
+               "width": width, "style": [style.entry_indent, style.unit, list(style.key_order), style.ensure_ascii,
+                                         style.newline]}
     with contextlib.suppress(OSError):
-        write_atomic(_cache_path(codex_dir), json.dumps(payload))
+        write_atomic(_cache_path(codex_dir), json.dumps(payload), durable=False)
 
 
 def _clean_stale_temps(codex_dir: Path, older_than: float = 600.0) -> None:
