@@ -127,7 +127,7 @@ def test_drift_reports_unlogged_commits_and_its_fix_logs_them(tmp_path: Path) ->
     last = _log(root)[-1]
     assert last["task_id"] == "task-003" and last["agent"] == "task_logger"
     assert last["output_files"] == ["apps/web/a.tsx", "apps/web/b.tsx"]
-    assert "Add a; Add b" == last["summary"]
+    assert last["summary"] == "Add a; Add b"
     commit_all(root, "log the drift")
     assert "TC404" not in codes(check_path(root / ".codex"))
 
