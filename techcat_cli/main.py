@@ -45,6 +45,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from techcat_core.scaffold import init_workspace
+    from techcat_core.workspace import find_git_root
 
     root = Path(args.path).resolve()
     if not root.is_dir():
@@ -59,6 +60,19 @@ def cmd_init(args: argparse.Namespace) -> int:
 
         for line in register_merge_driver(root):
             print(line)
+    if getattr(args, "mcp", False):
+        from techcat_mcp.agents_md import AgentsMdError, ensure_agents_paragraph
+        from techcat_mcp.snippets import mcp_snippets
+
+        top = find_git_root(root) or root
+        try:
+            changed = ensure_agents_paragraph(top)
+        except AgentsMdError as error:
+            raise UserError(str(error)) from None
+        print(f"{'updated' if changed else 'kept   '} {os.path.relpath(top / 'AGENTS.md')} "
+              "(the TechCat paragraph between its marker comments)")
+        print()
+        sys.stdout.write(mcp_snippets(codex))
     return EXIT_OK
 
 
@@ -141,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     init = add("init", cmd_init, "create a valid .codex/ (never overwrites a file)")
     init.add_argument("path", nargs="?", default=".", help="the repository root (default: .)")
     init.add_argument("--git", action="store_true", help="register the task-log merge driver in this repository")
+    init.add_argument("--mcp", action="store_true",
+                      help="print MCP client snippets and add the TechCat paragraph (between marker comments) to "
+                           "the repository's top-level AGENTS.md")
 
     add("schema", cmd_schema, "print the task log's JSON Schema")
     add("agents", cmd_agents, "list the roster's agents")

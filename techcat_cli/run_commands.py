@@ -14,14 +14,31 @@ from techcat_cli.common import EXIT_FINDINGS, EXIT_OK, UserError, codex_dir
 
 
 class ProgressPrinter:
-    """Streams the reply to stdout and one line per event to stderr."""
+    """Streams the reply to stdout and one line per event to stderr; a spinner while the model thinks."""
 
     def __init__(self, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
         self.out, self.err = out, err
         self.failed = False
         self._mid_line = False
+        self._status: Any = None
+
+    def _spin(self, text: str | None) -> None:
+        """Show (or, with None, stop) a live spinner on a terminal; plain output elsewhere."""
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+        if text is None or not self.err.isatty():
+            return
+        from rich.console import Console
+
+        self._status = Console(file=self.err).status(text)
+        self._status.start()
+
+    def close(self) -> None:
+        self._spin(None)
 
     def note(self, text: str) -> None:
+        self._spin(None)
         if self._mid_line:
             self.out.write("\n")
             self.out.flush()
@@ -35,12 +52,16 @@ class ProgressPrinter:
         if isinstance(event, ev.RunStarted):
             indent = "  " * event.depth
             self.note(f"{indent}▶ {event.agent} ({event.provider}, {event.model})")
+            if event.provider != "built-in":
+                self._spin(f"{event.agent} is waiting for the model…")
         elif isinstance(event, ev.TextDelta):
+            self._spin(None)
             self.out.write(event.text)
             self.out.flush()
             self._mid_line = not event.text.endswith("\n")
         elif isinstance(event, ev.Retrying):
             self.note(f"↻ retry {event.attempt} in {event.delay:.1f}s ({event.reason}); the reply starts over")
+            self._spin(f"retrying ({event.reason})…")
         elif isinstance(event, ev.FileWritten):
             self.note(f"✓ wrote {_rel(event.path, root)}")
         elif isinstance(event, ev.Logged):
@@ -98,8 +119,11 @@ async def _drive(codex: Path, request: Any, printer: ProgressPrinter) -> None:
     from techcat_core.runtime.runner import run_agent
 
     root = codex.parent
-    async for event in run_agent(codex, request):
-        printer.handle(event, root)
+    try:
+        async for event in run_agent(codex, request):
+            printer.handle(event, root)
+    finally:
+        printer.close()
 
 
 def _run_with_cancel(codex: Path, request: Any, printer: ProgressPrinter) -> None:

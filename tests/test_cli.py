@@ -164,3 +164,15 @@ def test_realworld_free_form_agents_md_yields_no_errors() -> None:
     on_agents = [d for d in payload["diagnostics"] if d["path"].endswith("AGENTS.md")]
     assert [(d["code"], d["severity"]) for d in on_agents] == [("TC200", "info")]
     assert payload["summary"]["error"] == 0
+
+
+def test_init_mcp_adds_the_paragraph_and_prints_snippets(tmp_path: Path) -> None:
+    (tmp_path / "AGENTS.md").write_text("# Rules\n\nBe kind.\n")
+    result = techcat("init", "--mcp", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "[mcp_servers.techcat]" in result.stdout and '"mcpServers"' in result.stdout
+    text = (tmp_path / "AGENTS.md").read_text()
+    assert text.startswith("# Rules\n\nBe kind.\n\n<!-- TECHCAT START -->") and text.rstrip().endswith(
+        "<!-- TECHCAT END -->")
+    again = techcat("init", "--mcp", cwd=tmp_path)
+    assert (tmp_path / "AGENTS.md").read_text() == text and "kept" in again.stdout
