@@ -1,6 +1,6 @@
 """The size of the MCP server's tool definitions: what every client puts into its model's context window.
 
-    .venv/bin/python benchmarks/bench_mcp.py
+    .venv/bin/python benchmarks/bench_mcp.py [--latency]
 
 Definitions are taken from the server itself (`tools/list`, in-process, serialised as on the wire:
 camelCase keys, no nulls, compact JSON) for each tool set: `all` without a provider configured, `all`
@@ -9,6 +9,10 @@ Tokens are estimated two ways, as no tokenizer ships with TechCat: characters / 
 thumb for English text) and a count of words and single symbols (`\\w+|[^\\w\\s]`), an upper bound for JSON,
 where every quote and brace tends to be a token of its own. The saving from `schema_compact` (dropping
 pydantic's titles and `anyOf [X, null]`) is shown on the input schemas alone.
+
+`--latency` also starts `techcat mcp` over stdio with the SDK's client on a copy of the sample workspace
+(36 log entries) committed to a fresh git repository, so the git history rules run too, and reports the
+time to a usable session and the median round trip of a few tools.
 """
 
 from __future__ import annotations
@@ -16,7 +20,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import statistics
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +52,34 @@ def _row(label: str, definitions: list[dict[str, Any]]) -> str:
     names = ", ".join(d["name"] for d in definitions)
     return (f"| {label} | {len(definitions)} | {len(text):,} | {round(len(text) / 4):,} | "
             f"{len(_TOKEN.findall(text)):,} | {names} |")
+
+
+async def _latency(root: Path, calls: int = 30) -> None:
+    from mcp import Client, StdioServerParameters
+
+    params = StdioServerParameters(command=sys.executable, args=["-m", "techcat_cli.main", "mcp"], cwd=str(root),
+                                   env={"XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"]})
+    started = time.perf_counter()
+    async with Client(params) as client:
+        await client.list_tools()
+        print(f"start to first tools/list: {time.perf_counter() - started:.2f} s")
+        print()
+        print("| tool call | median ms | calls |")
+        print("|---|---:|---:|")
+        workload: list[tuple[str, dict[str, Any]]] = [
+            ("log_task", {"agent": "backend_specialist", "summary": "Benchmark entry", "output_files": []}),
+            ("search_log", {"agent": "frontend_specialist", "text": "page"}),
+            ("check_workspace", {}),
+            ("list_proposed", {}),
+        ]
+        for name, arguments in workload:
+            times = []
+            for _ in range(calls):
+                begin = time.perf_counter()
+                result = await client.call_tool(name, arguments)
+                times.append(time.perf_counter() - begin)
+                assert not result.is_error, result.content
+            print(f"| `{name}` | {statistics.median(times) * 1000:.1f} | {calls} |")
 
 
 def main() -> int:
@@ -74,6 +110,17 @@ def main() -> int:
     print("|---|---:|")
     for definition in with_provider:
         print(f"| `{definition['name']}` | {len(_wire([definition])) - 2:,} |")
+    if "--latency" in sys.argv[1:]:
+        from techcat_cli.main import copy_sample
+
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "no-user-config")
+            copy_sample(Path(tmp) / "sample")
+            identity = ["-c", "user.name=bench", "-c", "user.email=b@example.com", "-c", "commit.gpgsign=false"]
+            for command in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-qm", "sample"]):
+                subprocess.run(["git", *command], cwd=Path(tmp) / "sample", check=True)
+            print()
+            anyio.run(_latency, Path(tmp) / "sample")
     return 0
 
 

@@ -24,6 +24,7 @@ from techcat_mcp.toolspec import ToolSpec
 TOOL_SETS = ("all", "read-only")
 INSTRUCTIONS = ("TechCat keeps this repository's agent memory in .codex/. When you finish a task, record it "
                 "with log_task; never edit .codex/TASK-LOG.json by hand.")
+READ_ONLY_INSTRUCTIONS = "TechCat keeps this repository's agent memory in .codex/; these tools read it."
 
 
 class TechcatServer(MCPServer[Any]):
@@ -65,7 +66,8 @@ def _version() -> str:
 
 def build_server(codex_dir: Path | None, tool_set: str = "all") -> TechcatServer:
     locator = WorkspaceLocator(codex_dir)
-    server = TechcatServer(locator, name="techcat", version=_version(), instructions=INSTRUCTIONS,
+    instructions = INSTRUCTIONS if tool_set == "all" else READ_ONLY_INSTRUCTIONS
+    server = TechcatServer(locator, name="techcat", version=_version(), instructions=instructions,
                            tools=[make_tool(spec) for spec in tool_specs(locator, tool_set)], log_level="WARNING")
     register_resources(server, locator)
     return server

@@ -189,6 +189,17 @@ async def test_bad_arguments_get_clear_tool_errors_and_the_server_keeps_serving(
     assert (codex / "TASK-LOG.json").read_bytes() == before
 
 
+async def test_a_log_with_broken_json_is_reported_with_its_place_and_left_alone(tmp_path: Path) -> None:
+    broken = '[\n  {"task_id": "task-001", "agent": "planner",, "date": "2025-07-01"}\n]\n'
+    codex = make_workspace(tmp_path, log=broken)
+    async with techcat_mcp(tmp_path) as client:
+        message = await call_error(client, "log_task", agent="planner", summary="x")
+        found = await call(client, "search_log")
+    assert re.search(r"TASK-LOG\.json:2:\d+: .*fix the JSON", message), message
+    assert (codex / "TASK-LOG.json").read_text(encoding="utf-8") == broken
+    assert "JSON problem" in found["warning"]
+
+
 async def test_log_task_takes_output_files_from_git_changes(tmp_path: Path) -> None:
     init_repo(tmp_path)
     make_workspace(tmp_path)
