@@ -295,3 +295,30 @@ def test_watch_picks_up_an_item_within_a_second(tmp_path: Path, fake_openai: Fak
         daemon.terminate()
         daemon.wait(timeout=20)
     assert os.path.exists(codex / "TASK-LOG.json")
+
+
+async def test_timeouts_are_retried_then_fail_clearly(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    codex = make_workspace(tmp_path, extra={"techcat.toml": "[provider]\ntimeout = 0.3\nmax_retries = 1\n"})
+    before = _snapshot(tmp_path)
+    fake_openai.default = Behaviour(reply="late", delay=1.0)
+    events = await _collect(codex, RunRequest("planner", "Plan", env=_env(fake_openai)))
+    assert [e.reason for e in events if isinstance(e, ev.Retrying)] == ["timed out"]
+    assert isinstance(events[-1], ev.RunFailed) and "last: timed out" in events[-1].message
+    assert _snapshot(tmp_path) == before
+
+
+async def test_chain_runs_the_next_model_agent_with_the_previous_result(tmp_path: Path,
+                                                                        fake_openai: FakeOpenAI) -> None:
+    agents = AGENTS_MD.replace("Once complete, invoke `task_logger`.", "Once complete, invoke `writer`.", 1) + \
+        "\n## Agent: `writer`\n\n- **Role:** Writes notes\n- **Output:** docs/notes.md\n"
+    codex = make_workspace(tmp_path, agents=agents,
+                           extra={"templates/task-template.md": "# {{TASK}}\n\nPass control to the `task_logger` "
+                                                                "agent when done.\n"})
+    fake_openai.queue("Planned the release.\n", "Wrote the release notes.\n")
+    events = await _collect(codex, RunRequest("planner", "Plan the release", env=_env(fake_openai)))
+    chained = [(e.from_agent, e.to_agent) for e in events if isinstance(e, ev.Chained)]
+    assert chained == [("planner", "writer"), ("writer", "task_logger"), ("planner", "task_logger")]
+    logged = [e.entry["agent"] for e in events if isinstance(e, ev.Logged)]
+    assert logged == ["planner", "writer"]
+    assert "Planned the release." in fake_openai.requests[-1].body["messages"][1]["content"]
+    assert (tmp_path / "docs/notes.md").read_text() == "Wrote the release notes.\n"

@@ -178,6 +178,23 @@ def build_prompt(ws: Workspace, agent: Agent, task: str, targets: list[str], mul
     return prompt
 
 
+def chain_targets(ws: Workspace, agent: Agent) -> list[str]:
+    """Who runs after `agent`: its roster section's chain lines, then those in its prompt file and in the
+    task template (real projects write "Pass control to the `task_logger` agent" there)."""
+    from techcat_core.roster import CHAIN_PATTERN
+
+    targets = [link.target for link in agent.chains]
+    for path in (ws.prompts.get(agent.name), ws.codex_dir / "templates" / "task-template.md"):
+        if path is None:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        targets += [match.group(1) for match in CHAIN_PATTERN.finditer(text)]
+    return [t for i, t in enumerate(targets) if t not in targets[:i] and t != agent.name]
+
+
 def agent_targets(agent: Agent) -> tuple[list[str], bool]:
     """The files a run may write: one literal path by default, or globs that allow several files."""
     literal = [o for o in agent.outputs if not any(ch in o for ch in "*?[")]

@@ -40,7 +40,7 @@ from techcat_core.runtime.events import (
 )
 from techcat_core.runtime.model_call import ModelError, RetryNotice, stream_reply
 from techcat_core.runtime.output import OutputRefused, PlannedWrite, plan_writes
-from techcat_core.runtime.prompt import Prompt, agent_targets, build_prompt
+from techcat_core.runtime.prompt import Prompt, agent_targets, build_prompt, chain_targets
 from techcat_core.runtime.settings import SETUP_HINT, ProviderSettings, SettingsError, resolve_settings
 from techcat_core.workspace import Workspace, load_workspace
 
@@ -275,7 +275,9 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
         if committed is not None:
             yield committed
     if request.chain:
-        async for event in _chain(codex_dir, request, agent, entry, reply, depth, (*chain_path, agent.name)):
+        targets = chain_targets(ws, agent)
+        async for event in _chain(codex_dir, request, agent.name, targets, entry, reply, depth,
+                                  (*chain_path, agent.name)):
             yield event
     yield RunFinished(run_id, agent.name, entry, tuple(p.path for p in plans), reply)
 
@@ -295,22 +297,21 @@ async def _commit(ws: Workspace, plans: list[PlannedWrite], entry: dict[str, Any
     return Committed(run_id, sha, message)
 
 
-async def _chain(codex_dir: Path, request: RunRequest, agent: Agent, entry: dict[str, Any], reply: str, depth: int,
-                 chain_path: tuple[str, ...]) -> AsyncIterator[RunEvent]:
-    for link in agent.chains:
-        target = link.target
+async def _chain(codex_dir: Path, request: RunRequest, agent_name: str, targets: list[str], entry: dict[str, Any],
+                 reply: str, depth: int, chain_path: tuple[str, ...]) -> AsyncIterator[RunEvent]:
+    for target in targets:
         if target in chain_path:
             continue  # a cycle: each agent runs once per chain
         if depth + 1 > request.max_chain_depth:
             break
-        yield Chained(entry["task_id"], agent.name, target, depth + 1)
+        yield Chained(entry["task_id"], agent_name, target, depth + 1)
         if target == BUILTIN_LOGGER:
             # the run is already recorded (exactly one entry per run); the logger confirms it
             yield RunStarted(entry["task_id"], BUILTIN_LOGGER, f"record {entry['task_id']}", "built-in", "-",
                              depth + 1)
             yield RunFinished(entry["task_id"], BUILTIN_LOGGER, entry)
             continue
-        follow = RunRequest(agent=target, task=f"Continue after `{agent.name}` ({entry['task_id']}): {request.task}",
+        follow = RunRequest(agent=target, task=f"Continue after `{agent_name}` ({entry['task_id']}): {request.task}",
                             provider=request.provider, model=None, base_url=request.base_url, commit=request.commit,
                             chain=True, max_chain_depth=request.max_chain_depth, cancel=request.cancel,
                             env=request.env, today=request.today)
