@@ -90,10 +90,11 @@ def drift_rule(ws: Workspace, log: TaskLog) -> list[Diagnostic]:
     fix = Fix(f"Log the {len(commits)} unlogged commit{'s' if len(commits) != 1 else ''} as {entry['task_id']}",
               (TextEdit(log.path, log.range(start, end), text),), safe=False)
     noun = "commit" if len(commits) == 1 else "commits"
+    span = commits[0].sha[:8] if len(commits) == 1 else f"{commits[-1].sha[:8]}…{commits[0].sha[:8]}"
     last_entry = log.entries[-1] if log.entries else None
     where = log.range(last_entry.start, last_entry.start + 1) if last_entry else Range.of(0, 0)
     return [Diagnostic("TC404", Severity.INFO, f"{len(commits)} {noun} since the last logged task "
-                       f"({commits[-1].sha[:8]}…{commits[0].sha[:8]}) have no task-log entry", log.path, where, (fix,))]
+                       f"({span}) {'has' if len(commits) == 1 else 'have'} no task-log entry", log.path, where, (fix,))]
 
 
 def history_rules(ws: Workspace) -> list[Diagnostic]:
