@@ -1,0 +1,181 @@
+"""Incremental re-parse and re-check of the task log equal a full parse and a full check, edit after edit."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from techcat_core.engine import check_workspace
+from techcat_core.positions import LineIndex, Position
+from techcat_core.tasklog import incremental
+from techcat_core.tasklog.incremental import (
+    BlockLineIndex,
+    LogChecker,
+    check_workspace_incremental,
+    reparse,
+    reparse_spliced,
+)
+from techcat_core.tasklog.parse import TaskLog, parse_task_log
+from techcat_core.workspace import TASK_LOG, load_workspace
+from tests.wsbuilder import TODAY, entry, make_workspace
+
+FRAGMENTS = ['"', ",", "{", "}", "[", "]", ":", "\n", "  ", "x", "1", "é", "😀", "\r\n",
+             '"task_id": "task-001", ', '"agent": "planner"', '"date": "2025/07/01"', '"task-7"', '"../x"',
+             '"apps/web/home.tsx"', '"summery": "typo", ', '"output_files": ["/abs", "apps/web/settings.tsx"]',
+             '{"task_id": "task-009", "agent": "ghost", "date": "2025-07-01", "summary": "s", "output_files": []},',
+             '{"task_id": "task-001", "agent": "planner", "date": "2031-01-01", "summary": "", "output_files": [1]},']
+
+
+def render(entries: list[Any], indent: int | None) -> str:
+    return json.dumps(entries, indent=indent, ensure_ascii=False) + "\n"
+
+
+def sample_entries(rng: random.Random, count: int) -> list[Any]:
+    result: list[Any] = []
+    for n in range(1, count + 1):
+        item = entry(n, agent=rng.choice(["planner", "frontend_specialist", "ghost"]))
+        roll = rng.random()
+        if roll < 0.1:
+            item["task_id"] = f"task-{rng.randint(1, count):03d}"  # a duplicate, sometimes
+        elif roll < 0.15:
+            item["date"] = "2025/07/03"
+        elif roll < 0.2:
+            item["output_files"] = ["../outside.txt", "apps/web/missing.tsx"]
+        elif roll < 0.22:
+            item = "not an object"
+        result.append(item)
+    return result
+
+
+def edits(rng: random.Random, text: str, steps: int) -> list[tuple[int, int, str]]:
+    out = []
+    for _ in range(steps):
+        start = rng.randint(0, len(text))
+        end = min(len(text), start + rng.choice([0, 0, 0, 1, 2, 5, 40]))
+        insert = rng.choice(FRAGMENTS) if rng.random() < 0.8 else ""
+        out.append((start, end, insert))
+        text = text[:start] + insert + text[end:]
+    return out
+
+
+def same_parse(a: TaskLog, b: TaskLog) -> None:
+    assert [(e.index, e.start, e.end, e.value, e.duplicate_keys) for e in a.entries] == \
+        [(e.index, e.start, e.end, e.value, e.duplicate_keys) for e in b.entries]
+    assert a.problems == b.problems
+    assert (a.top_level, a.top_level_span, a.array_close) == (b.top_level, b.top_level_span, b.array_close)
+
+
+@pytest.fixture(autouse=True)
+def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of three lines, so that small texts exercise edits across block boundaries."""
+    monkeypatch.setattr(incremental, "BLOCK_LINES", 3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab\n\ré😀", max_size=60), st.data())
+def test_block_line_index_equals_a_fresh_index(text: str, data: st.DataObject) -> None:
+    index = BlockLineIndex(text)
+    for _ in range(4):
+        start = data.draw(st.integers(0, len(text)))
+        end = data.draw(st.integers(start, len(text)))
+        insert = data.draw(st.text(alphabet="ab\n\ré😀", max_size=8))
+        text = text[:start] + insert + text[end:]
+        index = index.edited(start, end, text)
+        fresh = LineIndex(text)
+        assert BlockLineIndex(text, (index._bases, index._firsts, index._blocks)).starts == fresh.starts
+        assert index.line_count == fresh.line_count
+        for offset in range(len(text) + 1):
+            assert index.position(offset) == fresh.position(offset)
+        for line in range(-1, fresh.line_count + 1):
+            assert index.line_text(line) == fresh.line_text(line)
+            for character in (0, 1, 3, 50):
+                assert index.offset(Position(line, character)) == fresh.offset(Position(line, character))
+
+
+@settings(max_examples=250, deadline=None)
+@given(st.integers(0, 2**32), st.integers(0, 12), st.sampled_from([None, 0, 2, 4]))
+def test_reparse_equals_a_full_parse(seed: int, count: int, indent: int | None) -> None:
+    rng = random.Random(seed)
+    text = render(sample_entries(rng, count), indent)
+    log = parse_task_log(text, "TASK-LOG.json")
+    lines = BlockLineIndex(text)
+    log.lines = lines
+    for start, end, insert in edits(rng, text, 8):
+        new_text = text[:start] + insert + text[end:]
+        lines = lines.edited(start, end, new_text)
+        log = reparse(log, start, end, new_text, lines)
+        same_parse(log, parse_task_log(new_text, "TASK-LOG.json"))
+        assert log.lines is lines
+        text = new_text
+
+
+def test_reparse_reuses_the_entries_after_the_edit() -> None:
+    text = render([entry(n) for n in range(1, 200)], 2)
+    log = parse_task_log(text, "TASK-LOG.json")
+    tail = log.entries[150]
+    old_start = tail.start
+    at = text.index("Did task number 100.") + 4
+    new_text = text[:at] + "the " + text[at:]
+    new, splice = reparse_spliced(log, at, at, new_text)
+    assert splice is not None and (splice.prefix, splice.old_count, splice.new_count) == (99, 1, 1)
+    assert new.entries[150] is tail and tail.start == old_start + 4
+    same_parse(new, parse_task_log(new_text, "TASK-LOG.json"))
+
+
+@pytest.fixture(scope="module")
+def codex(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_workspace(tmp_path_factory.mktemp("incremental"))
+
+
+def full_check(codex: Path, text: str) -> list[tuple[Any, ...]]:
+    ws = load_workspace(codex, overrides={codex / TASK_LOG: text})
+    return [key(d) for d in check_workspace(ws, TODAY, git=False).diagnostics]
+
+
+def key(d: Any) -> tuple[Any, ...]:
+    return (d.code, d.severity, d.message, str(d.path), d.range, d.fixes)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 2**32), st.integers(0, 10), st.sampled_from([None, 2]))
+def test_incremental_check_equals_check_workspace(codex: Path, seed: int, count: int, indent: int | None) -> None:
+    rng = random.Random(seed)
+    path = codex / TASK_LOG
+    text = render(sample_entries(rng, count), indent)
+    ws = load_workspace(codex, overrides={path: text})
+    assert ws.task_log is not None
+    lines = BlockLineIndex(text)
+    ws.task_log.lines = lines
+    checker = LogChecker()
+    got = check_workspace_incremental(ws, checker, None, TODAY)
+    assert [key(d) for d in got] == full_check(codex, text)
+    for start, end, insert in edits(rng, text, 6):
+        new_text = text[:start] + insert + text[end:]
+        lines = lines.edited(start, end, new_text)
+        log, splice = reparse_spliced(ws.task_log, start, end, new_text, lines)
+        ws = dataclasses.replace(ws, task_log=log, texts={**ws.texts, path: new_text})
+        got = check_workspace_incremental(ws, checker, splice, TODAY)
+        assert sorted(map(key, got), key=repr) == sorted(full_check(codex, new_text), key=repr)
+        text = new_text
+
+
+def test_forgetting_paths_rechecks_the_entries_that_name_them(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, log=[entry(1), entry(2, output_files=["apps/web/new.tsx"])])
+    ws = load_workspace(codex)
+    checker = LogChecker()
+    before = [d.code for d in check_workspace_incremental(ws, checker, None, TODAY)]
+    assert before == ["TC114"]
+    (tmp_path / "apps/web/new.tsx").write_text("// now it exists\n")
+    checker.forget_paths(["apps/web/new.tsx"])
+    assert ws.task_log is not None
+    empty = dataclasses.replace(ws.task_log)
+    splice = incremental.Splice(len(ws.task_log.entries), 0, 0, 0, 0)
+    after = check_workspace_incremental(dataclasses.replace(ws, task_log=empty), checker, splice, TODAY)
+    assert after == []
