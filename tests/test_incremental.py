@@ -40,7 +40,7 @@ def render(entries: list[Any], indent: int | None) -> str:
 def sample_entries(rng: random.Random, count: int) -> list[Any]:
     result: list[Any] = []
     for n in range(1, count + 1):
-        item = entry(n, agent=rng.choice(["planner", "frontend_specialist", "ghost"]))
+        item: Any = entry(n, agent=rng.choice(["planner", "frontend_specialist", "ghost"]))
         roll = rng.random()
         if roll < 0.1:
             item["task_id"] = f"task-{rng.randint(1, count):03d}"  # a duplicate, sometimes
