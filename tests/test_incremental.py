@@ -179,3 +179,21 @@ def test_forgetting_paths_rechecks_the_entries_that_name_them(tmp_path: Path) ->
     splice = incremental.Splice(len(ws.task_log.entries), 0, 0, 0, 0)
     after = check_workspace_incremental(dataclasses.replace(ws, task_log=empty), checker, splice, TODAY)
     assert after == []
+
+
+def test_a_roster_change_rechecks_only_the_agent_names(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, log=[entry(1), entry(2, agent="planner"), entry(3, agent="ghost")])
+    path = codex / TASK_LOG
+    ws = load_workspace(codex)
+    assert ws.task_log is not None
+    checker = LogChecker()
+    assert [d.code for d in check_workspace_incremental(ws, checker, None, TODAY)] == ["TC401"]
+    agents = (codex / "AGENTS.md").read_text().replace("`planner`", "`ghost`")
+    renamed = load_workspace(codex, overrides={codex / "AGENTS.md": agents})
+    renamed.task_log = ws.task_log
+    identity = incremental.Splice(len(ws.task_log.entries), 0, 0, 0, 0)
+    got = check_workspace_incremental(renamed, checker, identity, TODAY)
+    expected = check_workspace(load_workspace(codex, overrides={codex / "AGENTS.md": agents,
+                                                                path: ws.task_log.text}), TODAY, git=False)
+    assert [key(d) for d in got] == [key(d) for d in expected.diagnostics]
+    assert [(d.code, d.range.start.line) for d in got] == [("TC401", 16)]  # now the planner entry

@@ -414,6 +414,7 @@ class LogChecker:
     def __init__(self) -> None:
         self._results: list[_EntryResult | None] = []
         self._context: tuple[Any, ...] | None = None
+        self._roster: tuple[frozenset[str], bool] | None = None
         self._exists: dict[str, bool] = {}
         self._existing_total = 0
         self._ids: Counter[str] = Counter()
@@ -447,23 +448,40 @@ class LogChecker:
             return []
         today = today or dt.date.today()
         tolerance = ws.config.check.future_date_tolerance_days
-        context = (ws.root, today, tolerance, frozenset(ws.agent_names), has_roster(ws))
-        if (context != self._context or splice is None
+        context = (ws.root, today, tolerance)
+        roster = (frozenset(ws.agent_names), has_roster(ws))
+        roster_changed = False
+        if (context != self._context or splice is None or roster[1] != (self._roster or roster)[1]
                 or len(self._results) != len(log.entries) - splice.new_count + splice.old_count):
             self._context = context
             self._reset(len(log.entries))
         else:
             self._apply_splice(log, splice)
+            roster_changed = roster != self._roster
+        self._roster = roster
         if log.top_level not in ("array", "empty"):
             self._reset(0)
             return _Checker(log, ws.root, today, tolerance).run()
         checker = _SubsetChecker(log, ws.root, today, tolerance, self._exists)
         checker.syntax()
         out = list(checker.take())
-        stale = [i for i, r in enumerate(self._results) if r is None]
-        self._compute(ws, log, stale, checker)
-        ids = self._id_pass(log, checker)
+        self._compute(ws, log, [i for i, r in enumerate(self._results) if r is None], checker)
+        self._move_anchors(log)
+        if roster_changed:
+            self._refresh_agents(ws, log)
         gate = self._existing_total > 0
+        for result in self._results:
+            if result is not None and result.has_output:
+                out.extend(result.local)
+                out.extend(result.agent)
+                out.extend(result.escapes)
+                if gate:
+                    out.extend(result.missing)
+        out.extend(self._id_pass(log, checker))
+        return out
+
+    def _move_anchors(self, log: TaskLog) -> None:
+        """Shift the diagnostics of entries that moved down or up by whole lines since they were made."""
         position = log.lines.position
         results = self._results
         for i in [i for i, r in enumerate(results) if r is not None and r.has_output]:
@@ -477,13 +495,22 @@ class LogChecker:
                 result.escapes = tuple(_shift(d, lines) for d in result.escapes)
                 result.missing = tuple(_shift(d, lines) for d in result.missing)
                 result.anchor = where
-            out.extend(result.local)
-            out.extend(result.agent)
-            out.extend(result.escapes)
-            if gate:
-                out.extend(result.missing)
-        out.extend(ids)
-        return out
+
+    def _refresh_agents(self, ws: Workspace, log: TaskLog) -> None:
+        """The roster's names changed: re-run TC401 over the whole log (cheap), not every entry's rules."""
+        found: dict[int, list[Diagnostic]] = {}
+        for diagnostic in agent_reference_rules(ws):
+            entry = log.entry_at(log.lines.offset(diagnostic.range.start))
+            if entry is not None:
+                found.setdefault(entry.index, []).append(diagnostic)
+        position = log.lines.position
+        for i, result in enumerate(self._results):
+            if result is None or (not result.agent and i not in found):
+                continue
+            if not result.has_output:
+                result.anchor = position(log.entries[i].start)
+            result.agent = tuple(found.get(i, ()))
+            result.has_output = bool(result.local or result.agent or result.escapes or result.missing)
 
     # -- bookkeeping ----------------------------------------------------------------------------------
 
