@@ -1,1 +1,1 @@
-"""The full-screen Textual app over techcat_core."""
+"""The full-screen Textual app over techcat_core: see, validate, run and commit a `.codex/` workspace live."""

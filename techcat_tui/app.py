@@ -1,0 +1,730 @@
+"""The TechCat app: owns the workspace state; workers post messages and the handlers here apply them.
+
+Threading model: loading, checking, git and file previews run in thread workers that only post
+messages; the file watcher and agent runs are async workers; every widget change happens in a
+message handler on the main thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.events import Resize
+from textual.screen import Screen
+
+from techcat_core.diagnostics import Severity
+from techcat_core.engine import CheckResult, check_workspace
+from techcat_core.watcher import ChangeKind
+from techcat_core.workspace import CORE_FILES, PROPOSED, TASK_LOG, Workspace
+from techcat_tui import _start_time
+from techcat_tui.config import THEMES, TuiConfig, load_tui_config, save_theme
+from techcat_tui.git_status import GitStatus, read_git_status
+from techcat_tui.live import DiskChange, output_folders, watch_changes
+from techcat_tui.log_rows import LogRow, rows_from_entries
+from techcat_tui.log_tail import LogState, read_appended
+from techcat_tui.messages import (
+    ChecksFinished,
+    CommitRequested,
+    CopyRequested,
+    DiskChanged,
+    EditRequested,
+    EntryEditRequested,
+    FirstScreenShown,
+    FixRequested,
+    GitRefreshRequested,
+    GitStatusRead,
+    JumpRequested,
+    LogAppended,
+    ProposedAddRequested,
+    ProposedEditRequested,
+    RunCompleted,
+    RunRequested,
+    SnapshotFailed,
+    SnapshotLoaded,
+)
+from techcat_tui.screens.main import TABS, MainScreen
+from techcat_tui.screens.welcome import WelcomeChoice, WelcomeScreen
+from techcat_tui.snapshot import Snapshot, load_snapshot
+from techcat_tui.widgets.agents_view import AgentsView
+from techcat_tui.widgets.diagnostics_view import DiagnosticsView
+from techcat_tui.widgets.documents_view import DocumentsView
+from techcat_tui.widgets.git_view import GitView
+from techcat_tui.widgets.log_view import LogView
+from techcat_tui.widgets.proposed_view import ProposedView
+from techcat_tui.widgets.workspace_bar import WorkspaceBar, file_counts
+
+NARROW = 100  # columns below which the log's detail pane is hidden until asked for
+
+
+def _stat_key(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+class TechcatApp(App[int]):
+    TITLE = "TechCat Studio"
+    CSS_PATH = "techcat.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(str(n), f"show_tab('{tab}')", tab.capitalize(), show=False, id=f"tab.{tab}")
+          for n, tab in enumerate(TABS, start=1)),
+        Binding("question_mark,f1", "help", "Help", id="app.help"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="app.reload"),
+        Binding("ctrl+t", "cycle_theme", "Theme", show=False, id="app.theme"),
+        Binding("R", "run_agent", "Run…", id="app.run"),
+        Binding("i", "init_missing", "Init", show=False, id="app.init"),
+    ]
+
+    def __init__(self, codex_dir: Path | None, *, demo: bool = False, start_dir: Path | None = None,
+                 config: TuiConfig | None = None, config_problems: list[str] | None = None,
+                 watch: bool = True, git: bool = True) -> None:
+        super().__init__()
+        self.codex_dir = codex_dir.resolve() if codex_dir else None
+        self.demo = demo
+        self.start_dir = (start_dir or Path.cwd()).resolve()
+        if config is None:
+            config, config_problems = load_tui_config()
+        self.tui_config = config
+        self.config_problems = config_problems or []
+        self.watch_enabled = watch
+        self.git_enabled = git
+        self.snapshot: Snapshot | None = None
+        self.check_result: CheckResult | None = None
+        self.git_status: GitStatus | None = None
+        self.first_screen_seconds: float | None = None
+        self.check_generation = 0
+        self.check_running = False
+        self.check_pending = False
+        self.own_writes: dict[Path, tuple[int, int] | None] = {}
+        self.pending_select: str | None = None
+        self.last_run_files: list[Path] = []
+        self.last_run_entries: list[dict[str, object]] = []
+        self.notes: list[str] = []
+        self._watch_stop: asyncio.Event | None = None
+        self._watched_folders: list[Path] = []
+        self._sync_timer_armed = False
+
+    # -- start-up -------------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.tui_config.theme in self.available_themes:
+            self.theme = self.tui_config.theme
+        else:
+            self.config_problems.append(f"unknown theme {self.tui_config.theme!r}; using {self.theme}")
+        if self.tui_config.keys:
+            self.set_keymap(self.tui_config.keys)
+        for problem in self.config_problems:
+            self.notify(problem, title="TUI settings", severity="warning", timeout=10)
+        if self.codex_dir is None or not self.codex_dir.is_dir():
+            self.push_screen(WelcomeScreen(self.start_dir))
+        else:
+            self.open_workspace(self.codex_dir)
+
+    def open_workspace(self, codex_dir: Path) -> None:
+        self.codex_dir = codex_dir.resolve()
+        self.sub_title = str(self.codex_dir.parent)
+        self.push_screen(MainScreen())
+        self.load_snapshot("open")
+
+    @on(WelcomeChoice)
+    def _welcome_choice(self, message: WelcomeChoice) -> None:
+        if message.choice == "init":
+            from techcat_core.scaffold import init_workspace
+
+            try:
+                codex, created, _ = init_workspace(self.start_dir)
+            except OSError as error:
+                self.notify(f"Cannot create .codex/ in {self.start_dir}: {error.strerror or error}",
+                            severity="error")
+                return
+            self.notify(f"Created {', '.join(created)} in {codex}", title="techcat init")
+        elif message.choice == "demo":
+            from techcat_tui.demo import copy_sample_workspace
+
+            codex = copy_sample_workspace()
+            self.demo = True
+        else:
+            return
+        self.pop_screen()
+        self.open_workspace(codex)
+
+    @property
+    def main_screen(self) -> MainScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    # -- loading --------------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load_snapshot(self, reason: str) -> None:
+        assert self.codex_dir is not None
+        try:
+            snapshot = load_snapshot(self.codex_dir)
+        except Exception as error:  # a file system failure; parsers themselves never raise
+            self.post_message(SnapshotFailed(f"cannot read {self.codex_dir}: {error}"))
+            return
+        self.post_message(SnapshotLoaded(snapshot, reason))
+
+    def on_snapshot_failed(self, message: SnapshotFailed) -> None:
+        self.notify(message.message, severity="error", timeout=10)
+        if self.main_screen:
+            self.main_screen.status(message.message)
+
+    def on_snapshot_loaded(self, message: SnapshotLoaded) -> None:
+        first = self.snapshot is None
+        previous = self.snapshot
+        self.snapshot = message.snapshot
+        screen = self.main_screen
+        if screen is None:
+            return
+        ws = message.snapshot.workspace
+        stats = message.snapshot.agent_stats()
+        log_view = screen.query_one(LogView)
+        same_rows = (previous is not None and len(previous.rows) == len(message.snapshot.rows) ==
+                     len(log_view.rows) and bool(log_view.rows) and log_view.rows[-1] == message.snapshot.rows[-1])
+        if same_rows and previous is not None:
+            message.snapshot.rows = log_view.rows  # identical: keep the view's rows, skip the re-filter
+        else:
+            log_view.load(message.snapshot.rows, sorted(ws.agent_names), ws.root, self._log_banner(ws))
+        screen.query_one(AgentsView).load(ws, stats)
+        screen.query_one(ProposedView).load(ws, stats)
+        screen.query_one(DocumentsView).load(ws)
+        self._select_pending()
+        self._refresh_bar()
+        if first:
+            self.call_after_refresh(lambda: self.post_message(
+                FirstScreenShown(time.perf_counter() - _start_time.START_TIME)))
+        else:
+            self.request_check()
+
+    def on_first_screen_shown(self, message: FirstScreenShown) -> None:
+        self.first_screen_seconds = message.seconds
+        self.log.info(f"first screen after {message.seconds:.3f} s")
+        if self.main_screen:
+            snapshot = self.snapshot
+            size = f"{len(snapshot.rows):,} log entries read in {snapshot.seconds:.2f} s · " if snapshot else ""
+            self.main_screen.status(f"{size}ready in {message.seconds:.2f} s · checking…   "
+                                    "[$text-muted]? help · ctrl+p commands[/]")
+        self.request_check()
+        self.refresh_git()
+        self.start_watching()
+
+    def _log_banner(self, ws: Workspace) -> str | None:
+        log = ws.task_log
+        if log is None:
+            return ("[$text-warning]TASK-LOG.json is missing.[/] Press [b]i[/] to create the missing files "
+                    "(never overwrites), or log a task with `techcat log`.")
+        if log.top_level not in ("array", "empty"):
+            return (f"[$text-error]TASK-LOG.json holds a JSON {log.top_level}, not an array of entries.[/] "
+                    "See Problems (5) or edit it (e).")
+        if log.problems:
+            problem = log.problems[0]
+            position = log.lines.position(problem.start)
+            return (f"[$text-error]TASK-LOG.json:{position.line + 1}:{position.character + 1}: "
+                    f"{problem.message}.[/] Showing the {len(log.entries):,} entries that could be read; "
+                    "see Problems (5) for every issue.")
+        return None
+
+    def _select_pending(self) -> None:
+        screen = self.main_screen
+        if self.pending_select and screen and screen.query_one(LogView).select_task(self.pending_select):
+            self.pending_select = None
+
+    # -- checks ---------------------------------------------------------------------------------------
+
+    def request_check(self) -> None:
+        """Run the checks on the current snapshot; if a check is running, run once more after it."""
+        if self.snapshot is None:
+            return
+        if self.check_running:
+            self.check_pending = True
+            return
+        self.check_running = True
+        self.check_generation += 1
+        self._run_checks(self.snapshot.workspace, self.check_generation)
+        self._refresh_bar()
+
+    @work(thread=True, group="check", exit_on_error=False)
+    def _run_checks(self, ws: Workspace, generation: int) -> None:
+        from techcat_tui.log_rows import gc_paused
+
+        try:
+            with gc_paused():
+                result = check_workspace(ws, git=self.git_enabled)
+        except Exception as error:  # a rule crashing must not take the app down; say so instead
+            result = CheckResult(ws, [])
+            self.call_from_thread(self.notify, f"The checks failed: {error}", severity="error")
+        self.post_message(ChecksFinished(result, generation))
+
+    def on_checks_finished(self, message: ChecksFinished) -> None:
+        self.check_running = False
+        self.check_result = message.result
+        screen = self.main_screen
+        if screen is not None:
+            ws = message.result.workspace
+            screen.query_one(DiagnosticsView).load(message.result.diagnostics, ws.root)
+            errors = message.result.count(Severity.ERROR)
+            screen.set_problem_count(errors, len(message.result.diagnostics))
+            self._refresh_bar()
+            if self.first_screen_seconds is not None and message.generation == 1:
+                count = len(message.result.diagnostics)
+                screen.status(f"ready in {self.first_screen_seconds:.2f} s · "
+                              f"{'no problems' if not count else f'{count} problem(s): press 5'}   "
+                              "[$text-muted]? help · ctrl+p commands[/]")
+        if self.check_pending:
+            self.check_pending = False
+            self.request_check()
+
+    def _refresh_bar(self) -> None:
+        screen = self.main_screen
+        if screen is None or self.codex_dir is None:
+            return
+        ws = self.snapshot.workspace if self.snapshot else None
+        counts = file_counts(self.check_result.diagnostics, self.codex_dir) if self.check_result else None
+        root = ws.root if ws else self.codex_dir.parent
+        screen.query_one(WorkspaceBar).show(
+            title=root.name, root=root, branch=self.git_status.branch if self.git_status else None,
+            checking=self.check_running, demo=self.demo, counts=counts, codex_dir=self.codex_dir)
+
+    # -- git ------------------------------------------------------------------------------------------
+
+    def refresh_git(self) -> None:
+        if self.snapshot is None or not self.git_enabled:
+            return
+        ws = self.snapshot.workspace
+        logged = {name for row in self.snapshot.rows[-5000:] for name in row.files}
+        self._read_git(ws.git_root, ws.codex_dir, logged)
+
+    @work(thread=True, exclusive=True, group="git", exit_on_error=False)
+    def _read_git(self, root: Path | None, codex_dir: Path, logged: set[str]) -> None:
+        self.post_message(GitStatusRead(read_git_status(root, codex_dir, logged)))
+
+    def on_git_status_read(self, message: GitStatusRead) -> None:
+        self.git_status = message.status
+        if self.main_screen:
+            self.main_screen.query_one(GitView).show(message.status)
+        self._refresh_bar()
+
+    @on(GitRefreshRequested)
+    def _git_refresh(self) -> None:
+        self.refresh_git()
+
+    # -- live -----------------------------------------------------------------------------------------
+
+    def start_watching(self) -> None:
+        if not self.watch_enabled or self.codex_dir is None or self.snapshot is None:
+            return
+        ws = self.snapshot.workspace
+        folders = output_folders(ws.root, ws.codex_dir, (f for row in reversed(self.snapshot.rows[-2000:])
+                                                         for f in row.files))
+        if self._watch_stop is not None and folders == self._watched_folders:
+            return
+        if self._watch_stop is not None:
+            self._watch_stop.set()
+        self._watched_folders = folders
+        self._watch_stop = asyncio.Event()
+        self._watch(self.codex_dir, folders, self._watch_stop)
+
+    @work(exclusive=True, group="watch", exit_on_error=False)
+    async def _watch(self, codex_dir: Path, folders: list[Path], stop: asyncio.Event) -> None:
+        async for change in watch_changes(codex_dir, folders, stop):
+            self.post_message(DiskChanged(change))
+
+    def record_own_write(self, paths: Iterable[Path]) -> None:
+        """Files this app just wrote: their change events refresh quietly, without "changed on disk"."""
+        for path in paths:
+            self.own_writes[path.resolve()] = _stat_key(path)
+
+    def _is_own_write(self, path: Path) -> bool:
+        key = self.own_writes.get(path.resolve(), ())
+        return key != () and key == _stat_key(path)
+
+    def on_disk_changed(self, message: DiskChanged) -> None:
+        change = message.change
+        if self.snapshot is None or self.codex_dir is None:
+            return
+        external = [p for p in change.paths if not self._is_own_write(p)]
+        if external:
+            self.note(DiskChange(frozenset(), tuple(external)).describe(self.snapshot.workspace.root))
+        kinds = change.kinds
+        if ChangeKind.OUTPUT_FILE in kinds and self.main_screen:
+            self.main_screen.query_one(LogView).refresh_previews()
+            self.refresh_git()
+        if kinds <= {ChangeKind.OUTPUT_FILE, ChangeKind.OTHER}:
+            return
+        if kinds == {ChangeKind.TASK_LOG} and self.snapshot.log_state is not None:
+            self._read_tail(self.codex_dir / TASK_LOG, self.snapshot.log_state, len(self.snapshot.rows))
+        else:
+            self.load_snapshot("disk")
+        self.refresh_git()
+
+    @work(thread=True, exclusive=True, group="tail", exit_on_error=False)
+    def _read_tail(self, path: Path, state: LogState, base_count: int) -> None:
+        appended = read_appended(path, state)
+        if appended is None:
+            self.call_from_thread(self.load_snapshot, "disk")
+            return
+        self.post_message(LogAppended(rows_from_entries(appended.entries), appended.state, base_count))
+
+    def on_log_appended(self, message: LogAppended) -> None:
+        snapshot = self.snapshot
+        screen = self.main_screen
+        if snapshot is None or screen is None or len(snapshot.rows) != message.base_count:
+            return
+        log_view = screen.query_one(LogView)
+        rows: list[LogRow] = message.rows
+        if log_view.rows is not snapshot.rows:
+            snapshot.rows = log_view.rows
+        log_view.append(rows)  # extends snapshot.rows too: they are the same list
+        snapshot.log_state = message.state
+        if rows:
+            ids = ", ".join(r.task_id for r in rows[:3]) + (" …" if len(rows) > 3 else "")
+            self.note(f"{len(rows)} new log entr{'y' if len(rows) == 1 else 'ies'}: {ids}")
+        self._select_pending()
+        self._schedule_sync()
+
+    def _schedule_sync(self) -> None:
+        """After fast appends, bring every other view (stats, checks) up to date once things settle."""
+        if self._sync_timer_armed:
+            return
+        self._sync_timer_armed = True
+
+        def sync() -> None:
+            self._sync_timer_armed = False
+            self.load_snapshot("sync")
+
+        self.set_timer(0.4, sync)
+
+    def note(self, text: str) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        self.notes.append(f"{stamp} {text}")
+        del self.notes[:-50]
+        if self.main_screen:
+            from textual.markup import escape
+
+            self.main_screen.status(f"[$text-muted]{stamp}[/] {escape(text)}")
+
+    # -- writing: proposed tasks, fixes, init -----------------------------------------------------------
+
+    @on(ProposedEditRequested)
+    def _proposed_edit(self, message: ProposedEditRequested) -> None:
+        self._edit_proposed(message.number, message.state, message.expect_text, message.task_id)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def _edit_proposed(self, number: int, state: str, expect_text: str, task_id: str | None) -> None:
+        from techcat_core.proposed_edit import ProposedEditError, set_item_state
+
+        assert self.codex_dir is not None
+        try:
+            item = set_item_state(self.codex_dir, number, state, task_id=task_id, expect_text=expect_text)
+        except ProposedEditError as error:
+            self.call_from_thread(self.notify, f"PROPOSED-TASKS.md: {error}", severity="error")
+            self.call_from_thread(self.load_snapshot, "proposed")
+            return
+        except OSError as error:
+            self.call_from_thread(self.notify, f"Cannot write PROPOSED-TASKS.md: {error}", severity="error")
+            return
+        verb = {" ": "reopened", ">": "queued", "x": "ticked"}[state]
+        self.call_from_thread(self._after_write, [self.codex_dir / PROPOSED], f"Item {number} {verb}: {item.title}")
+
+    @on(ProposedAddRequested)
+    def _proposed_add(self, message: ProposedAddRequested) -> None:
+        self._add_proposed(message.title, message.agent)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def _add_proposed(self, title: str, agent: str | None) -> None:
+        from techcat_core.proposed_edit import ProposedEditError, add_item
+
+        assert self.codex_dir is not None
+        try:
+            item = add_item(self.codex_dir, title, agent)
+        except (ProposedEditError, OSError) as error:
+            self.call_from_thread(self.notify, f"PROPOSED-TASKS.md: {error}", severity="error")
+            return
+        self.call_from_thread(self._after_write, [self.codex_dir / PROPOSED], f"Added item {item.number}: {title}")
+
+    def _after_write(self, paths: list[Path], text: str) -> None:
+        self.record_own_write(paths)
+        self.note(text)
+        self.notify(text, timeout=3)
+        self.load_snapshot("own write")
+
+    @on(FixRequested)
+    def _fix(self, message: FixRequested) -> None:
+        from techcat_tui.fixing import FixNotApplied, apply_one_fix
+
+        if self.check_result is None:
+            return
+        fix = message.diagnostic.fixes[message.fix_index]
+        try:
+            written = apply_one_fix(fix, self.check_result.workspace.texts)
+        except FixNotApplied as problem:
+            self.notify(f"{message.diagnostic.code}: {problem}", severity="warning")
+            self.load_snapshot("stale fix")
+            return
+        self._after_write(written, f"Fixed {message.diagnostic.code}: {fix.title}")
+
+    def action_init_missing(self) -> None:
+        if self.codex_dir is None:
+            return
+        missing = [name for name in CORE_FILES if not (self.codex_dir / name).exists()]
+        if not missing:
+            self.notify("All five .codex/ files are there; nothing to create.")
+            return
+        from techcat_core.scaffold import init_workspace
+
+        try:
+            _, created, _ = init_workspace(self.codex_dir.parent)
+        except OSError as error:
+            self.notify(f"Cannot create the missing files: {error.strerror or error}", severity="error")
+            return
+        self._after_write([self.codex_dir / name for name in created], f"Created {', '.join(created)}")
+
+    # -- jumping, editing, copying --------------------------------------------------------------------
+
+    @on(JumpRequested)
+    def _jump(self, message: JumpRequested) -> None:
+        screen = self.main_screen
+        if screen is None or self.check_result is None:
+            return
+        diagnostic = message.diagnostic
+        ws = self.check_result.workspace
+        line = diagnostic.range.start.line
+        name = diagnostic.path.name if diagnostic.path.parent == ws.codex_dir else None
+        if name == TASK_LOG and ws.task_log is not None:
+            entry = ws.task_log.entry_at(ws.task_log.lines.offset(diagnostic.range.start))
+            if entry is not None:
+                screen.show_tab("log")
+                screen.query_one(LogView).select_entry(entry.index)
+                return
+        elif name == PROPOSED:
+            view = screen.query_one(ProposedView)
+            items = [item for item in view.items if item.line <= line]
+            if items:
+                screen.show_tab("proposed")
+                view.select_number(items[-1].number)
+                return
+        elif name == "AGENTS.md" or (ws.agents and any(a.source == diagnostic.path for a in ws.custom_agents)):
+            view_agents = screen.query_one(AgentsView)
+            target = next((a.name for a in ws.custom_agents if a.source == diagnostic.path), None)
+            if (target and view_agents.select(target)) or view_agents.select_line(line):
+                screen.show_tab("agents")
+                return
+        if screen.query_one(DocumentsView).open_path(diagnostic.path, line):
+            screen.show_tab("docs")
+            return
+        self.post_message(EditRequested(diagnostic.path, line + 1))
+
+    @on(EntryEditRequested)
+    def _edit_entry(self, message: EntryEditRequested) -> None:
+        if self.snapshot is None or self.codex_dir is None:
+            return
+        log = self.snapshot.workspace.task_log
+        line = None
+        if log is not None and message.index < len(log.entries):
+            line = log.lines.position(log.entries[message.index].start).line + 1
+        self.post_message(EditRequested(self.codex_dir / TASK_LOG, line))
+
+    @on(EditRequested)
+    def _edit(self, message: EditRequested) -> None:
+        from textual.app import SuspendNotSupported
+
+        from techcat_tui.editor import editor_command
+
+        command = editor_command(message.path, message.line, self.tui_config.editor)
+        where = f"{message.path}{':' + str(message.line) if message.line else ''}"
+        try:
+            with self.suspend():
+                completed = subprocess.run(command, check=False)
+        except SuspendNotSupported:
+            self.notify(f"This terminal (or the browser) cannot hand over to an editor; open {where} yourself.",
+                        severity="warning", timeout=8)
+            return
+        except OSError as error:
+            self.notify(f"Cannot start the editor `{command[0]}`: {error.strerror or error}. Set $EDITOR or "
+                        "`editor` in tui.toml.", severity="error", timeout=8)
+            return
+        if completed.returncode != 0:
+            self.notify(f"{command[0]} exited with status {completed.returncode}", severity="warning")
+        self.load_snapshot("edited")
+
+    @on(CopyRequested)
+    def _copy(self, message: CopyRequested) -> None:
+        from techcat_tui.clipboard import copy_with_command, osc52_likely
+        from techcat_tui.screens.dialogs import CopyFallbackDialog
+
+        method = self.tui_config.clipboard
+        if method == "dialog":
+            self.push_screen(CopyFallbackDialog(message.text, message.label))
+            return
+        routes = []
+        if method in ("auto", "osc52"):
+            self.copy_to_clipboard(message.text)
+            routes.append("OSC 52")
+        if method in ("auto", "command"):
+            tool = copy_with_command(message.text)
+            if tool:
+                routes.append(tool)
+        if not routes or (routes == ["OSC 52"] and not osc52_likely()):
+            self.push_screen(CopyFallbackDialog(message.text, message.label))
+            return
+        self.notify(f"Copied {message.label} ({' + '.join(routes)})", timeout=2)
+
+    # -- runs and commits -----------------------------------------------------------------------------
+
+    @on(RunRequested)
+    def _run_requested(self, message: RunRequested) -> None:
+        self.open_run_dialog(message.agent, message.task, message.proposed_item)
+
+    def open_run_dialog(self, agent: str | None, task: str, proposed_item: int | None) -> None:
+        if self.snapshot is None or self.codex_dir is None:
+            return
+        from techcat_tui.screens.run_dialog import RunDialog, RunOptions
+        from techcat_tui.screens.run_screen import RunScreen
+
+        codex_dir = self.codex_dir
+
+        def start(options: RunOptions | None) -> None:
+            if options is not None:
+                self.push_screen(RunScreen(codex_dir, options))
+
+        self.push_screen(RunDialog(self.snapshot.workspace, agent, task, proposed_item), start)
+
+    def on_run_completed(self, message: RunCompleted) -> None:
+        self.last_run_entries = list(message.entries)
+        if message.files or message.entries:
+            assert self.codex_dir is not None
+            self.last_run_files = [*message.files, self.codex_dir / TASK_LOG]
+            if message.entries:
+                self.pending_select = str(message.entries[-1].get("task_id"))
+                self.note(f"run {message.outcome}: logged {self.pending_select}")
+            if self.snapshot is not None and self.snapshot.log_state is not None:
+                self._read_tail(self.codex_dir / TASK_LOG, self.snapshot.log_state, len(self.snapshot.rows))
+            else:
+                self.load_snapshot("run")
+            if self.main_screen:
+                self.main_screen.show_tab("log")
+        self.refresh_git()
+
+    def action_run_agent(self) -> None:
+        self.open_run_dialog(None, "", None)
+
+    @on(CommitRequested)
+    def _commit_requested(self) -> None:
+        self.open_commit_dialog()
+
+    def open_commit_dialog(self) -> None:
+        snapshot = self.snapshot
+        if snapshot is None:
+            return
+        ws = snapshot.workspace
+        if ws.git_root is None:
+            self.notify("This workspace is not in a git repository; run `git init` first.", severity="warning")
+            return
+        from techcat_tui.screens.commit_dialog import CommitDialog
+
+        run_files = [ws.relative(p) for p in self.last_run_files]
+        changed = list(self.git_status.changed) if self.git_status else []
+        files = list(dict.fromkeys([*run_files, *changed]))
+        if not files:
+            self.notify("Nothing to commit: .codex/ and the files the log names are unchanged.")
+            return
+        selected = set(run_files) if run_files else {f for f in changed if f.startswith(".codex/")} or set(files)
+        entry = self.last_run_entries[-1] if self.last_run_entries else None
+        message = (f"{entry.get('task_id')} ({entry.get('agent')}): {entry.get('summary')}" if entry
+                   else "Update .codex/ agent memory")
+        root = ws.git_root
+
+        def commit(result: tuple[list[str], str] | None) -> None:
+            if result is not None:
+                self._commit(root, *result)
+
+        self.push_screen(CommitDialog(files, selected, message), commit)
+
+    @work(thread=True, exclusive=True, group="commit", exit_on_error=False)
+    def _commit(self, root: Path, files: list[str], message: str) -> None:
+        from techcat_core.gitops import GitProblem, commit_paths
+
+        try:
+            sha = commit_paths(root, files, message)
+        except GitProblem as error:
+            self.call_from_thread(self.notify, f"git commit failed: {error}", severity="error", timeout=10)
+            return
+        self.call_from_thread(self.notify, f"Committed {len(files)} file(s) as {sha[:8]}", timeout=4)
+        self.call_from_thread(self.note, f"committed {sha[:8]}: {message}")
+        self.last_run_files = []
+        self.call_from_thread(self.refresh_git)
+
+    # -- navigation, help, themes, palette ------------------------------------------------------------
+
+    def action_show_tab(self, tab: str) -> None:
+        if self.main_screen is not None and self.screen is self.main_screen:
+            self.main_screen.show_tab(tab)
+
+    def action_reload(self) -> None:
+        if self.codex_dir is not None:
+            self.load_snapshot("reload")
+            self.refresh_git()
+            self.notify("Reloaded the workspace", timeout=2)
+
+    def action_cycle_theme(self) -> None:
+        themes = list(THEMES)
+        current = themes.index(self.theme) if self.theme in themes else -1
+        self.theme = themes[(current + 1) % len(themes)]
+        problem = save_theme(self.theme)
+        self.notify(f"Theme: {self.theme}" + (f" ({problem})" if problem else ""), timeout=2)
+
+    def action_help(self) -> None:
+        from techcat_tui.screens.help import HelpScreen
+        from techcat_tui.widgets.virtual_table import VirtualTable
+
+        groups: list[tuple[str, list[BindingType]]] = [
+            ("Everywhere", list(self.BINDINGS)), ("Task log", list(LogView.BINDINGS)),
+            ("Tables", list(VirtualTable.BINDINGS)), ("Agents", list(AgentsView.BINDINGS)),
+            ("Proposed tasks", list(ProposedView.BINDINGS)), ("Documents", list(DocumentsView.BINDINGS)),
+            ("Problems", list(DiagnosticsView.BINDINGS)), ("Git", list(GitView.BINDINGS)),
+        ]
+        self.push_screen(HelpScreen(groups, self.tui_config.keys))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        main = self.main_screen
+        if main is None or screen is not main:
+            return
+        for number, tab in enumerate(TABS, start=1):
+            yield SystemCommand(f"Go to {tab}", f"Show the {tab} view (key {number})",
+                                lambda tab=tab: main.show_tab(tab))
+        yield SystemCommand("Run an agent", "Open the run dialog (R)", self.action_run_agent)
+        yield SystemCommand("Commit", "Commit the run's files or the changed .codex/ files", self.open_commit_dialog)
+        yield SystemCommand("Reload", "Read the workspace again (ctrl+r)", self.action_reload)
+        yield SystemCommand("Check now", "Run every check again", self.request_check)
+        yield SystemCommand("Cycle theme", "dark → light → terminal colours (ctrl+t)", self.action_cycle_theme)
+        yield SystemCommand("Help", "Every key and its id for remapping (?)", self.action_help)
+        yield SystemCommand("Create missing files", "As `techcat init`: never overwrites (i)",
+                            self.action_init_missing)
+        view = main.active_view()
+        for binding in getattr(view, "BINDINGS", []):
+            if isinstance(binding, Binding):
+                yield SystemCommand(f"{main.active_tab.capitalize()}: {binding.description}",
+                                    f"key {binding.key}",
+                                    lambda action=binding.action, view=view: self.call_later(view.run_action,
+                                                                                             action))
+
+    def on_resize(self, event: Resize) -> None:
+        screen = self.main_screen
+        if screen is not None:
+            screen.set_class(event.size.width < NARROW, "-narrow")
+            screen.set_class(event.size.height < 30, "-short")
+

@@ -1,0 +1,193 @@
+"""The task log as display rows, and the filter and sort the log view applies to them.
+
+Plain Python, no Textual: a 100k-entry log is filtered with one pass of substring tests over a
+pre-lowered haystack per row, which keeps one keystroke well under the 100 ms budget.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from techcat_core.tasklog.ids import task_number
+from techcat_core.tasklog.parse import REQUIRED_FIELDS, LogEntry
+
+SORT_KEYS = ("file", "id", "date", "agent")
+_DATE_RANGE = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)?\s*\.\.\s*(\d{4}(?:-\d{2}(?:-\d{2})?)?)?$")
+_DATE_PREFIX = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+
+
+class LogRow(NamedTuple):
+    """One entry as the table shows it; `entry` is the entry's position in the file.
+
+    A named tuple rather than a dataclass: 100k of them are built at start-up.
+    """
+
+    entry: int
+    task_id: str
+    date: str
+    agent: str
+    summary: str
+    files: tuple[str, ...]
+    haystack: str
+    extras: tuple[tuple[str, str], ...] = ()  # fields the format does not define, as JSON text
+
+    @property
+    def number(self) -> int:
+        return task_number(self.task_id) or -1
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ("" if value is None else json.dumps(value, ensure_ascii=False))
+
+
+def row_from_entry(entry: LogEntry) -> LogRow:
+    value = entry.value
+    if type(value) is not dict:
+        summary = f"(not an object: {json.dumps(value, ensure_ascii=False)[:60]})"
+        return LogRow(entry.index, "", "", "", summary, (), summary.lower())
+    raw_id, raw_date, raw_agent, raw_summary = (value.get("task_id"), value.get("date"), value.get("agent"),
+                                                value.get("summary"))
+    task_id = raw_id if type(raw_id) is str else _text(raw_id)
+    date = raw_date if type(raw_date) is str else _text(raw_date)
+    agent = raw_agent if type(raw_agent) is str else _text(raw_agent)
+    summary = raw_summary if type(raw_summary) is str else _text(raw_summary)
+    raw_files = value.get("output_files")
+    files = tuple(f for f in raw_files if type(f) is str) if type(raw_files) is list else ()
+    haystack = "\x00".join((task_id, date, agent, summary, *files)).lower()
+    if len(value) == 5 and "output_files" in value and "summary" in value and "task_id" in value \
+            and "agent" in value and "date" in value:
+        return LogRow(entry.index, task_id, date, agent, summary, files, haystack)
+    extras = tuple((key, json.dumps(item, ensure_ascii=False)) for key, item in value.items()
+                   if key not in REQUIRED_FIELDS)
+    return LogRow(entry.index, task_id, date, agent, summary, files, haystack, extras)
+
+
+def rows_from_entries(entries: Iterable[LogEntry]) -> list[LogRow]:
+    """Rows for every entry, with the cyclic garbage collector paused (it would walk the whole parsed log)."""
+    with gc_paused():
+        return [row_from_entry(entry) for entry in entries]
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Building 100k small objects triggers collections that each walk every live object: pause them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@dataclass(frozen=True, slots=True)
+class LogQuery:
+    """What the user typed: free words (all must match), an agent, and a date prefix or range."""
+
+    words: tuple[str, ...] = ()
+    agent: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    date_prefix: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.words or self.agent or self.date_from or self.date_to or self.date_prefix)
+
+
+class QueryProblem(ValueError):
+    """The date filter cannot be read; the message says what is accepted."""
+
+
+def parse_date_filter(text: str) -> tuple[str | None, str | None, str | None]:
+    """`2025-07` (a prefix), `2025-07-01..2025-07-15`, `..2025-06-30` or `2025-07..` → (prefix, from, to)."""
+    text = text.strip()
+    if not text:
+        return None, None, None
+    if _DATE_PREFIX.match(text):
+        return text, None, None
+    match = _DATE_RANGE.match(text)
+    if match and (match.group(1) or match.group(2)):
+        upper = match.group(2)
+        # an upper bound like 2025-07 means "through the end of July"
+        return None, match.group(1), (upper + "\uffff") if upper else None
+    raise QueryProblem(f"date filter {text!r}: use YYYY, YYYY-MM, YYYY-MM-DD or FROM..TO")
+
+
+def parse_query(text: str, agent: str | None = None, date_text: str = "") -> LogQuery:
+    """Free text may also carry `@agent`, `agent:name` and `date:...` tokens."""
+    words: list[str] = []
+    date_tokens: list[str] = []
+    for token in text.split():
+        lowered = token.lower()
+        if token.startswith("@") and len(token) > 1:
+            agent = token[1:]
+        elif lowered.startswith("agent:") and len(token) > 6:
+            agent = token[6:]
+        elif lowered.startswith("date:") and len(token) > 5:
+            date_tokens.append(token[5:])
+        else:
+            words.append(lowered)
+    prefix, date_from, date_to = parse_date_filter(date_text or (date_tokens[-1] if date_tokens else ""))
+    return LogQuery(tuple(words), agent or None, date_from, date_to, prefix)
+
+
+def matching(rows: Sequence[LogRow], query: LogQuery, candidates: Iterable[int] | None = None) -> list[int]:
+    """Positions in `rows` that match; `candidates` narrows the search (e.g. only appended rows)."""
+    positions: Iterable[int] = range(len(rows)) if candidates is None else candidates
+    if query.is_empty:
+        return list(positions)
+    result = list(positions)
+    if query.agent:
+        agent = query.agent
+        result = [i for i in result if rows[i].agent == agent]
+    if query.date_prefix:
+        prefix = query.date_prefix
+        result = [i for i in result if rows[i].date.startswith(prefix)]
+    if query.date_from:
+        low = query.date_from
+        result = [i for i in result if rows[i].date >= low]
+    if query.date_to:
+        high = query.date_to
+        result = [i for i in result if rows[i].date <= high]
+    for word in query.words:
+        result = [i for i in result if word in rows[i].haystack]
+    return result
+
+
+def sort_positions(rows: Sequence[LogRow], positions: list[int], key: str, descending: bool) -> list[int]:
+    """Stable sort of row positions by a column; `file` is the order of the log itself."""
+    if key == "file" or key not in SORT_KEYS:
+        ordered = positions
+    elif key == "id":
+        ordered = sorted(positions, key=lambda i: rows[i].number)
+    elif key == "date":
+        ordered = sorted(positions, key=lambda i: rows[i].date)
+    else:
+        ordered = sorted(positions, key=lambda i: rows[i].agent)
+    return ordered[::-1] if descending else ordered
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStats:
+    tasks: int
+    last_date: str
+    last_task: str
+
+
+def agent_stats(rows: Sequence[LogRow]) -> dict[str, AgentStats]:
+    """How many tasks each agent has done and its latest one (by date, then file order)."""
+    counts = Counter(row.agent for row in rows)
+    latest: dict[str, LogRow] = {}
+    for row in rows:
+        best = latest.get(row.agent)
+        if best is None or row.date >= best.date:
+            latest[row.agent] = row
+    return {name: AgentStats(count, latest[name].date, latest[name].task_id) for name, count in counts.items()}

@@ -1,0 +1,175 @@
+"""Messages the workers post to the app; the app's handlers are the only place state changes.
+
+The flow reads as a chain: SnapshotLoaded → (first time) FirstScreenShown → ChecksFinished /
+GitStatusRead; DiskChanged → LogAppended or a new SnapshotLoaded; RunEventsBatch while a run streams.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.message import Message
+
+from techcat_core.diagnostics import Diagnostic
+from techcat_core.engine import CheckResult
+from techcat_core.runtime.events import RunEvent
+from techcat_tui.git_status import GitStatus
+from techcat_tui.live import DiskChange
+from techcat_tui.log_rows import LogRow
+from techcat_tui.log_tail import LogState
+from techcat_tui.snapshot import Snapshot
+
+
+class SnapshotLoaded(Message):
+    def __init__(self, snapshot: Snapshot, reason: str) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.reason = reason
+
+
+class SnapshotFailed(Message):
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+
+class FirstScreenShown(Message):
+    """The first screen is painted and interactive; background work (checks, git) starts after this."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+
+class ChecksFinished(Message):
+    def __init__(self, result: CheckResult, generation: int) -> None:
+        super().__init__()
+        self.result = result
+        self.generation = generation
+
+
+class GitStatusRead(Message):
+    def __init__(self, status: GitStatus) -> None:
+        super().__init__()
+        self.status = status
+
+
+class DiskChanged(Message):
+    def __init__(self, change: DiskChange) -> None:
+        super().__init__()
+        self.change = change
+
+
+class LogAppended(Message):
+    """New entries read from the end of the log without a full reload."""
+
+    def __init__(self, rows: list[LogRow], state: LogState, base_count: int) -> None:
+        super().__init__()
+        self.rows = rows
+        self.state = state
+        self.base_count = base_count
+
+
+class RunEventsBatch(Message):
+    """Run events gathered over ~50 ms, so a fast stream does not flood the message queue."""
+
+    def __init__(self, events: list[RunEvent]) -> None:
+        super().__init__()
+        self.events = events
+
+
+class StatusNote(Message):
+    """A one-line note for the status bar (what changed, what was written)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class CopyRequested(Message):
+    """A view wants `text` on the clipboard; `label` says what it is ("task-012")."""
+
+    def __init__(self, text: str, label: str) -> None:
+        super().__init__()
+        self.text = text
+        self.label = label
+
+
+class EditRequested(Message):
+    """Open `path` in the user's editor, at `line` (1-based) when known."""
+
+    def __init__(self, path: Path, line: int | None = None) -> None:
+        super().__init__()
+        self.path = path
+        self.line = line
+
+
+class EntryEditRequested(Message):
+    """Open the task log at the entry with this index (the app knows where it starts)."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__()
+        self.index = index
+
+
+class RunRequested(Message):
+    """Open the run dialog, prefilled (an agent, a task, the proposed item it comes from)."""
+
+    def __init__(self, agent: str | None, task: str, proposed_item: int | None) -> None:
+        super().__init__()
+        self.agent = agent
+        self.task = task
+        self.proposed_item = proposed_item
+
+
+class ProposedEditRequested(Message):
+    """Set item `number` to `state` (' ', '>' or 'x'), guarded by the text the view showed."""
+
+    def __init__(self, number: int, state: str, expect_text: str, task_id: str | None = None) -> None:
+        super().__init__()
+        self.number = number
+        self.state = state
+        self.expect_text = expect_text
+        self.task_id = task_id
+
+
+class ProposedAddRequested(Message):
+    def __init__(self, title: str, agent: str | None) -> None:
+        super().__init__()
+        self.title = title
+        self.agent = agent
+
+
+class JumpRequested(Message):
+    """Show the place a diagnostic points at, in the view that owns that file."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__()
+        self.diagnostic = diagnostic
+
+
+class FixRequested(Message):
+    def __init__(self, diagnostic: Diagnostic, fix_index: int) -> None:
+        super().__init__()
+        self.diagnostic = diagnostic
+        self.fix_index = fix_index
+
+
+class CommitRequested(Message):
+    """Open the commit dialog (from the Git view or after a run)."""
+
+
+class GitRefreshRequested(Message):
+    pass
+
+
+class RunCompleted(Message):
+    """A run's stream ended: what it logged and wrote (empty on failure, cancel or dry run)."""
+
+    def __init__(self, entries: list[dict[str, Any]], files: list[Path], committed: bool, outcome: str) -> None:
+        super().__init__()
+        self.entries = entries
+        self.files = files
+        self.committed = committed
+        self.outcome = outcome

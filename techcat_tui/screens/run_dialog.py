@@ -1,0 +1,97 @@
+"""The dialog before an agent run: which agent, what task, commit or not, follow chains or not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Label, Select, Static, TextArea
+
+from techcat_core.workspace import Workspace
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    agent: str
+    task: str
+    commit: bool
+    chain: bool
+    proposed_item: int | None
+
+
+def provider_note(ws: Workspace) -> str:
+    """Where the run would go, in one line, without building the prompt (that reads the whole log)."""
+    from techcat_core.runtime.settings import SETUP_HINT, SettingsError, resolve_settings
+
+    try:
+        settings = resolve_settings(ws.config)
+    except SettingsError as error:
+        return f"[$text-error]{escape(str(error))}[/]"
+    if settings.kind == "dry-run":
+        return f"[$text-warning]{escape(SETUP_HINT)}[/]"
+    return f"Provider [b]{escape(settings.label)}[/] · model [b]{escape(settings.model)}[/]"
+
+
+class RunDialog(ModalScreen[RunOptions | None]):
+    """ctrl+enter runs; terminals and tmux often swallow it, so ctrl+s and F5 do the same."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+enter,ctrl+s,f5", "run", "Run", id="run.submit", priority=True),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+    ]
+
+    def __init__(self, ws: Workspace, agent: str | None, task: str, proposed_item: int | None) -> None:
+        super().__init__(classes="dialog")
+        self.ws = ws
+        self.agent = agent
+        self.task_text = task
+        self.proposed_item = proposed_item
+
+    def compose(self) -> ComposeResult:
+        names = [a.name for a in self.ws.agents]
+        if "task_logger" not in names:
+            names.append("task_logger")
+        source = f" (proposed item {self.proposed_item})" if self.proposed_item else ""
+        with Vertical(classes="dialog-box wide", id="run-dialog"):
+            yield Label(f"[b]Run an agent[/]{escape(source)}  [$text-muted]ctrl+enter / ctrl+s / F5 runs[/]")
+            chosen = self.agent if self.agent and self.agent in names else Select.NULL
+            yield Select[str]([(n, n) for n in names], value=chosen, prompt="agent", id="run-agent")
+            yield TextArea(self.task_text, id="run-task", soft_wrap=True)
+            with Horizontal(id="run-options"):
+                yield Checkbox("run chained agents", True, id="run-chain")
+                yield Checkbox("commit the result", False, id="run-commit")
+            yield Static(provider_note(self.ws), id="run-provider", classes="dialog-text")
+            yield Static("", id="run-problem", classes="dialog-problem")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Run", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        area = self.query_one("#run-task", TextArea)
+        if self.agent:
+            area.focus()
+            area.move_cursor(area.document.end)
+
+    @on(Button.Pressed, "#ok")
+    def action_run(self) -> None:
+        agent = self.query_one("#run-agent", Select).value
+        task = self.query_one("#run-task", TextArea).text.strip()
+        problem = self.query_one("#run-problem", Static)
+        if not isinstance(agent, str):
+            problem.update("Choose an agent.")
+            return
+        if not task:
+            problem.update("Describe the task for the agent.")
+            return
+        self.dismiss(RunOptions(agent, task, self.query_one("#run-commit", Checkbox).value,
+                                self.query_one("#run-chain", Checkbox).value, self.proposed_item))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

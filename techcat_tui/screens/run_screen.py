@@ -1,0 +1,200 @@
+"""An agent run, live: the streamed reply, files written, the log entry, chained agents; escape cancels.
+
+The stream is buffered and painted every 50 ms: writing each delta as it arrives stalls the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import Footer, Log, Static
+
+from techcat_core.runtime.events import (
+    Chained,
+    Committed,
+    DryRun,
+    FileWritten,
+    Logged,
+    Retrying,
+    RunCancelled,
+    RunEvent,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    TextDelta,
+)
+from techcat_tui.messages import CommitRequested, RunCompleted
+from techcat_tui.screens.run_dialog import RunOptions
+
+FLUSH_SECONDS = 0.05
+
+
+class _StreamEnded:
+    """Marks the end of the event stream in the pending buffer."""
+
+
+class RunScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel_or_close", "Cancel / close", id="run.cancel"),
+        Binding("c", "commit", "Commit…", id="run.commit"),
+    ]
+
+    def __init__(self, codex_dir: Path, options: RunOptions) -> None:
+        super().__init__()
+        self.codex_dir = codex_dir
+        self.options = options
+        self.pending: list[RunEvent | _StreamEnded] = []
+        self.entries: list[dict[str, Any]] = []
+        self.files: list[Path] = []
+        self.committed = False
+        self.finished = False
+        self.outcome = "running"
+        self.started = time.monotonic()
+        self.cancel_event = asyncio.Event()
+        self.text_chars = 0
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="run-view"):
+            yield Static("", id="run-title")
+            yield Log(id="run-output", highlight=False)
+            yield Static("", id="run-results")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._render_title()
+        self.set_interval(FLUSH_SECONDS, self._flush)
+        self.set_interval(0.5, self._render_title)
+        self._run()
+
+    @work(exclusive=True, group="agent-run", exit_on_error=False)
+    async def _run(self) -> None:
+        from techcat_core.runtime.runner import RunRequest, run_agent
+
+        request = RunRequest(agent=self.options.agent, task=self.options.task, commit=self.options.commit,
+                             chain=self.options.chain, proposed_item=self.options.proposed_item,
+                             cancel=self.cancel_event)
+        try:
+            async for event in run_agent(self.codex_dir, request):
+                self.pending.append(event)
+        except Exception as error:  # the runner reports problems as events; anything else is a bug to show
+            self.pending.append(RunFailed("-", f"the run stopped unexpectedly: {error}"))
+        finally:
+            self.pending.append(_StreamEnded())
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        events, self.pending = self.pending, []
+        output = self.query_one("#run-output", Log)
+        text: list[str] = []
+        for event in events:
+            if isinstance(event, TextDelta):
+                text.append(event.text)
+                continue
+            if text:
+                output.write("".join(text))
+                text = []
+            self._apply(event, output)
+        if text:
+            joined = "".join(text)
+            self.text_chars += len(joined)
+            output.write(joined)
+        self._render_results()
+
+    def _apply(self, event: RunEvent | _StreamEnded, output: Log) -> None:
+        if isinstance(event, RunStarted):
+            if event.depth:
+                output.write(f"\n\n── chained: {event.agent} ──\n")
+            output.write_line(f"[{event.agent} · {event.provider} · {event.model}]")
+        elif isinstance(event, Retrying):
+            output.write_line(f"\n… retrying (attempt {event.attempt}) in {event.delay:.1f} s: {event.reason}")
+        elif isinstance(event, FileWritten):
+            self.files.append(event.path)
+        elif isinstance(event, Logged):
+            self.entries.append(event.entry)
+        elif isinstance(event, Chained):
+            output.write_line(f"\n→ {event.from_agent} hands over to {event.to_agent}")
+        elif isinstance(event, Committed):
+            self.committed = True
+            output.write_line(f"\ncommitted {event.sha[:8]}: {event.message}")
+        elif isinstance(event, DryRun):
+            self.outcome = "dry run"
+            output.write_line(event.hint)
+            for message in event.messages:
+                content = message.get("content", "")
+                output.write_line(f"\n--- {message.get('role', '?')} ({len(content):,} characters) ---")
+                output.write_line(content[:1500] + ("\n…" if len(content) > 1500 else ""))
+        elif isinstance(event, RunFailed):
+            self.outcome = "failed"
+            output.write_line(f"\n✗ {event.message}")
+        elif isinstance(event, RunCancelled):
+            self.outcome = "cancelled"
+            output.write_line("\n✗ cancelled: nothing was written")
+        elif isinstance(event, RunFinished):
+            if self.outcome == "running" and event.entry is not None:
+                self.outcome = "finished"
+        elif isinstance(event, _StreamEnded):
+            self.finished = True
+            if self.outcome == "running":
+                self.outcome = "finished"
+            self.post_message(RunCompleted(list(self.entries), list(self.files), self.committed, self.outcome))
+            self._render_title()
+
+    def _render_title(self) -> None:
+        elapsed = time.monotonic() - self.started
+        if self.finished:
+            state = {"finished": "[$text-success]finished[/]", "failed": "[$text-error]failed[/]",
+                     "cancelled": "[$text-warning]cancelled[/]", "dry run": "[$text-warning]dry run[/]"}.get(
+                self.outcome, escape(self.outcome))
+            keys = "escape back to the log" + (" · c commit" if self.files and not self.committed else "")
+        else:
+            spinner = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"[int(elapsed * 2) % 10]
+            state = f"[$text-accent]{spinner} running[/] {elapsed:.0f} s · {self.text_chars:,} characters"
+            keys = "escape cancels"
+        self.query_one("#run-title", Static).update(
+            f"[b]{escape(self.options.agent)}[/]: {escape(self.options.task.splitlines()[0][:80])}\n{state}   "
+            f"[$text-muted]{keys}[/]")
+
+    def _render_results(self) -> None:
+        lines = []
+        if self.files:
+            lines.append("[b]Files written[/]  " + ", ".join(escape(str(p.name)) for p in self.files[:8]))
+        for entry in self.entries:
+            lines.append(f"[b]Logged[/] [$text-accent]{escape(str(entry.get('task_id')))}[/] "
+                         f"({escape(str(entry.get('agent')))}): {escape(str(entry.get('summary')))}")
+        self.query_one("#run-results", Static).update("\n".join(lines))
+
+    def action_cancel_or_close(self) -> None:
+        if self.finished:
+            self.dismiss(None)
+            return
+        self.cancel_event.set()
+        self.notify("Cancelling the run; nothing will be written.", timeout=3)
+        self.set_timer(3.0, self._force_cancel)
+
+    def _force_cancel(self) -> None:
+        if not self.finished:
+            self.workers.cancel_group(self, "agent-run")
+            self.pending.append(RunCancelled("-"))
+            self.pending.append(_StreamEnded())
+
+    def action_commit(self) -> None:
+        if not self.finished:
+            self.notify("Wait for the run to finish (or cancel it with escape).", severity="warning")
+            return
+        if not self.files:
+            self.notify("This run wrote no files to commit.", severity="warning")
+            return
+        if self.committed:
+            self.notify("The run already committed its files.")
+            return
+        self.post_message(CommitRequested())
