@@ -1,0 +1,9 @@
+"""placeholder"""
+
+from __future__ import annotations
+
+from techcat_lsp.server import TechcatServer
+
+
+def register(server: TechcatServer) -> None:
+    return None

@@ -1,0 +1,100 @@
+"""Files that change on disk: through the client's file watcher when it has one, else the core's."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from lsprotocol import types as lsp
+
+from techcat_core.watcher import watch_workspace
+from techcat_lsp.documents import uri_to_path
+from techcat_lsp.features.diagnostics import publisher, refresh_history
+from techcat_lsp.guard import guarded
+from techcat_lsp.server import TechcatServer
+from techcat_lsp.state import WorkspaceState
+
+logger = logging.getLogger("techcat_lsp")
+WATCH_GLOB = "**/.codex/**"
+
+
+def on_disk_change(ls: TechcatServer, paths: Iterable[Path]) -> None:
+    """Files changed on disk; open documents are left alone (the editor's buffer is what counts)."""
+    touched: set[WorkspaceState] = set()
+    for path in paths:
+        if ls.docs.by_path(path) is not None:
+            continue
+        states = [s for s in ls.states.values() if s.owns(path) or s.root in path.parents]
+        for state in states:
+            state.changed(path, on_disk=True)
+            touched.add(state)
+            if path == state.log_path:
+                refresh_history(ls, state)
+    if touched:
+        publisher(ls).schedule()
+
+
+async def _watch(ls: TechcatServer, state: WorkspaceState, stop: asyncio.Event) -> None:
+    try:
+        async for event in watch_workspace(state.codex_dir, stop=stop):
+            on_disk_change(ls, [p.resolve() for p in event.paths])
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # a watcher that dies leaves the server running without live disk updates
+        logger.exception("watching %s stopped", state.codex_dir)
+
+
+def start_core_watcher(ls: TechcatServer, state: WorkspaceState) -> None:
+    if ls.watch_support:
+        return
+    watchers: dict[Path, asyncio.Task[None]] = ls.extensions.setdefault("watchers", {})
+    stops: dict[Path, asyncio.Event] = ls.extensions.setdefault("watch_stops", {})
+    if state.codex_dir in watchers:
+        return
+    stop = stops[state.codex_dir] = asyncio.Event()
+    watchers[state.codex_dir] = asyncio.ensure_future(_watch(ls, state, stop))
+
+
+def stop_core_watchers(ls: TechcatServer) -> None:
+    for stop in ls.extensions.get("watch_stops", {}).values():
+        stop.set()
+    for task in ls.extensions.get("watchers", {}).values():
+        task.cancel()
+
+
+def register(server: TechcatServer) -> None:
+    server.state_listeners.append(lambda state: _on_new_state(server, state))
+
+    @server.feature(lsp.INITIALIZED)
+    @guarded()
+    async def initialized(ls: TechcatServer, params: lsp.InitializedParams) -> None:
+        if ls.watch_support:
+            with contextlib.suppress(Exception):
+                await ls.client_register_capability_async(lsp.RegistrationParams(registrations=[lsp.Registration(
+                    id="techcat-watch", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                    register_options=lsp.DidChangeWatchedFilesRegistrationOptions(
+                        watchers=[lsp.FileSystemWatcher(glob_pattern=WATCH_GLOB)]))]))
+        for state in ls.discover():
+            refresh_history(ls, state)
+        publisher(ls).schedule(delay=0)
+
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    @guarded()
+    def did_change_watched_files(ls: TechcatServer, params: lsp.DidChangeWatchedFilesParams) -> None:
+        on_disk_change(ls, [p for change in params.changes if (p := uri_to_path(change.uri)) is not None])
+
+    @server.feature(lsp.SHUTDOWN)
+    @guarded()
+    def shutdown(ls: TechcatServer, params: None) -> None:
+        stop_core_watchers(ls)
+
+
+def _on_new_state(ls: TechcatServer, state: WorkspaceState) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    start_core_watcher(ls, state)

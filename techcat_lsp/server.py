@@ -1,0 +1,163 @@
+"""The language server: pygls's, with its own document store and one `WorkspaceState` per `.codex/`.
+
+Features live in `techcat_lsp.features`, one module each, and read `TechcatServer.analysis_for()`;
+none of them has rules of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+
+from techcat_core.workspace import CODEX_DIR, WorkspaceNotFound, find_codex_dir
+from techcat_lsp.analysis import Analysis
+from techcat_lsp.documents import Document, DocumentStore, uri_to_path
+from techcat_lsp.encoding import UTF16
+from techcat_lsp.state import WorkspaceState
+
+logger = logging.getLogger("techcat_lsp")
+
+try:
+    from importlib.metadata import version as _version
+
+    VERSION = _version("techcat-studio")
+except Exception:  # running from a source tree without metadata
+    VERSION = "0.0.0"
+
+
+class TechcatProtocol(LanguageServerProtocol):
+    """Keeps documents in `TechcatServer.docs` instead of pygls's workspace (see `documents.py`)."""
+
+    _server: TechcatServer
+
+    @lsp_method(lsp.INITIALIZE)
+    def lsp_initialize(self, params: lsp.InitializeParams) -> Generator[Any, Any, lsp.InitializeResult]:
+        result = yield from super().lsp_initialize(params)
+        self._server.configure(params, result)
+        return result
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams) -> Generator[Any, Any, None]:
+        self._server.docs.open(params.text_document)
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams) -> Generator[Any, Any, None]:
+        self._server.docs.change(params, self._server.encoding)
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: lsp.DidCloseTextDocumentParams) -> Generator[Any, Any, None]:
+        self._server.docs.close(params.text_document.uri)
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+
+class TechcatServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("techcat-lsp", VERSION, protocol_cls=TechcatProtocol,
+                         text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        self.docs = DocumentStore()
+        self.states: dict[Path, WorkspaceState] = {}
+        self.encoding = UTF16
+        self.pull = False  # pull diagnostics (the client asks) or push (the server publishes)
+        self.refresh_support = False
+        self.watch_support = False  # the client watches files for us (didChangeWatchedFiles)
+        self.progress_support = False
+        self.show_document_support = False
+        self.roots: list[Path] = []
+        self.debounce = 0.075
+        self.extensions: dict[str, Any] = {}  # per-feature state (the publisher, the runs in flight)
+        self.state_listeners: list[Callable[[WorkspaceState], None]] = []  # told of each new workspace
+
+    # -- set-up ---------------------------------------------------------------------------------------
+
+    def configure(self, params: lsp.InitializeParams, result: lsp.InitializeResult) -> None:
+        """Adapt to the client: position encoding, push or pull diagnostics, file watching, progress."""
+        caps = params.capabilities
+        chosen = result.capabilities.position_encoding or UTF16
+        self.encoding = chosen.value if isinstance(chosen, lsp.PositionEncodingKind) else str(chosen)
+        text = caps.text_document
+        workspace = caps.workspace
+        window = caps.window
+        self.refresh_support = bool(workspace and workspace.diagnostics and workspace.diagnostics.refresh_support)
+        # Pull only when the client can also be told to re-pull: a change to AGENTS.md changes the
+        # task log's diagnostics, and a pull client without refresh would never ask for them again.
+        self.pull = bool(text and text.diagnostic is not None and self.refresh_support)
+        if not self.pull:
+            result.capabilities.diagnostic_provider = None
+        self.watch_support = bool(workspace and workspace.did_change_watched_files
+                                  and workspace.did_change_watched_files.dynamic_registration)
+        self.progress_support = bool(window and window.work_done_progress)
+        self.show_document_support = bool(window and window.show_document and window.show_document.support)
+        options = params.initialization_options
+        if isinstance(options, dict) and isinstance(options.get("debounceMs"), (int, float)):
+            self.debounce = max(0.0, float(options["debounceMs"]) / 1000)
+        roots = [folder.uri for folder in params.workspace_folders or []] or \
+            ([params.root_uri] if params.root_uri else [])
+        for root_uri in roots:
+            path = uri_to_path(root_uri)
+            if path is not None:
+                self.roots.append(path)
+
+    def discover(self) -> list[WorkspaceState]:
+        """The workspaces under the client's root folders (their `.codex/` or the nearest above)."""
+        found = []
+        for root in self.roots:
+            try:
+                codex = find_codex_dir(root)
+            except (WorkspaceNotFound, OSError):
+                continue
+            state = self._state(codex)
+            if state is not None:
+                found.append(state)
+        return found
+
+    # -- lookups --------------------------------------------------------------------------------------
+
+    def _state(self, codex_dir: Path) -> WorkspaceState | None:
+        codex_dir = codex_dir.resolve()
+        state = self.states.get(codex_dir)
+        if state is None:
+            if not codex_dir.is_dir():
+                return None
+            state = self.states[codex_dir] = WorkspaceState(codex_dir, self.docs)
+            for listener in self.state_listeners:
+                listener(state)
+        return state
+
+    def state_for_path(self, path: Path) -> WorkspaceState | None:
+        """The workspace a file belongs to: only files inside a `.codex/` folder are ours."""
+        for state in self.states.values():
+            if state.owns(path):
+                return state
+        for parent in path.parents:
+            if parent.name == CODEX_DIR:
+                return self._state(parent)
+        return None
+
+    def state_for_uri(self, uri: str) -> WorkspaceState | None:
+        path = uri_to_path(uri)
+        return self.state_for_path(path) if path is not None else None
+
+    def analysis_for(self, uri: str) -> tuple[Analysis, Path] | None:
+        """The up-to-date analysis of the workspace holding `uri`, and the document's path."""
+        path = uri_to_path(uri)
+        if path is None:
+            return None
+        state = self.state_for_path(path)
+        if state is None:
+            return None
+        return state.analysis(), path
+
+    def document(self, uri: str) -> Document | None:
+        return self.docs.get(uri)

@@ -1,0 +1,82 @@
+"""Diagnostics end to end: pushed to a Neovim-like client, pulled by a VS Code-like one."""
+
+from __future__ import annotations
+
+import asyncio
+
+from lsprotocol import types as lsp
+
+from tests.lsp.conftest import BROKEN_CODES
+from tests.lsp.helpers import Session, codes, position_of, uri
+
+
+async def test_a_broken_log_shows_the_core_diagnostics_at_the_right_columns(session: Session) -> None:
+    log = session.open(session.codex / "TASK-LOG.json")
+    found = await session.diagnostics(log)
+    assert codes(found) == BROKEN_CODES
+    assert session.encoding == ("utf-16" if session.profile == "vscode" else "utf-8")
+    assert session.texts is not None
+    date = next(d for d in found if d.code == "TC108")
+    assert date.range.start == position_of(session.texts[log], '"2025/07/03"', session.encoding)
+    assert date.range.end == position_of(session.texts[log], '"2025/07/03"', session.encoding, shift=12)
+    assert date.code_description is not None and "diagnostics.md#tc108" in date.code_description.href
+    assert date.severity == lsp.DiagnosticSeverity.Error and date.source == "techcat"
+    assert isinstance(date.data, dict) and date.data["fixes"][0]["title"] == "Change the date to 2025-07-03"
+
+
+async def test_diagnostics_follow_the_edits(session: Session) -> None:
+    log = session.open(session.codex / "TASK-LOG.json")
+    assert codes(await session.diagnostics(log)) == BROKEN_CODES
+    session.replace(log, "2025/07/03", "2025-07-03")
+    assert codes(await session.diagnostics(log)) == ["TC114", "TC401"]
+    session.replace(log, '"agent": "planner", "summary"', '"agent": "planner" "summary"')
+    assert "TC100" in codes(await session.diagnostics(log))
+    session.replace(log, '"agent": "planner" "summary"', '"agent": "planner", "summary"')
+    session.replace(log, "frontend_specialst", "frontend_specialist")
+    assert codes(await session.diagnostics(log)) == ["TC114"]
+
+
+async def test_a_roster_change_updates_the_task_log(session: Session) -> None:
+    log = session.open(session.codex / "TASK-LOG.json")
+    agents = session.open(session.codex / "AGENTS.md")
+    assert codes(await session.diagnostics(log)) == BROKEN_CODES
+    refreshes = session.client.diagnostic_refresh_count
+    session.replace(agents, "## Agent: `frontend_specialist`", "## Agent: `frontend_specialst`")
+    if session.pull:
+        for _ in range(100):  # the server asks the client to pull again, since the log's results changed
+            if session.client.diagnostic_refresh_count > refreshes:
+                break
+            await asyncio.sleep(0.05)
+        assert session.client.diagnostic_refresh_count > refreshes
+        found = await session.diagnostics(log)
+    else:  # Neovim never re-pulls a file by itself: the server publishes the log's new diagnostics
+        found = await session.published(log, version=1, settled=0.5)
+    assert "TC401" not in codes(found)
+
+
+async def test_files_that_are_not_open_are_reported_and_refreshed_from_disk(session: Session) -> None:
+    proposed = session.codex / "PROPOSED-TASKS.md"
+    proposed.write_text("# Proposed\n\n- [ ] @ghost_agent Do it\n- [?] Odd mark\n", encoding="utf-8")
+    reports = await session.workspace_reports()
+    assert codes(reports.get(uri(proposed), [])) == ["TC300", "TC301"]
+    proposed.write_text("# Proposed\n\n- [ ] @planner Do it\n", encoding="utf-8")
+    session.wrote(proposed)
+    for _ in range(100):
+        reports = await session.workspace_reports()
+        if not reports.get(uri(proposed)):
+            break
+        await asyncio.sleep(0.1)
+    assert reports.get(uri(proposed), []) == []
+
+
+async def test_pull_results_carry_ids_and_unchanged_reports(session: Session) -> None:
+    if not session.pull:
+        return
+    log = session.open(session.codex / "TASK-LOG.json")
+    first = await session.client.text_document_diagnostic_async(
+        lsp.DocumentDiagnosticParams(lsp.TextDocumentIdentifier(log)))
+    assert isinstance(first, lsp.RelatedFullDocumentDiagnosticReport) and first.result_id
+    again = await session.client.text_document_diagnostic_async(
+        lsp.DocumentDiagnosticParams(lsp.TextDocumentIdentifier(log), previous_result_id=first.result_id))
+    assert isinstance(again, lsp.RelatedUnchangedDocumentDiagnosticReport)
+    assert again.result_id == first.result_id
