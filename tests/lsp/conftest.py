@@ -35,7 +35,7 @@ BROKEN_LOG = """[
     "summary": "Built the home page",
     "output_files": ["apps/web/home.tsx", "apps/web/gone.tsx"]
   },
-  {"task_id": "task-003", "agent": "planner", "summary": "“Quoted” — 🐾🐾 emoji", "date": "2025/07/03", "output_files": []}
+  {"task_id": "task-003", "agent": "planner", "summary": "“Quoted” — 🐾🐾", "date": "2025/07/03", "output_files": []}
 ]
 """
 BROKEN_CODES = ["TC108", "TC114", "TC401"]
@@ -81,7 +81,7 @@ def profile(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest_lsp.fixture(config=CONFIG)
+@pytest_lsp.fixture(config=CONFIG)  # type: ignore[untyped-decorator]
 async def client(lsp_client: LanguageClient) -> AsyncIterator[None]:
     yield
 

@@ -42,7 +42,7 @@ PROFILES = {"vscode": vscode_capabilities, "neovim": neovim_capabilities}
 def uri(path: Path) -> str:
     found = from_fs_path(str(path.resolve()))
     assert found is not None
-    return found
+    return str(found)
 
 
 def units(text: str, encoding: str) -> int:
@@ -156,9 +156,10 @@ class Session:
             current = self.client.diagnostics.get(target)
             if current is not seen:
                 seen, quiet_since = current, asyncio.get_running_loop().time()
-            if current is not None and asyncio.get_running_loop().time() - quiet_since >= settled:
-                if version is None or self.published_version(target) in (None, version):
-                    return list(current)
+            quiet = asyncio.get_running_loop().time() - quiet_since >= settled
+            if current is not None and quiet and (version is None
+                                                  or self.published_version(target) in (None, version)):
+                return list(current)
             await asyncio.sleep(0.02)
         raise AssertionError(f"no diagnostics published for {target} (version {version})")
 
