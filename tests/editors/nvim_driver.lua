@@ -136,6 +136,7 @@ end
 local ok, err = xpcall(run, debug.traceback)
 if not ok then
   result.error = tostring(err)
+  result.messages = vim.fn.execute('messages')
 end
 vim.fn.writefile({ vim.fn.json_encode(result) }, cfg.out)
 vim.cmd('qall!')
