@@ -213,10 +213,7 @@ class TechcatApp(App[int]):
         self.first_screen_seconds = message.seconds
         self.log.info(f"first screen after {message.seconds:.3f} s")
         if self.main_screen:
-            snapshot = self.snapshot
-            size = f"{len(snapshot.rows):,} log entries read in {snapshot.seconds:.2f} s · " if snapshot else ""
-            self.main_screen.status(f"{size}ready in {message.seconds:.2f} s · checking…   "
-                                    "[$text-muted]? help · ctrl+p commands[/]")
+            self.main_screen.status("checking…   [$text-muted]? help · ctrl+p commands[/]")
         self.request_check()
         self.refresh_git()
         self.start_watching()
@@ -278,10 +275,9 @@ class TechcatApp(App[int]):
             errors = message.result.count(Severity.ERROR)
             screen.set_problem_count(errors, len(message.result.diagnostics))
             self._refresh_bar()
-            if self.first_screen_seconds is not None and message.generation == 1:
+            if message.generation == 1:
                 count = len(message.result.diagnostics)
-                screen.status(f"ready in {self.first_screen_seconds:.2f} s · "
-                              f"{'no problems' if not count else f'{count} problem(s): press 5'}   "
+                screen.status(f"{'No problems' if not count else f'{count} problem(s): press 5 to see them'}   "
                               "[$text-muted]? help · ctrl+p commands[/]")
         if self.check_pending:
             self.check_pending = False

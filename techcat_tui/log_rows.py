@@ -19,8 +19,9 @@ from techcat_core.tasklog.ids import task_number
 from techcat_core.tasklog.parse import REQUIRED_FIELDS, LogEntry
 
 SORT_KEYS = ("file", "id", "date", "agent")
-_DATE_RANGE = re.compile(r"^(\d{4}(?:-\d{2}(?:-\d{2})?)?)?\s*\.\.\s*(\d{4}(?:-\d{2}(?:-\d{2})?)?)?$")
-_DATE_PREFIX = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+_PARTIAL_DATE = r"\d{1,4}(?:-\d{0,2}(?:-\d{0,2})?)?"  # any prefix of YYYY-MM-DD, as it is being typed
+_DATE_RANGE = re.compile(rf"^({_PARTIAL_DATE})?\s*\.\.\s*({_PARTIAL_DATE})?$")
+_DATE_PREFIX = re.compile(rf"^{_PARTIAL_DATE}$")
 
 
 class LogRow(NamedTuple):
@@ -66,6 +67,7 @@ def row_from_entry(entry: LogEntry) -> LogRow:
         return LogRow(entry.index, task_id, date, agent, summary, files, haystack)
     extras = tuple((key, json.dumps(item, ensure_ascii=False)) for key, item in value.items()
                    if key not in REQUIRED_FIELDS)
+    haystack += "".join(f"\x00{key}\x00{text}" for key, text in extras).lower()
     return LogRow(entry.index, task_id, date, agent, summary, files, haystack, extras)
 
 
@@ -183,11 +185,7 @@ class AgentStats:
 
 
 def agent_stats(rows: Sequence[LogRow]) -> dict[str, AgentStats]:
-    """How many tasks each agent has done and its latest one (by date, then file order)."""
+    """How many tasks each agent has done and its latest one (the log is in the order work was done)."""
     counts = Counter(row.agent for row in rows)
-    latest: dict[str, LogRow] = {}
-    for row in rows:
-        best = latest.get(row.agent)
-        if best is None or row.date >= best.date:
-            latest[row.agent] = row
+    latest: dict[str, LogRow] = {row.agent: row for row in rows}
     return {name: AgentStats(count, latest[name].date, latest[name].task_id) for name, count in counts.items()}

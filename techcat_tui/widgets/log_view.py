@@ -191,6 +191,7 @@ class LogView(Vertical):
     @on(Select.Changed, "#log-agent")
     def _agent_changed(self) -> None:
         self._apply_filters()
+        self.table.focus()
 
     @on(Input.Submitted, "#log-filter")
     @on(Input.Submitted, "#log-date")

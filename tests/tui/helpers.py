@@ -1,0 +1,53 @@
+"""Shared helpers for the TUI tests: building the app on real workspaces and waiting on it."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from techcat_tui.app import TechcatApp
+from techcat_tui.config import TuiConfig
+
+SAMPLE = Path(__file__).resolve().parents[2] / "techcat_core" / "sample"
+
+
+def copy_sample(destination: Path) -> Path:
+    """A copy of the bundled sample repository (without MISTAKES.md); returns its `.codex/`."""
+    shutil.copytree(SAMPLE, destination, dirs_exist_ok=True, ignore=shutil.ignore_patterns("MISTAKES.md",
+                                                                                          "__pycache__"))
+    return destination / ".codex"
+
+
+def make_app(codex: Path | None, *, watch: bool = False, git: bool = False, config: TuiConfig | None = None,
+             start_dir: Path | None = None) -> TechcatApp:
+    return TechcatApp(codex, config=config or TuiConfig(), config_problems=[], watch=watch, git=git,
+                      start_dir=start_dir)
+
+
+async def wait_for(pilot: Pilot[object], predicate: Callable[[], object], timeout: float = 15.0,
+                   what: str = "the condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await pilot.pause(0.05)
+
+
+async def wait_ready(pilot: Pilot[object], app: TechcatApp) -> None:
+    """The first screen is shown and the first check has finished."""
+    await wait_for(pilot, lambda: app.check_result is not None and not app.check_running, what="the first check")
+    await pilot.pause(0.1)
+
+
+def screen_text(app: TechcatApp) -> str:
+    """The screen as plain text, to assert what a user would read."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def notified(app: TechcatApp, fragment: str) -> bool:
+    """Whether a notification containing `fragment` was raised (toasts are not drawn under run_test)."""
+    return any(fragment in str(n.message) for n in app._notifications)

@@ -1,0 +1,58 @@
+"""Live refresh: changes made by other processes show up without losing the selection or scroll position."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from techcat_tui.widgets.log_view import LogView
+from techcat_tui.widgets.proposed_view import ProposedView
+from tests.gitutil import techcat
+from tests.tui.helpers import make_app, screen_text, wait_for, wait_ready
+
+
+async def test_an_append_by_another_process_shows_the_new_row(sample: Path) -> None:
+    app = make_app(sample, watch=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        view = app.screen.query_one(LogView)
+        await pilot.press("up", "up")
+        selected = view.current_row()
+        assert selected is not None and selected.task_id == "task-033"
+        await pilot.pause(0.3)  # the watcher is up
+        result = techcat("log", "--agent", "qa_engineer", "--summary", "Checked the waiting list end to end",
+                         "--files", "apps/web/e2e/booking.spec.ts", cwd=sample.parent)
+        assert result.returncode == 0, result.stderr
+        assert "task-036" in result.stdout
+        await wait_for(pilot, lambda: "Checked the waiting list" in screen_text(app), timeout=10,
+                       what="the appended row on screen")
+        assert len(view.rows) == 37
+        assert view.current_row() is not None and view.current_row().task_id == "task-033"  # selection kept
+        assert "new log entry: task-036" in screen_text(app)
+        await wait_for(pilot, lambda: app.snapshot is not None and len(app.snapshot.workspace.task_log.entries) == 37,
+                       what="the full re-read after the append")
+
+
+async def test_an_external_edit_of_the_checklist_refreshes_the_view(sample: Path) -> None:
+    app = make_app(sample, watch=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("3", "down", "down")
+        view = app.screen.query_one(ProposedView)
+        assert view.selected_item() is not None and view.selected_item().number == 3
+        path = sample / "PROPOSED-TASKS.md"
+        path.write_text(path.read_text(encoding="utf-8") + "- [ ] @planner Review the launch checklist\n",
+                        encoding="utf-8")
+        await wait_for(pilot, lambda: "Review the launch checklist" in screen_text(app), what="the new item")
+        assert view.selected_item() is not None and view.selected_item().number == 3
+        assert "PROPOSED-TASKS.md changed on disk" in screen_text(app)
+
+
+async def test_a_rewritten_log_is_reloaded_in_full(sample: Path) -> None:
+    app = make_app(sample, watch=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        path = sample / "TASK-LOG.json"
+        path.write_text(path.read_text(encoding="utf-8").replace("Clinic branding", "Clinic rebranding"),
+                        encoding="utf-8")
+        await wait_for(pilot, lambda: "Clinic rebranding" in screen_text(app), what="the edited entry")
+        assert len(app.screen.query_one(LogView).rows) == 36

@@ -1,0 +1,100 @@
+"""The log's rows, filter, sort and append-only tail reading, on real parsed logs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from techcat_core.tasklog.parse import parse_task_log
+from techcat_core.tasklog.store import append_entry
+from techcat_tui.log_rows import (
+    LogQuery,
+    LogRow,
+    QueryProblem,
+    agent_stats,
+    matching,
+    parse_query,
+    rows_from_entries,
+    sort_positions,
+)
+from techcat_tui.log_tail import read_appended, state_of
+from tests.wsbuilder import entry, make_workspace
+
+
+def _rows(entries: list[object]) -> list[LogRow]:
+    return rows_from_entries(parse_task_log(json.dumps(entries)).entries)
+
+
+def test_filter_words_agent_and_dates() -> None:
+    rows = _rows([entry(1, summary="Built the booking page"), entry(2, agent="planner", summary="Planned booking"),
+                  entry(3, date="2025-08-02", summary="Fixed the login")])
+    assert matching(rows, parse_query("booking")) == [0, 1]
+    assert matching(rows, parse_query("BOOKING page")) == [0]
+    assert matching(rows, parse_query("@planner")) == [1]
+    assert matching(rows, parse_query("agent:planner booking")) == [1]
+    assert matching(rows, parse_query("", date_text="2025-08")) == [2]
+    assert matching(rows, parse_query("", date_text="2025-07-02..2025-07")) == [1]
+    assert matching(rows, parse_query("date:..2025-07-01")) == [0]
+    assert matching(rows, parse_query("apps/web/home")) == [0, 1, 2]  # output files are searched too
+    assert matching(rows, LogQuery()) == [0, 1, 2]
+
+
+def test_bad_date_filter_says_what_is_accepted() -> None:
+    with pytest.raises(QueryProblem, match="YYYY-MM-DD"):
+        parse_query("", date_text="July")
+
+
+def test_sort_by_each_column_and_reverse() -> None:
+    rows = _rows([entry(2, agent="zed", date="2025-07-03"), entry(1, agent="amy", date="2025-07-09"),
+                  entry(3, agent="bob", date="2025-07-01")])
+    every = list(range(3))
+    assert sort_positions(rows, every, "id", False) == [1, 0, 2]
+    assert sort_positions(rows, every, "date", True) == [1, 0, 2]
+    assert sort_positions(rows, every, "agent", False) == [1, 2, 0]
+    assert sort_positions(rows, every, "file", True) == [2, 1, 0]
+
+
+def test_odd_entries_become_readable_rows() -> None:
+    rows = _rows([{"task_id": "task-001", "agent": "a", "date": "2025-07-01", "summery": "typo",
+                   "output_files": ["x", 3]}, 42])
+    assert rows[0].summary == ""
+    assert rows[0].extras == (("summery", '"typo"'),)
+    assert rows[0].files == ("x",)
+    assert rows[1].summary.startswith("(not an object")
+
+
+def test_agent_stats_count_and_latest() -> None:
+    rows = _rows([entry(1), entry(2, agent="planner", date="2025-07-05"), entry(3, date="2025-07-08")])
+    stats = agent_stats(rows)
+    assert stats["frontend_specialist"].tasks == 2
+    assert stats["frontend_specialist"].last_task == "task-003"
+    assert stats["planner"].last_date == "2025-07-05"
+
+
+def test_appended_entries_are_read_without_a_full_parse(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path)
+    log_path = codex / "TASK-LOG.json"
+    state = state_of(parse_task_log(log_path.read_text(encoding="utf-8"), log_path))
+    assert state is not None
+    append_entry(codex, "planner", "Planned more", ["docs/plan.md"])
+    append_entry(codex, "planner", "Planned again", [])
+    appended = read_appended(log_path, state)
+    assert appended is not None
+    assert [e.value["summary"] for e in appended.entries] == ["Planned more", "Planned again"]
+    assert [e.index for e in appended.entries] == [2, 3]
+    full = parse_task_log(log_path.read_text(encoding="utf-8"), log_path)
+    assert [(e.start, e.end) for e in full.entries[2:]] == [(e.start, e.end) for e in appended.entries]
+    assert appended.state.count == 4
+    assert read_appended(log_path, appended.state) is not None  # nothing new: an empty append
+
+
+def test_an_edited_entry_is_not_taken_for_an_append(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path)
+    log_path = codex / "TASK-LOG.json"
+    state = state_of(parse_task_log(log_path.read_text(encoding="utf-8"), log_path))
+    assert state is not None
+    log_path.write_text(log_path.read_text(encoding="utf-8").replace("task number 1", "task number one"),
+                        encoding="utf-8")
+    assert read_appended(log_path, state) is None
