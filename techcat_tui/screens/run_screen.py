@@ -61,6 +61,7 @@ class RunScreen(Screen[None]):
         self.started = time.monotonic()
         self.cancel_event = asyncio.Event()
         self.text_chars = 0
+        self.hint = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="run-view"):
@@ -128,6 +129,7 @@ class RunScreen(Screen[None]):
             output.write_line(f"\ncommitted {event.sha[:8]}: {event.message}")
         elif isinstance(event, DryRun):
             self.outcome = "dry run"
+            self.hint = event.hint
             output.write_line(event.hint)
             for message in event.messages:
                 content = message.get("content", "")
@@ -165,7 +167,7 @@ class RunScreen(Screen[None]):
             f"[$text-muted]{keys}[/]")
 
     def _render_results(self) -> None:
-        lines = []
+        lines = [f"[$text-warning]{escape(self.hint)}[/]"] if self.hint else []
         if self.files:
             lines.append("[b]Files written[/]  " + ", ".join(escape(str(p.name)) for p in self.files[:8]))
         for entry in self.entries:

@@ -1,0 +1,109 @@
+"""The Problems view: the core's diagnostics, jumping to their place, and fixes one key away."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from techcat_tui.screens.dialogs import ChoiceDialog
+from techcat_tui.widgets.agents_view import AgentsView
+from techcat_tui.widgets.diagnostics_view import DiagnosticsView
+from techcat_tui.widgets.documents_view import DocumentsView
+from techcat_tui.widgets.log_view import LogView
+from techcat_tui.widgets.proposed_view import ProposedView
+from tests.tui.helpers import make_app, screen_text, wait_for, wait_ready
+
+SAMPLE_CODES = {"TC111", "TC108", "TC106", "TC401", "TC114", "TC113", "TC204", "TC301", "TC302", "TC402"}
+
+
+async def _select(pilot: Pilot[object], view: DiagnosticsView, code: str) -> None:
+    position = next(n for n, d in enumerate(view.shown) if d.code == code)
+    view.table.move_to(position)
+
+
+async def test_lists_the_sample_mistakes_and_counts_them_per_file(sample: Path) -> None:
+    app = make_app(sample)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("5")
+        view = app.screen.query_one(DiagnosticsView)
+        assert {d.code for d in view.shown} == SAMPLE_CODES
+        text = screen_text(app)
+        assert "TASK-LOG.json 4✗ 2▲" in text  # the bar: errors and warnings per file
+        assert "5 Problems 10" in text
+        assert ".codex/TASK-LOG.json:255" in text
+
+
+async def test_enter_jumps_to_the_entry_item_agent_or_document(sample: Path) -> None:
+    app = make_app(sample)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("5")
+        view = app.screen.query_one(DiagnosticsView)
+        await _select(pilot, view, "TC108")
+        await pilot.press("enter")
+        log = app.screen.query_one(LogView)
+        assert log.current_row() is not None and log.current_row().task_id == "task-027"
+        assert app.focused is log.table or app.focused is not None
+        await pilot.press("5")
+        await _select(pilot, view, "TC301")
+        await pilot.press("enter")
+        proposed = app.screen.query_one(ProposedView)
+        assert proposed.selected_item() is not None and proposed.selected_item().number == 9
+        await pilot.press("5")
+        await _select(pilot, view, "TC204")
+        await pilot.press("enter")
+        agents = app.screen.query_one(AgentsView)
+        assert agents.selected_agent() is not None and agents.selected_agent().name == "doc_writer"
+        await pilot.press("5")
+        await _select(pilot, view, "TC402")
+        await pilot.press("enter")
+        docs = app.screen.query_one(DocumentsView)
+        await wait_for(pilot, lambda: docs.current is not None and docs.current.ref.label == "PRD",
+                       what="the PRD to open")
+
+
+async def test_f_applies_the_first_fix_and_the_problem_goes_away(sample: Path) -> None:
+    app = make_app(sample)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("5")
+        view = app.screen.query_one(DiagnosticsView)
+        await _select(pilot, view, "TC108")
+        await pilot.press("f")
+        await wait_for(pilot, lambda: '"date": "2025-07-14"' in (sample / "TASK-LOG.json").read_text(encoding="utf-8"),
+                       what="the fixed date on disk")
+        await wait_for(pilot, lambda: "TC108" not in {d.code for d in view.shown}, what="the re-check")
+        assert len(view.shown) == 9
+
+
+async def test_shift_f_offers_every_fix(sample: Path) -> None:
+    app = make_app(sample)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("5")
+        view = app.screen.query_one(DiagnosticsView)
+        await _select(pilot, view, "TC106")
+        await pilot.press("F")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog), what="the fix chooser")
+        assert "summary" in screen_text(app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: '"summery"' not in (sample / "TASK-LOG.json").read_text(encoding="utf-8"),
+                       what="the renamed key")
+        await wait_for(pilot, lambda: "TC106" not in {d.code for d in view.shown}, what="the re-check")
+
+
+async def test_a_stale_fix_is_refused(sample: Path) -> None:
+    app = make_app(sample)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("5")
+        view = app.screen.query_one(DiagnosticsView)
+        await _select(pilot, view, "TC108")
+        path = sample / "TASK-LOG.json"
+        path.write_text(path.read_text(encoding="utf-8").replace("Clinic branding", "Clinic brand"), encoding="utf-8")
+        await pilot.press("f")
+        await wait_for(pilot, lambda: any("changed since it was checked" in str(n.message)
+                                          for n in app._notifications), what="the refusal")
+        assert '"2025/07/14"' in path.read_text(encoding="utf-8")

@@ -1,0 +1,108 @@
+"""Agent runs from the app against the local OpenAI-compatible test server (no real model is called)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from textual.widgets import Select
+
+from techcat_tui.screens.run_dialog import RunDialog
+from techcat_tui.screens.run_screen import RunScreen
+from techcat_tui.widgets.log_view import LogView
+from tests.fake_openai import Behaviour, FakeOpenAI
+from tests.tui.helpers import make_app, screen_text, wait_for, wait_ready
+from tests.wsbuilder import AGENTS_MD, entry, make_workspace
+
+ROSTER = AGENTS_MD + """
+## Agent: `doc_writer`
+
+- **Role:** Technical Writer
+- **Goal:** Keep the notes current.
+- **Output:** docs/notes.md
+
+Once complete, invoke `task_logger`.
+"""
+
+REPLY = "# Release notes\n\nWrote the release notes for the booking flow.\n\n- Booking\n- Reminders\n"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+    return make_workspace(tmp_path, agents=ROSTER, log=[entry(1), entry(2)])
+
+
+async def test_a_run_streams_its_reply_and_selects_the_new_entry(workspace: Path, fake_openai: FakeOpenAI) -> None:
+    fake_openai.queue(Behaviour(reply=REPLY, chunk_delay=0.02))
+    app = make_app(workspace, watch=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), what="the run dialog")
+        assert "openai-compatible" in screen_text(app)
+        app.screen.query_one("#run-agent", Select).value = "doc_writer"
+        app.screen.query_one("#run-task").focus()
+        await pilot.press(*"Write the release notes")
+        await pilot.press("ctrl+s")  # the alternative to ctrl+enter, which tmux swallows
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen), what="the run screen")
+        await wait_for(pilot, lambda: "Wrote the release notes" in screen_text(app), what="streamed text")
+        run = app.screen
+        assert isinstance(run, RunScreen)
+        await wait_for(pilot, lambda: run.finished, what="the end of the run")
+        assert run.outcome == "finished"
+        assert "Logged task-003" in screen_text(app)
+        assert (workspace.parent / "docs" / "notes.md").read_text(encoding="utf-8") == REPLY
+        log = json.loads((workspace / "TASK-LOG.json").read_text(encoding="utf-8"))
+        assert log[-1]["task_id"] == "task-003" and log[-1]["output_files"] == ["docs/notes.md"]
+        request = fake_openai.requests[-1]
+        assert request.body["stream"] is True
+        await pilot.press("escape")
+        view = app.screen.query_one(LogView)
+        await wait_for(pilot, lambda: view.current_row() is not None and view.current_row().task_id == "task-003",
+                       what="the new entry selected in the log")
+        assert "Wrote the release notes" in screen_text(app)
+
+
+async def test_escape_cancels_a_run_and_nothing_is_written(workspace: Path, fake_openai: FakeOpenAI) -> None:
+    fake_openai.queue(Behaviour(reply="x" * 2000, chunk_delay=0.05))
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        app.open_run_dialog("doc_writer", "Write a very long document", None)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), what="the run dialog")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.text_chars > 0,
+                       what="the stream to start")
+        await pilot.press("escape")
+        run = app.screen
+        assert isinstance(run, RunScreen)
+        await wait_for(pilot, lambda: run.finished, what="the cancellation")
+        assert run.outcome == "cancelled"
+        assert "nothing was written" in screen_text(app)
+        assert not (workspace.parent / "docs" / "notes.md").exists()
+        assert len(json.loads((workspace / "TASK-LOG.json").read_text(encoding="utf-8"))) == 2
+
+
+async def test_dry_run_shows_what_would_be_sent(sample: Path) -> None:
+    app = make_app(sample)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        app.open_run_dialog("planner", "Plan v1.1", None)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), what="the run dialog")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.finished, what="the dry run")
+        assert app.screen.outcome == "dry run"
+        assert "nothing was sent or written" in screen_text(app)
+
+
+async def test_an_empty_task_is_refused_in_the_dialog(sample: Path) -> None:
+    app = make_app(sample)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        app.open_run_dialog("planner", "", None)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), what="the run dialog")
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, RunDialog)
+        assert "Describe the task" in screen_text(app)
