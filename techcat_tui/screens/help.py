@@ -45,7 +45,7 @@ class HelpScreen(ModalScreen[None]):
             lines += binding_rows(title, bindings, self.keymap)
         lines += ["", "[$text-muted]Mouse: click rows, tabs and column titles (sorts); the wheel scrolls.[/]"]
         with VerticalScroll(classes="dialog-box wide", id="help-box"):
-            yield Static("\n".join(lines))
+            yield Static("\n".join(lines), id="help-text")
 
     def action_close(self) -> None:
         self.dismiss(None)

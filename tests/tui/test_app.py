@@ -1,0 +1,168 @@
+"""The app as a whole: start without a workspace, broken files, help, palette, themes, remapped keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Static
+
+from techcat_tui.app import TechcatApp
+from techcat_tui.config import load_tui_config, parse_tui_config
+from techcat_tui.screens.help import HelpScreen
+from techcat_tui.screens.main import MainScreen
+from techcat_tui.screens.welcome import WelcomeScreen
+from techcat_tui.widgets.log_view import LogView
+from tests.tui.helpers import make_app, notified, screen_text, wait_for, wait_ready
+from tests.wsbuilder import entry, make_workspace
+
+
+async def test_no_workspace_offers_init_and_opens_the_new_one(tmp_path: Path) -> None:
+    app = make_app(None, start_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen), what="the welcome screen")
+        assert "No .codex/ folder was found" in screen_text(app)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen), what="the main screen")
+        await wait_ready(pilot, app)
+        assert sorted(p.name for p in (tmp_path / ".codex").iterdir()) == [
+            "AGENTS.md", "ARCHITECTURE.md", "PRD.md", "PROPOSED-TASKS.md", "TASK-LOG.json"]
+        assert "The task log is empty" in screen_text(app) or "No entries yet" in screen_text(app)
+
+
+async def test_welcome_screen_opens_the_demo(tmp_path: Path) -> None:
+    app = make_app(None, start_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, WelcomeScreen), what="the welcome screen")
+        await pilot.press("d")
+        await wait_ready(pilot, app)
+        assert app.demo and "demo copy" in screen_text(app)
+        assert len(app.screen.query_one(LogView).rows) == 36
+
+
+async def test_broken_json_log_shows_guidance_and_what_could_be_read(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, log='[\n  {"task_id": "task-001", "agent": "planner", "date": "2025-07-01",'
+                                         ' "summary": "ok", "output_files": []},\n  {"task_id": "task-002" oops}\n]\n')
+    app = make_app(codex)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_ready(pilot, app)
+        text = screen_text(app)
+        assert "TASK-LOG.json:3:" in text and "Showing the 1 entries that could be read" in text
+        assert "task-001" in text
+
+
+async def test_a_log_that_is_not_an_array_is_explained(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, log='{"entries": []}\n')
+    app = make_app(codex)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_ready(pilot, app)
+        assert "holds a JSON object, not an array" in screen_text(app)
+
+
+async def test_help_lists_every_view_with_binding_ids(sample: Path) -> None:
+    app = make_app(sample)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help screen")
+        text = str(app.screen.query_one("#help-text", Static).content)
+        for needle in ("Task log", "Proposed tasks", "proposed.queue", "log.filter", "ctrl+s", "tui.toml"):
+            assert needle in text, needle
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_command_palette_runs_view_commands(sample: Path) -> None:
+    app = make_app(sample)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("ctrl+p", *"go to problems")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.active_tab == "problems",
+                       what="the problems tab")
+
+
+async def test_theme_cycles_and_is_remembered(sample: Path, private_settings: Path) -> None:
+    app = make_app(sample)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-light"
+        await pilot.press("ctrl+t")
+        assert app.theme == "ansi-dark"
+    config, problems = load_tui_config(private_settings)
+    assert config.theme == "ansi-dark" and problems == []
+
+
+async def test_keys_are_remapped_from_the_user_config(sample: Path, private_settings: Path) -> None:
+    private_settings.parent.mkdir(parents=True, exist_ok=True)
+    private_settings.write_text('theme = "textual-light"\n[keys]\n"log.sort" = "o"\n"tab.proposed" = "f3"\n',
+                                encoding="utf-8")
+    app = TechcatApp(sample, watch=False, git=False)  # reads the settings file itself
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        assert app.theme == "textual-light"
+        await pilot.press("o")
+        assert app.screen.query_one(LogView).sort_key == "id"
+        await pilot.press("f3")
+        assert isinstance(app.screen, MainScreen) and app.screen.active_tab == "proposed"
+
+
+async def test_bad_settings_are_reported_with_their_place(sample: Path, private_settings: Path) -> None:
+    private_settings.parent.mkdir(parents=True, exist_ok=True)
+    private_settings.write_text('theme = "textual-light"\nclipboard = "telepathy"\n', encoding="utf-8")
+    app = TechcatApp(sample, watch=False, git=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        assert notified(app, "tui.toml:2:1: `clipboard` must be one of")
+        assert app.theme == "textual-light"  # the rest of the file still applies
+
+
+def test_invalid_toml_settings_fall_back_with_a_location(tmp_path: Path) -> None:
+    config, problems = parse_tui_config("theme = \n", tmp_path / "tui.toml")
+    assert config.theme == "textual-dark"
+    assert problems and problems[0].startswith(f"{tmp_path / 'tui.toml'}:1:")
+
+
+async def test_copy_falls_back_to_a_dialog_when_nothing_can_reach_the_clipboard(
+        sample: Path, monkeypatch: object) -> None:
+    import pytest
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setenv("TERM_PROGRAM", "Apple_Terminal")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    app = make_app(sample)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "Copy task-035" in screen_text(app), what="the copy dialog")
+        assert '"task_id": "task-035"' in screen_text(app)
+
+
+async def test_every_view_fits_an_80x24_terminal(sample: Path) -> None:
+    app = make_app(sample, git=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot, app)
+        for key, needle in (("1", "task-035"), ("2", "planner"), ("3", "Waiting-list"), ("5", "TC111"),
+                            ("6", "git init")):
+            await pilot.press(key)
+            await wait_for(pilot, lambda needle=needle: needle in screen_text(app), what=needle)  # type: ignore[misc]
+            text = screen_text(app)
+            assert "Filter" in text or key != "1"
+            assert len(text.splitlines()) == 24
+
+
+async def test_many_entries_keep_the_selection_when_the_log_grows(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, log=[entry(n, date="2025-07-01") for n in range(1, 2001)])
+    app = make_app(codex, watch=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        view = app.screen.query_one(LogView)
+        await pilot.press("home", "pagedown", "down")
+        selected = view.current_row()
+        top = view.table.scroll_y
+        from techcat_core.tasklog.store import append_entry
+
+        append_entry(codex, "planner", "One more", [])
+        await wait_for(pilot, lambda: len(view.rows) == 2001, what="the appended row")
+        assert view.current_row() == selected and view.table.scroll_y == top
