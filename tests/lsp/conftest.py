@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any, Union
 
 import pytest
 import pytest_asyncio
@@ -50,9 +51,23 @@ def _registered(ls: LanguageClient, params: lsp.RegistrationParams) -> None:
     ls.registrations = [*getattr(ls, "registrations", []), *params.registrations]  # type: ignore[attr-defined]
 
 
+def _command_or_action(converter: Any) -> Any:
+    """Real clients tell a Command from a CodeAction by `command` being a string; lsprotocol's client
+    hook takes any CodeAction that carries a command for a bare Command."""
+
+    def structure(obj: Any, _: type) -> lsp.Command | lsp.CodeAction:
+        if isinstance(obj.get("command"), str):
+            return converter.structure(obj, lsp.Command)  # type: ignore[no-any-return]
+        return converter.structure(obj, lsp.CodeAction)  # type: ignore[no-any-return]
+
+    return structure
+
+
 def recording_client() -> LanguageClient:
     """pytest-lsp's client, also remembering the version each publishDiagnostics was for."""
     client = LanguageClient(converter_factory=default_converter)
+    converter = client.protocol._converter
+    converter.register_structure_hook(Union[lsp.Command, lsp.CodeAction], _command_or_action(converter))  # noqa: UP007
     client.diagnostic_versions = {}  # type: ignore[attr-defined]
     register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: _publish,
                                    lsp.CLIENT_REGISTER_CAPABILITY: _registered})
