@@ -131,6 +131,18 @@ local function run()
   result.fixed_line = vim.api.nvim_buf_get_lines(bufnr, cfg.action.line, cfg.action.line + 1, false)[1]
   result.diagnostics_after_fix = diagnostics(bufnr)
   step('fixed')
+
+  -- An agent run through the plugin's user command; its result is the server's message, its entry lands in the
+  -- log on disk, and Neovim reloads the (saved) buffer.
+  vim.cmd('write')
+  vim.cmd('TechcatRun ' .. cfg.run.agent .. ' ' .. cfg.run.task)
+  wait('the message that the run finished', 60000, function()
+    return vim.fn.execute('messages'):find(cfg.run.expect, 1, true) ~= nil
+  end)
+  result.run_message = vim.fn.execute('messages')
+  vim.cmd('checktime')
+  result.log_after_run = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+  step('ran')
 end
 
 local ok, err = xpcall(run, debug.traceback)

@@ -44,7 +44,7 @@ function M.code_action(only, apply)
   end
 end
 
---- A handler's (err, result) arguments, whatever the version's calling convention (0.5.1+: err, result, ctx).
+--- vim.notify from a callback (LSP handlers may run where the UI cannot be touched directly).
 function M.notify(message, level)
   vim.schedule(function()
     vim.notify(message, level or vim.log.levels.INFO, { title = 'TechCat' })

@@ -85,6 +85,7 @@ function M.setup(opts)
   group = vim.api.nvim_create_augroup('techcat', { clear = true })
   define_filetypes()
   require('techcat.commands').define()
+  require('techcat.progress').enable()
   if compat.has_lsp_config and M.config.native then
     local cfg = client_config(nil)
     cfg.name, cfg.root_dir, cfg.workspace_folders = nil, nil, nil
