@@ -1,0 +1,110 @@
+"""Agent runs from the editor: a code action's command runs an agent against the local OpenAI-compatible
+test server, streams work-done progress, shows the result, updates the task log, and can be cancelled."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsprotocol import types as lsp
+from pytest_lsp import ClientServerConfig
+
+from tests.fake_openai import Behaviour, FakeOpenAI
+from tests.lsp.conftest import log_entries, recording_client
+from tests.lsp.helpers import SERVER, SERVER_ENV, Session
+
+
+@contextlib.asynccontextmanager
+async def started(profile: str, root: Path, fake: FakeOpenAI) -> AsyncIterator[Session]:
+    env = {**SERVER_ENV, "OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": "sk-test-lsp"}
+    client = await ClientServerConfig(server_command=SERVER, server_env=env, client_factory=recording_client).start()
+    session = Session(client, profile, root)  # type: ignore[arg-type]
+    await session.start()
+    try:
+        yield session
+    finally:
+        await session.client.shutdown_session()
+        await session.client.stop()  # type: ignore[no-untyped-call]
+
+
+def _kinds(reports: list[Any]) -> list[str]:
+    return [type(r).__name__ for r in reports]
+
+
+@pytest.mark.parametrize("profile", ["vscode", "neovim"])
+async def test_run_with_an_agent_from_a_code_action(profile: str, repo: Path, fake_openai: FakeOpenAI) -> None:
+    reply = "Planned the next milestone.\n\n- [ ] @frontend_specialist Build the settings page\n"
+    fake_openai.queue(Behaviour(reply=reply, chunk_delay=0.02))
+    async with started(profile, repo, fake_openai) as session:
+        proposed = session.open(session.codex / "PROPOSED-TASKS.md")
+        position = session.at(proposed, "Plan the next milestone", shift=2)
+        actions = await session.client.text_document_code_action_async(lsp.CodeActionParams(
+            lsp.TextDocumentIdentifier(proposed), lsp.Range(position, position), lsp.CodeActionContext([])))
+        run = next(a for a in actions or [] if isinstance(a, lsp.CodeAction) and a.title == "Run with planner")
+        assert run.command is not None
+        result = await session.client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+            run.command.command, run.command.arguments))
+        assert isinstance(result, dict) and result["ok"], result
+        assert result["taskId"] == "task-004" and result["files"] == [".codex/PROPOSED-TASKS.md"]
+        [reports] = [r for t, r in session.client.progress_reports.items() if str(t).startswith("techcat-run-")]
+        values: list[Any] = list(reports)
+        kinds = _kinds(values)
+        assert kinds[0] == "WorkDoneProgressBegin" and kinds[-1] == "WorkDoneProgressEnd"
+        assert values[0].title == "TechCat: planner" and values[0].cancellable
+        messages = [r.message or "" for r in values[1:-1]]
+        assert any("characters" in m for m in messages), messages  # streamed as it arrived
+        assert any(m == "wrote .codex/PROPOSED-TASKS.md" for m in messages)
+        assert "task-004 logged" in (values[-1].message or "")
+        assert any("planner finished: task-004 logged" in m.message for m in session.client.messages)
+        entry = log_entries(repo)[-1]
+        assert entry["agent"] == "planner" and entry["task_id"] == "task-004"
+        user = fake_openai.requests[-1].body["messages"][-1]["content"]
+        assert "Plan the next milestone" in user
+
+
+@pytest.mark.parametrize("profile", ["vscode", "neovim"])
+async def test_a_run_can_be_cancelled_and_writes_nothing(profile: str, repo: Path, fake_openai: FakeOpenAI) -> None:
+    fake_openai.queue(Behaviour(reply="word " * 600, chunk_delay=0.05))
+    before = (repo / ".codex" / "TASK-LOG.json").read_bytes()
+    async with started(profile, repo, fake_openai) as session:
+        running = asyncio.ensure_future(session.client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+            "techcat.runAgent", [{"workspace": str(session.codex), "agent": "planner", "task": "Plan slowly"}])))
+        token = None
+        for _ in range(200):
+            token = next((t for t, r in session.client.progress_reports.items() if len(r) > 2), None)
+            if token is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert token is not None, "the run never reported progress"
+        if profile == "vscode":  # the cancel button on VS Code's progress notification
+            session.client.window_work_done_progress_cancel(lsp.WorkDoneProgressCancelParams(token))
+        else:  # Neovim has no cancel button: the advertised command
+            cancelled = await session.client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+                "techcat.cancelRun", [{}]))
+            assert isinstance(cancelled, dict) and cancelled["ok"]
+        result = await asyncio.wait_for(running, 20)
+        assert isinstance(result, dict) and not result["ok"] and result.get("cancelled"), result
+        assert _kinds(list(session.client.progress_reports[token]))[-1] == "WorkDoneProgressEnd"
+    assert (repo / ".codex" / "TASK-LOG.json").read_bytes() == before
+
+
+async def test_run_this_agent_asks_which_proposal(repo: Path, fake_openai: FakeOpenAI) -> None:
+    fake_openai.queue("Planned.\n")
+    async with started("neovim", repo, fake_openai) as session:
+        asked: list[lsp.ShowMessageRequestParams] = []
+
+        @session.client.feature(lsp.WINDOW_SHOW_MESSAGE_REQUEST)  # type: ignore[untyped-decorator]
+        def choose(params: lsp.ShowMessageRequestParams) -> lsp.MessageActionItem | None:
+            asked.append(params)
+            return (params.actions or [None])[0]  # type: ignore[list-item]
+
+        result = await session.client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+            "techcat.runAgent", [{"workspace": str(session.codex), "agent": "planner"}]))
+        assert isinstance(result, dict) and result["ok"], result
+        assert [a.title for a in asked[0].actions or []] == ["#2 Plan the next milestone"]
+        assert json.loads((repo / ".codex" / "TASK-LOG.json").read_text())[-1]["agent"] == "planner"
