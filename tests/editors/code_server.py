@@ -52,6 +52,7 @@ def user_settings(server_command: list[str]) -> dict[str, object]:
         "chat.disableAIFeatures": True,
         "editor.hover.delay": 200,
         "git.enabled": False,
+        "workbench.secondarySideBar.defaultVisibility": "hidden",
     }
 
 
@@ -90,14 +91,18 @@ def end_process_group(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def running_code_server(tmp: Path, folder: Path, server_command: list[str]) -> Iterator[CodeServer]:
+def running_code_server(tmp: Path, folder: Path, server_command: list[str], settings: dict[str, object] | None = None,
+                        env: dict[str, str] | None = None) -> Iterator[CodeServer]:
+    """code-server on a free port of 127.0.0.1 with a fresh home, user data and extensions dir; `settings` are
+    added to the user settings and `env` to its environment (which the language server inherits)."""
     home = tmp / "home"
     home.mkdir(parents=True)
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-           "XDG_DATA_HOME": str(home / ".local" / "share"), "XDG_CACHE_HOME": str(home / ".cache")}
+           "XDG_DATA_HOME": str(home / ".local" / "share"), "XDG_CACHE_HOME": str(home / ".cache"), **(env or {})}
     user_data, extensions = install_extension(tmp, env)
     (user_data / "User").mkdir(parents=True, exist_ok=True)
-    (user_data / "User" / "settings.json").write_text(json.dumps(user_settings(server_command), indent=2))
+    all_settings = {**user_settings(server_command), **(settings or {})}
+    (user_data / "User" / "settings.json").write_text(json.dumps(all_settings, indent=2))
     port = free_port()
     log = tmp / "code-server.log"
     argv = [str(CODE_SERVER), "--bind-addr", f"127.0.0.1:{port}", "--auth", "none", "--disable-workspace-trust",

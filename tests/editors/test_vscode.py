@@ -10,27 +10,37 @@ from playwright.sync_api import sync_playwright
 from tests.editors.code_server import CHROMIUM_ARGS, running_code_server
 from tests.editors.editor_env import CHROMIUM, require, server_command
 from tests.editors.vscode_page import (
+    code_lenses,
     hover_text,
+    notification_containing,
     open_file,
     poll,
     problem_counts,
     problems_panel,
     quick_fix_titles,
+    run_palette_command,
     squiggle_under,
+    token,
 )
 from tests.editors.workspace import UNKNOWN_AGENT, cli_diagnostics, make_broken_workspace
+from tests.fake_openai import FakeOpenAI
 
 PLANNER_ROLE = "Task Forecaster"
+PLANNER_REPLY = "Planned the next milestone.\n\n- [ ] @frontend_specialist Build the settings page\n"
 
 
 @pytest.mark.slow
-def test_vscode_shows_problems_squiggles_hovers_and_fixes(tmp_path: Path) -> None:
+def test_vscode_shows_problems_squiggles_hovers_fixes_and_runs(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
     log = make_broken_workspace(tmp_path / "ws")
+    fake_openai.queue(PLANNER_REPLY)
+    # The model server's address through the extension's env setting; the key through the environment.
+    settings: dict[str, object] = {"techcat.server.env": {"OPENAI_BASE_URL": fake_openai.base_url}}
+    environment = {"OPENAI_API_KEY": "sk-test-editor"}
     expected = cli_diagnostics(log)
     expected_errors = sum(1 for d in expected if d.code in {"TC401", "TC108"})
     screenshot = tmp_path / "vscode.png"
-    with running_code_server(tmp_path / "code-server", log.parent.parent, server_command()) as server, \
-            sync_playwright() as playwright:
+    with running_code_server(tmp_path / "code-server", log.parent.parent, server_command(), settings,
+                             environment) as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(require(CHROMIUM, "Chromium")), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         try:
@@ -41,6 +51,11 @@ def test_vscode_shows_problems_squiggles_hovers_and_fixes(tmp_path: Path) -> Non
             counts = poll("the TechCat errors in the status bar",
                           lambda: c if (c := problem_counts(page)) and c.errors == expected_errors else None)
             assert counts.warnings >= 1
+
+            # Code lenses: "n files" over each entry with output files. Waiting for them also lets the layout
+            # settle before the mouse rests on anything.
+            lenses = poll("the code lenses", lambda: found if len(found := code_lenses(page)) >= 3 else None)
+            assert "1 file" in lenses
 
             # Squiggles under the bad date and the unknown agent.
             poll("a squiggle under the bad date", lambda: True if squiggle_under(page, '"2025/07/14"') else None)
@@ -62,6 +77,17 @@ def test_vscode_shows_problems_squiggles_hovers_and_fixes(tmp_path: Path) -> Non
             unknown_agent = next(p for p in ours if p.code == "TC401")
             assert unknown_agent.column == UNKNOWN_AGENT.utf16_column + 1
             assert any("summery is not allowed" in p.message for p in problems), "the task-log schema is not applied"
+
+            # An agent run from the palette: pick the agent, type the task; the server's closing message shows as
+            # a notification and VS Code reloads the log with the new entry.
+            run_palette_command(page, "TechCat: Run an Agent", "planner", "Plan the next milestone")
+            finished = poll("the notification that the run finished",
+                            lambda: notification_containing(page, "planner finished"), timeout=90)
+            assert "task-005 logged" in finished
+            token(page, '"planner"').click()
+            page.keyboard.press("Control+End")  # Monaco draws only the visible lines; the new entry is at the end
+            poll("the new entry in the editor", lambda: True if token(page, '"task-005"').count() else None)
+            assert fake_openai.requests, "the agent run never reached the model server"
         except BaseException:
             page.screenshot(path=str(screenshot))
             print(f"screenshot: {screenshot}\ncode-server log:\n{server.log_tail()}")

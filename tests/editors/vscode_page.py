@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 T = TypeVar("T")
 
@@ -74,18 +75,28 @@ def squiggle_under(page: Page, text: str, kind: str = "error") -> bool:
 
 
 def hover_text(page: Page, text: str, expect: str, timeout: float = 30.0) -> str:
-    """Rest the mouse on a token and read the hover VS Code shows, until it contains `expect`."""
-    page.mouse.move(1, 1)
-    token(page, text).hover()
-
-    def read() -> str | None:
-        shown = "\n".join(h.inner_text() for h in page.locator(".monaco-hover").all() if h.is_visible())
-        return shown if expect in shown else None
-
+    """Rest the mouse on a token and read the hover VS Code shows, until it contains `expect`. The mouse is
+    moved away and back now and then: a hover closes when the lines under it move (a code lens arriving)."""
+    deadline = time.monotonic() + timeout
+    shown = ""
     try:
-        return poll(f"a hover containing {expect!r} on {text}", read, timeout=timeout)
+        while time.monotonic() < deadline:
+            page.mouse.move(1, 1)
+            token(page, text).hover()
+            for _ in range(12):
+                shown = "\n".join(h.inner_text() for h in page.locator(".monaco-hover").all() if h.is_visible())
+                if expect in shown:
+                    return shown
+                time.sleep(0.25)
     finally:
         page.mouse.move(1, 1)
+    raise AssertionError(f"VS Code never showed a hover containing {expect!r} on {text} within {timeout:.0f} s; "
+                         f"last shown: {shown!r}")
+
+
+def code_lenses(page: Page) -> list[str]:
+    """The code lenses drawn in the editor ("1 file", "▶ Run"), top to bottom."""
+    return [lens.inner_text().strip() for lens in page.locator(".monaco-editor .codelens-decoration").all()]
 
 
 @dataclass(frozen=True)
@@ -114,12 +125,46 @@ def problems_panel(page: Page) -> list[Problem]:
     return problems
 
 
-def quick_fix_titles(page: Page, text: str) -> list[str]:
+def quick_fix_titles(page: Page, text: str, timeout: float = 30.0) -> list[str]:
     """Put the cursor on a token, press Ctrl+. and read the Quick Fix menu."""
-    token(page, text).click()
-    page.keyboard.press("Control+.")
     menu = page.locator(".action-widget .monaco-list-row")
-    menu.first.wait_for(timeout=30_000)
+    deadline = time.monotonic() + timeout
+    while True:
+        token(page, text).click()
+        page.keyboard.press("Control+.")
+        try:
+            menu.first.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"VS Code showed no Quick Fix menu on {text} within {timeout:.0f} s") from None
+            page.keyboard.press("Escape")
     titles = [row.inner_text().strip() for row in menu.all()]
     page.keyboard.press("Escape")
     return titles
+
+
+def run_palette_command(page: Page, title: str, *answers: str) -> None:
+    """F1, the command's title, Enter; then type each answer into the quick pick or input box that follows."""
+    page.keyboard.press("Escape")
+    page.keyboard.press("F1")
+    box = page.locator(".quick-input-widget input")
+    box.wait_for(timeout=30_000)
+    page.keyboard.type(title)
+    poll(f"{title!r} in the command palette",
+         lambda: True if page.locator(".quick-input-list .monaco-list-row", has_text=title).count() else None)
+    page.keyboard.press("Enter")
+    for answer in answers:
+        poll("the next question", lambda: True if box.is_visible() and box.input_value() == "" else None)
+        page.keyboard.type(answer)
+        time.sleep(0.3)  # the quick pick filters as one types
+        page.keyboard.press("Enter")
+
+
+def notification_containing(page: Page, text: str) -> str | None:
+    """The text of a notification toast (or the notification centre) that contains `text`."""
+    for toast in page.locator(".notifications-toasts .notification-toast, .notification-list-item").all():
+        shown = toast.inner_text()
+        if text in shown:
+            return shown
+    return None
