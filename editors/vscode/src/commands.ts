@@ -153,8 +153,8 @@ async function queueProposal(): Promise<void> {
     throw new Error("PROPOSED-TASKS.md has no proposed item left to queue");
   }
   const picked = await vscode.window.showQuickPick(candidates, { placeHolder: "Queue which proposed task?" });
-  if (picked !== undefined) {
-    await vscode.workspace.applyEdit(picked.edit);
+  if (picked !== undefined && await vscode.workspace.applyEdit(picked.edit)) {
+    await vscode.window.showTextDocument(document); // the change is unsaved: show it where it can be saved
   }
 }
 
