@@ -143,6 +143,26 @@ local function run()
   vim.cmd('checktime')
   result.log_after_run = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
   step('ran')
+
+  -- :TechcatFixAll applies the remaining safe fix (the misspelled key) through the server's workspace edit.
+  vim.cmd('TechcatFixAll')
+  wait('the safe fixes to clear TC106 (and leave TC401)', 15000, function()
+    return not has_code(bufnr, 'TC106') and has_code(bufnr, 'TC401')
+  end)
+  result.after_fix_all = diagnostics(bufnr)
+  step('fixed all')
+
+  -- :TechcatRestart starts a new server, which attaches to the buffer and publishes its diagnostics again.
+  local before = clients(bufnr)[1].id
+  vim.cmd('TechcatRestart')
+  wait('a new server after :TechcatRestart', 15000, function()
+    local now = clients(bufnr)[1]
+    return now ~= nil and now.id ~= before
+  end)
+  wait('diagnostics from the new server', 15000, function()
+    return has_code(bufnr, 'TC401')
+  end)
+  step('restarted')
 end
 
 local ok, err = xpcall(run, debug.traceback)

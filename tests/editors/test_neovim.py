@@ -83,6 +83,9 @@ def check_what_neovim_shows(result: dict[str, Any], encoding: str) -> None:
     assert "planner finished: task-005 logged" in result["run_message"], result["run_message"][-1000:]
     log_after = "\n".join(result["log_after_run"])
     assert '"task_id": "task-005"' in log_after and '"summary": "Planned the next milestone."' in log_after
+    # :TechcatFixAll cleared the safe TC106 and left the unsafe TC401; :TechcatRestart came back with it.
+    assert {d["code"] for d in result["after_fix_all"]} == {"TC401"}
+    assert result["steps"][-1] == "restarted"
 
 
 @pytest.mark.slow

@@ -88,8 +88,13 @@ function M.define()
     for _, client in ipairs(compat.clients(nil)) do
       compat.stop(client)
     end
+    -- Once the old server is gone, let the FileType hooks (setup()'s or vim.lsp.enable's) start a new one.
     vim.defer_fn(function()
-      vim.cmd('edit')
+      for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+        if vim.api.nvim_buf_is_loaded(bufnr) and vim.api.nvim_buf_get_name(bufnr):match('/%.codex/') then
+          vim.api.nvim_exec_autocmds('FileType', { buffer = bufnr, modeline = false })
+        end
+      end
     end, 500)
   end, { desc = 'TechCat: restart the language server' })
   define('TechcatInfo', function()
