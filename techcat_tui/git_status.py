@@ -10,6 +10,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from techcat_tui.paths import display_path
+
 
 @dataclass(frozen=True, slots=True)
 class RecentCommit:
@@ -36,8 +38,8 @@ class GitStatus:
 def read_git_status(root: Path | None, codex_dir: Path, logged_files: Collection[str]) -> GitStatus:
     """Never raises: a missing repository or a git failure becomes `problem`, a sentence."""
     if root is None:
-        return GitStatus(None, problem=f"{codex_dir.parent} is not in a git repository; run `git init` there "
-                                       "to keep the history of .codex/")
+        return GitStatus(None, problem=f"{display_path(codex_dir.parent)} is not in a git repository; run "
+                                       "`git init` there to keep the history of .codex/")
     from techcat_core.gitops import GitProblem, changed_since, commits_after, current_branch
 
     try:

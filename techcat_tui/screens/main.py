@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
+from textual.widgets._tabbed_content import ContentTab
 
 from techcat_tui.widgets.agents_view import AgentsView
 from techcat_tui.widgets.diagnostics_view import DiagnosticsView
@@ -19,10 +22,46 @@ from techcat_tui.widgets.workspace_bar import WorkspaceBar
 TABS = ("log", "agents", "proposed", "docs", "problems", "git")
 
 
+class ViewTabs(TabbedContent):
+    """Tabs that switch only when the user (or `MainScreen.show_tab`) asks.
+
+    Textual also switches when a widget in a pane gains focus, and activates the first tab on mount,
+    both by messages; when the user changes tabs quickly those messages can arrive after the switch
+    and pull the view back. The screen's `wanted_tab` is the single source of truth.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._initial_activation = True
+
+    def _wanted(self) -> str | None:
+        return getattr(self.screen, "wanted_tab", None)
+
+    def _on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        tab = ContentTab.sans_prefix(event.tab.id or "")
+        initial, self._initial_activation = self._initial_activation, False
+        if initial and tab != self._wanted():
+            event.stop()  # the mount-time activation arriving after the user already switched
+            return
+        if isinstance(self.screen, MainScreen):
+            self.screen.wanted_tab = tab
+        super()._on_tabs_tab_activated(event)
+
+    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        if event.tab_pane.id == self._wanted():
+            super()._on_tab_pane_focused(event)
+        else:
+            event.stop()
+
+
 class MainScreen(Screen[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.wanted_tab = "log"
+
     def compose(self) -> ComposeResult:
         yield WorkspaceBar(id="bar")
-        with TabbedContent(initial="log", id="tabs"):
+        with ViewTabs(initial="log", id="tabs"):
             with TabPane("1 Log", id="log"):
                 yield LogView(id="log-view")
             with TabPane("2 Agents", id="agents"):
@@ -42,6 +81,7 @@ class MainScreen(Screen[None]):
         self.query_one(LogView).table.focus()
 
     def show_tab(self, tab: str) -> None:
+        self.wanted_tab = tab
         tabs = self.query_one("#tabs", TabbedContent)
         if tabs.active != tab:
             tabs.active = tab
@@ -50,6 +90,9 @@ class MainScreen(Screen[None]):
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane_id = event.pane.id or "log"
+        if pane_id != self.wanted_tab:
+            event.tabbed_content.active = self.wanted_tab
+            return
         self._focus_view(pane_id)
 
     def _focus_view(self, tab: str) -> None:
@@ -70,7 +113,7 @@ class MainScreen(Screen[None]):
 
     def _focus_if_still_active(self, tab: str, target: Widget) -> None:
         """Deferred focus must not pull the user back: focusing a widget activates its tab."""
-        if self.active_tab == tab and target.display and target.is_mounted:
+        if self.wanted_tab == tab and self.active_tab == tab and target.display and target.is_mounted:
             target.focus()
 
     @property

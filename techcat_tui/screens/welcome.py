@@ -14,6 +14,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
+from techcat_tui.paths import display_path
+
 
 class WelcomeChoice(Message):
     def __init__(self, choice: str) -> None:
@@ -35,7 +37,8 @@ class WelcomeScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         text = (f"[b $text-accent]◆ TechCat Studio[/]\n\n"
-                f"No [b].codex/[/] folder was found in [b]{escape(str(self.start))}[/] or any folder above it.\n\n"
+                f"No [b].codex/[/] folder was found in [b]{escape(display_path(self.start))}[/] or any folder "
+                "above it.\n\n"
                 "TechCat shows and checks the .codex/ folder where AI agents keep their memory: the roster "
                 "(AGENTS.md), the PRD, the architecture, the proposed tasks and the task log.\n\n"
                 "[b]i[/]  create .codex/ here (as `techcat init`: five starter files, nothing is overwritten)\n"

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from techcat_tui.git_status import GitStatus
 from techcat_tui.messages import CommitRequested, GitRefreshRequested
+from techcat_tui.paths import display_path
 
 
 class GitView(VerticalScroll, can_focus=True):
@@ -34,7 +35,7 @@ class GitView(VerticalScroll, can_focus=True):
             body.update(f"[$text-warning]{escape(status.problem)}[/]")
             return
         lines = [f"[b]Branch[/] {escape(status.branch or '?')}"
-                 f"{'   [$text-muted]' + escape(str(status.root)) + '[/]' if status.root else ''}"]
+                 f"{'   [$text-muted]' + escape(display_path(status.root)) + '[/]' if status.root else ''}"]
         if status.problem:
             lines.append(f"[$text-warning]{escape(status.problem)}[/]")
         lines += ["", f"[b].codex/ changes ({len(status.codex_changes)})[/]"]

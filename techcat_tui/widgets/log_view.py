@@ -93,9 +93,10 @@ class LogView(Vertical):
         select = self.query_one("#log-agent", Select)
         current_agent = select.value
         options = sorted(set(agents) | {r.agent for r in rows[-2000:] if r.agent})
-        select.set_options([(name, name) for name in options])
-        if isinstance(current_agent, str) and current_agent in options:
-            select.value = current_agent
+        with self.prevent(Select.Changed):
+            select.set_options([(name, name) for name in options])
+            if isinstance(current_agent, str) and current_agent in options:
+                select.value = current_agent
         banner_widget = self.query_one("#log-banner", Static)
         banner_widget.update(banner or "")
         banner_widget.display = bool(banner)
@@ -189,9 +190,10 @@ class LogView(Vertical):
         self._apply_filters()
 
     @on(Select.Changed, "#log-agent")
-    def _agent_changed(self) -> None:
+    def _agent_changed(self, event: Select.Changed) -> None:
         self._apply_filters()
-        self.table.focus()
+        if event.select.has_focus:  # the user picked an agent: back to the rows (never steal focus otherwise)
+            self.table.focus()
 
     @on(Input.Submitted, "#log-filter")
     @on(Input.Submitted, "#log-date")

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from techcat_core.diagnostics import Diagnostic, Severity
 from techcat_core.workspace import CORE_FILES
+from techcat_tui.paths import display_path
 
 SHORT_NAMES = {"AGENTS.md": "AGENTS", "PRD.md": "PRD", "TASK-LOG.json": "TASK-LOG",
                "PROPOSED-TASKS.md": "PROPOSED", "ARCHITECTURE.md": "ARCH"}
@@ -59,7 +60,7 @@ class WorkspaceBar(Vertical):
         state = "  [$text-muted]checking…[/]" if checking else ""
         badge = "  [$text-warning]demo copy[/]" if demo else ""
         self.query_one("#bar-identity", Static).update(
-            f"[b $text-accent]◆ TechCat[/]  [b]{escape(title)}[/] [$text-muted]{escape(str(root))}[/]"
+            f"[b $text-accent]◆ TechCat[/]  [b]{escape(title)}[/] [$text-muted]{escape(display_path(root))}[/]"
             f"{branch_text}{badge}{state}")
         chips = [file_chip(name, counts.get(name) if counts else None, (codex_dir / name).exists(), wide)
                  for name in CORE_FILES]

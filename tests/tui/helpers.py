@@ -6,11 +6,15 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from textual.pilot import Pilot
 
 from techcat_tui.app import TechcatApp
 from techcat_tui.config import TuiConfig
+from techcat_tui.widgets.agents_view import AgentsView
+from techcat_tui.widgets.log_view import LogView
+from techcat_tui.widgets.proposed_view import ProposedView
 
 SAMPLE = Path(__file__).resolve().parents[2] / "techcat_core" / "sample"
 
@@ -28,7 +32,7 @@ def make_app(codex: Path | None, *, watch: bool = False, git: bool = False, conf
                       start_dir=start_dir)
 
 
-async def wait_for(pilot: Pilot[object], predicate: Callable[[], object], timeout: float = 15.0,
+async def wait_for(pilot: Pilot[Any], predicate: Callable[[], object], timeout: float = 15.0,
                    what: str = "the condition") -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -37,7 +41,7 @@ async def wait_for(pilot: Pilot[object], predicate: Callable[[], object], timeou
         await pilot.pause(0.05)
 
 
-async def wait_ready(pilot: Pilot[object], app: TechcatApp) -> None:
+async def wait_ready(pilot: Pilot[Any], app: TechcatApp) -> None:
     """The first screen is shown and the first check has finished."""
     await wait_for(pilot, lambda: app.check_result is not None and not app.check_running, what="the first check")
     await pilot.pause(0.1)
@@ -51,3 +55,18 @@ def screen_text(app: TechcatApp) -> str:
 def notified(app: TechcatApp, fragment: str) -> bool:
     """Whether a notification containing `fragment` was raised (toasts are not drawn under run_test)."""
     return any(fragment in str(n.message) for n in app._notifications)
+
+
+def selected_task(view: LogView) -> str | None:
+    row = view.current_row()
+    return row.task_id if row is not None else None
+
+
+def selected_number(view: ProposedView) -> int | None:
+    item = view.selected_item()
+    return item.number if item is not None else None
+
+
+def selected_agent(view: AgentsView) -> str | None:
+    agent = view.selected_agent()
+    return agent.name if agent is not None else None

@@ -9,7 +9,7 @@ from textual.widgets import MarkdownViewer, OptionList, TextArea
 from techcat_tui.chain_graph import chain_lines
 from techcat_tui.widgets.agents_view import AgentsView
 from techcat_tui.widgets.documents_view import LARGE_DOCUMENT, DocumentsView
-from tests.tui.helpers import make_app, screen_text, wait_for, wait_ready
+from tests.tui.helpers import make_app, screen_text, selected_agent, wait_for, wait_ready
 from tests.wsbuilder import make_workspace
 
 
@@ -31,14 +31,14 @@ async def test_agents_show_role_outputs_chain_and_track_record(sample: Path) -> 
         await wait_ready(pilot, app)
         await pilot.press("2", "down")
         view = app.screen.query_one(AgentsView)
-        assert view.selected_agent() is not None and view.selected_agent().name == "frontend_specialist"
+        assert selected_agent(view) == "frontend_specialist"
         text = screen_text(app)
         assert "Frontend Engineer" in text
         assert "apps/web/src/**" in text
         assert "└─▶ qa_engineer" in text and "└─▶ task_logger" in text  # the chain, two levels deep
         assert "8 tasks, last task-035 on 2025-07-25" in text
         await pilot.press("down", "down", "down", "down")
-        assert view.selected_agent() is not None and view.selected_agent().name == "doc_writer"
+        assert selected_agent(view) == "doc_writer"
         assert "missing: prompts/doc_writer.md" in screen_text(app)
         await pilot.press("y")
         assert app.clipboard == "doc_writer"

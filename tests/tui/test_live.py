@@ -7,7 +7,7 @@ from pathlib import Path
 from techcat_tui.widgets.log_view import LogView
 from techcat_tui.widgets.proposed_view import ProposedView
 from tests.gitutil import techcat
-from tests.tui.helpers import make_app, screen_text, wait_for, wait_ready
+from tests.tui.helpers import make_app, screen_text, selected_number, selected_task, wait_for, wait_ready
 
 
 async def test_an_append_by_another_process_shows_the_new_row(sample: Path) -> None:
@@ -26,10 +26,10 @@ async def test_an_append_by_another_process_shows_the_new_row(sample: Path) -> N
         await wait_for(pilot, lambda: "Checked the waiting list" in screen_text(app), timeout=10,
                        what="the appended row on screen")
         assert len(view.rows) == 37
-        assert view.current_row() is not None and view.current_row().task_id == "task-033"  # selection kept
+        assert selected_task(view) == "task-033"  # selection kept
         assert "new log entry: task-036" in screen_text(app)
-        await wait_for(pilot, lambda: app.snapshot is not None and len(app.snapshot.workspace.task_log.entries) == 37,
-                       what="the full re-read after the append")
+        await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.workspace.task_log is not None
+                       and len(app.snapshot.workspace.task_log.entries) == 37, what="the full re-read after the append")
 
 
 async def test_an_external_edit_of_the_checklist_refreshes_the_view(sample: Path) -> None:
@@ -38,12 +38,12 @@ async def test_an_external_edit_of_the_checklist_refreshes_the_view(sample: Path
         await wait_ready(pilot, app)
         await pilot.press("3", "down", "down")
         view = app.screen.query_one(ProposedView)
-        assert view.selected_item() is not None and view.selected_item().number == 3
+        assert selected_number(view) == 3
         path = sample / "PROPOSED-TASKS.md"
         path.write_text(path.read_text(encoding="utf-8") + "- [ ] @planner Review the launch checklist\n",
                         encoding="utf-8")
         await wait_for(pilot, lambda: "Review the launch checklist" in screen_text(app), what="the new item")
-        assert view.selected_item() is not None and view.selected_item().number == 3
+        assert selected_number(view) == 3
         assert "PROPOSED-TASKS.md changed on disk" in screen_text(app)
 
 

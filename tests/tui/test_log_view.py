@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from techcat_tui.widgets.log_view import LogView
-from tests.tui.helpers import make_app, notified, screen_text, wait_for, wait_ready
+from tests.tui.helpers import make_app, notified, screen_text, selected_task, wait_for, wait_ready
 
 
 async def test_filter_as_you_type_then_by_agent_and_date(sample: Path) -> None:
@@ -15,7 +15,7 @@ async def test_filter_as_you_type_then_by_agent_and_date(sample: Path) -> None:
         await wait_ready(pilot, app)
         view = app.screen.query_one(LogView)
         assert "36 entries" in screen_text(app)
-        assert view.current_row() is not None and view.current_row().task_id == "task-035"  # newest selected
+        assert selected_task(view) == "task-035"  # newest selected
         await pilot.press("slash", *"booking")
         await wait_for(pilot, lambda: "shown" in screen_text(app), what="the filter")
         shown = [view.rows[i] for i in view.positions]
@@ -55,7 +55,7 @@ async def test_sort_cycles_columns_and_reverses(sample: Path) -> None:
         await pilot.press("S")
         assert view.rows[view.positions[0]].date == max(dates)
         assert "sorted by date ↓" in screen_text(app)
-        assert view.current_row() is not None and view.current_row().task_id == "task-035"  # selection kept
+        assert selected_task(view) == "task-035"  # selection kept
 
 
 async def test_detail_pane_shows_the_entry_and_previews_its_files(sample: Path) -> None:
@@ -90,7 +90,7 @@ async def test_mouse_selects_rows_and_header_clicks_sort(sample: Path) -> None:
         view = app.screen.query_one(LogView)
         await pilot.press("home")
         await pilot.click("#log-table", offset=(3, 3))  # header is line 0: line 3 is the third row
-        assert view.current_row() is not None and view.current_row().task_id == "task-003"
+        assert selected_task(view) == "task-003"
         await pilot.click("#log-table", offset=(12, 0))  # the Date column title
         assert view.sort_key == "date"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from textual.pilot import Pilot
 
@@ -12,12 +13,20 @@ from techcat_tui.widgets.diagnostics_view import DiagnosticsView
 from techcat_tui.widgets.documents_view import DocumentsView
 from techcat_tui.widgets.log_view import LogView
 from techcat_tui.widgets.proposed_view import ProposedView
-from tests.tui.helpers import make_app, screen_text, wait_for, wait_ready
+from tests.tui.helpers import (
+    make_app,
+    screen_text,
+    selected_agent,
+    selected_number,
+    selected_task,
+    wait_for,
+    wait_ready,
+)
 
 SAMPLE_CODES = {"TC111", "TC108", "TC106", "TC401", "TC114", "TC113", "TC204", "TC301", "TC302", "TC402"}
 
 
-async def _select(pilot: Pilot[object], view: DiagnosticsView, code: str) -> None:
+async def _select(pilot: Pilot[Any], view: DiagnosticsView, code: str) -> None:
     position = next(n for n, d in enumerate(view.shown) if d.code == code)
     view.table.move_to(position)
 
@@ -44,18 +53,18 @@ async def test_enter_jumps_to_the_entry_item_agent_or_document(sample: Path) -> 
         await _select(pilot, view, "TC108")
         await pilot.press("enter")
         log = app.screen.query_one(LogView)
-        assert log.current_row() is not None and log.current_row().task_id == "task-027"
+        assert selected_task(log) == "task-027"
         assert app.focused is log.table or app.focused is not None
         await pilot.press("5")
         await _select(pilot, view, "TC301")
         await pilot.press("enter")
         proposed = app.screen.query_one(ProposedView)
-        assert proposed.selected_item() is not None and proposed.selected_item().number == 9
+        assert selected_number(proposed) == 9
         await pilot.press("5")
         await _select(pilot, view, "TC204")
         await pilot.press("enter")
         agents = app.screen.query_one(AgentsView)
-        assert agents.selected_agent() is not None and agents.selected_agent().name == "doc_writer"
+        assert selected_agent(agents) == "doc_writer"
         await pilot.press("5")
         await _select(pilot, view, "TC402")
         await pilot.press("enter")

@@ -8,7 +8,7 @@ from textual.widgets import Select, TextArea
 
 from techcat_tui.screens.run_dialog import RunDialog
 from techcat_tui.widgets.proposed_view import ProposedView
-from tests.tui.helpers import make_app, screen_text, wait_for, wait_ready
+from tests.tui.helpers import make_app, screen_text, selected_number, wait_for, wait_ready
 
 
 def _line(codex: Path, text: str) -> str:
@@ -25,11 +25,11 @@ async def test_queue_tick_and_reopen_write_the_file(sample: Path) -> None:
         assert "4 done" in screen_text(app) and "2 queued" in screen_text(app)
         for _ in range(6):
             await pilot.press("down")  # item 7: the end-to-end test for the DST change
-        assert view.selected_item() is not None and view.selected_item().number == 7
+        assert selected_number(view) == 7
         await pilot.press("q")
         await wait_for(pilot, lambda: _line(sample, "daylight-saving").startswith("- [>]"), what="the queued mark")
         await wait_for(pilot, lambda: view.items[6].state == ">", what="the view to follow")
-        assert view.selected_item() is not None and view.selected_item().number == 7
+        assert selected_number(view) == 7
         await pilot.press("q")
         await wait_for(pilot, lambda: _line(sample, "daylight-saving").startswith("- [ ]"), what="un-queueing")
         await pilot.press("x")

@@ -12,7 +12,7 @@ from techcat_tui.screens.run_dialog import RunDialog
 from techcat_tui.screens.run_screen import RunScreen
 from techcat_tui.widgets.log_view import LogView
 from tests.fake_openai import Behaviour, FakeOpenAI
-from tests.tui.helpers import make_app, screen_text, wait_for, wait_ready
+from tests.tui.helpers import make_app, screen_text, selected_task, wait_for, wait_ready
 from tests.wsbuilder import AGENTS_MD, entry, make_workspace
 
 ROSTER = AGENTS_MD + """
@@ -60,7 +60,7 @@ async def test_a_run_streams_its_reply_and_selects_the_new_entry(workspace: Path
         assert request.body["stream"] is True
         await pilot.press("escape")
         view = app.screen.query_one(LogView)
-        await wait_for(pilot, lambda: view.current_row() is not None and view.current_row().task_id == "task-003",
+        await wait_for(pilot, lambda: selected_task(view) == "task-003",
                        what="the new entry selected in the log")
         assert "Wrote the release notes" in screen_text(app)
 
@@ -93,7 +93,8 @@ async def test_dry_run_shows_what_would_be_sent(sample: Path) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), what="the run dialog")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.finished, what="the dry run")
-        assert app.screen.outcome == "dry run"
+        run = app.screen
+        assert isinstance(run, RunScreen) and run.outcome == "dry run"
         assert "nothing was sent or written" in screen_text(app)
 
 
