@@ -81,7 +81,7 @@ class TechcatApp(App[int]):
         Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="app.reload"),
         Binding("ctrl+t", "cycle_theme", "Theme", show=False, id="app.theme"),
-        Binding("R", "run_agent", "Run…", id="app.run"),
+        Binding("R", "run_agent", "Run agent…", show=False, id="app.run"),
         Binding("i", "init_missing", "Init", show=False, id="app.init"),
     ]
 
