@@ -70,7 +70,7 @@ class Analysis:
             return self.log.text
         return self.ws.texts.get(path)
 
-    def lines(self, path: Path) -> LineIndex | None:
+    def lines(self, path: Path) -> LineIndex:
         doc = self.docs.by_path(path)
         if doc is not None:
             return doc.lines
@@ -78,14 +78,12 @@ class Analysis:
             return self.log.lines
         if path not in self._lines:
             text = self.ws.texts.get(path)
-            if text is None:
-                return None
-            self._lines[path] = LineIndex(text)
+            # A file that is not there (TC002) still gets its diagnostics, at 0:0 of an empty text.
+            self._lines[path] = LineIndex(text if text is not None else "")
         return self._lines[path]
 
-    def encoder(self, path: Path, encoding: str) -> Encoder | None:
-        lines = self.lines(path)
-        return Encoder(lines, encoding) if lines is not None else None
+    def encoder(self, path: Path, encoding: str) -> Encoder:
+        return Encoder(self.lines(path), encoding)
 
     def entry(self, task_id: str) -> LogEntry | None:
         """The first log entry with this id (built once per version, on first use)."""
