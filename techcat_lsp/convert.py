@@ -22,14 +22,12 @@ def uri(path: object) -> str:
 
 def workspace_edit(fixes: list[Fix], analysis: Analysis, encoding: str) -> lsp.WorkspaceEdit:
     changes: dict[str, list[lsp.TextEdit]] = {}
-    encoders: dict[object, Encoder | None] = {}
+    encoders: dict[object, Encoder] = {}
     for fix in fixes:
         for edit in fix.edits:
             if edit.path not in encoders:
                 encoders[edit.path] = analysis.encoder(edit.path, encoding)
             encoder = encoders[edit.path]
-            if encoder is None:
-                continue
             changes.setdefault(uri(edit.path), []).append(lsp.TextEdit(encoder.range(edit.range), edit.new_text))
     return lsp.WorkspaceEdit(changes=changes)
 

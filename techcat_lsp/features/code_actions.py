@@ -135,8 +135,6 @@ def register(server: TechcatServer) -> None:
             return []
         analysis, path = found
         encoder = analysis.encoder(path, ls.encoding)
-        if encoder is None:
-            return []
         doc = analysis.document(path)
         version = doc.version if doc is not None else None
         actions = quick_fixes(analysis, path, encoder, params, ls.encoding, version)

@@ -16,8 +16,6 @@ MAX_ENTRY_LENSES = 1000  # the newest entries; a lens per entry of a 100k log he
 
 def lenses(analysis: Analysis, path: Path, encoding: str) -> list[lsp.CodeLens]:
     encoder = analysis.encoder(path, encoding)
-    if encoder is None:
-        return []
     workspace = str(analysis.codex_dir)
     found: list[lsp.CodeLens] = []
     for agent in analysis.ws.agents:

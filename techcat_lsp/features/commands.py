@@ -254,7 +254,7 @@ async def queue_item(ls: TechcatServer, spec: dict[str, Any]) -> dict[str, Any]:
     analysis = state.analysis()
     item = analysis.proposed.item(number) if analysis.proposed else None
     encoder = analysis.encoder(path, ls.encoding)
-    if item is None or encoder is None:
+    if item is None:
         raise CommandError(f"PROPOSED-TASKS.md has no item {number}")
     result = await ls.workspace_apply_edit_async(lsp.ApplyWorkspaceEditParams(
         lsp.WorkspaceEdit(changes={uri(path): [lsp.TextEdit(encoder.range(item.mark_range), ">")]}),
@@ -300,7 +300,7 @@ async def _append_to_buffer(ls: TechcatServer, state: WorkspaceState, agent: str
     analysis = state.analysis()
     log = analysis.log
     encoder = analysis.encoder(state.log_path, ls.encoding)
-    if log is None or encoder is None or (not log.valid and log.top_level != "empty"):
+    if log is None or (not log.valid and log.top_level != "empty"):
         raise CommandError("TASK-LOG.json has JSON errors; fix them first (see the problems list)")
     entry = {"task_id": next_task_id(e.task_id for e in log.entries), "agent": agent,
              "date": dt.date.today().isoformat(), "summary": summary, "output_files": files}

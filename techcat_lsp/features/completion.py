@@ -102,8 +102,6 @@ def register(server: TechcatServer) -> None:
             return None
         analysis, path = found
         encoder = analysis.encoder(path, ls.encoding)
-        if encoder is None:
-            return None
         if path == analysis.log_path:
             items = log_completions(analysis, encoder, params.position)
         elif path.suffix == ".md":

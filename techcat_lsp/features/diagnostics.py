@@ -27,7 +27,7 @@ def result_id(diagnostics: list[Diagnostic]) -> str:
 def convert(analysis: Analysis, path: Path, encoding: str) -> list[lsp.Diagnostic]:
     diagnostics = analysis.diagnostics.get(path, [])
     encoder = analysis.encoder(path, encoding)
-    if not diagnostics or encoder is None:
+    if not diagnostics:
         return []
     doc = analysis.document(path)
     version = doc.version if doc is not None else None

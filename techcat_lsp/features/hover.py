@@ -73,8 +73,6 @@ def register(server: TechcatServer) -> None:
             return None
         analysis, path = found
         encoder = analysis.encoder(path, ls.encoding)
-        if encoder is None:
-            return None
         target = target_at(analysis, path, encoder.core_position(params.position))
         if target is None:
             return None

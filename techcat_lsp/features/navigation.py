@@ -16,15 +16,12 @@ from techcat_lsp.preview import inside
 from techcat_lsp.server import TechcatServer
 
 
-def _location(analysis: Analysis, path: Path, rng: Range, encoding: str) -> lsp.Location | None:
-    encoder = analysis.encoder(path, encoding)
-    if encoder is None:
-        return None
-    return lsp.Location(uri(path), encoder.range(rng))
+def _location(analysis: Analysis, path: Path, rng: Range, encoding: str) -> lsp.Location:
+    return lsp.Location(uri(path), analysis.encoder(path, encoding).range(rng))
 
 
 def definitions(analysis: Analysis, target: Target, encoding: str) -> list[lsp.Location]:
-    found: list[lsp.Location | None] = []
+    found: list[lsp.Location] = []
     if target.kind == "agent":
         found = [_location(analysis, a.source, a.name_range, encoding) for a in analysis.ws.agents
                  if a.name == target.name]
@@ -37,7 +34,7 @@ def definitions(analysis: Analysis, target: Target, encoding: str) -> list[lsp.L
         file = inside(analysis.ws.root, target.name)
         if file is not None and file.exists():
             found = [lsp.Location(uri(file), lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0)))]
-    return [f for f in found if f is not None]
+    return found
 
 
 def references(analysis: Analysis, target: Target, encoding: str, declaration: bool) -> list[lsp.Location]:
@@ -83,8 +80,7 @@ def references(analysis: Analysis, target: Target, encoding: str, declaration: b
                     for index, (start, end) in enumerate(log.item_spans(item, "output_files")):
                         if index < len(raw) and raw[index] == target.name:
                             places.append((analysis.log_path, log.range(start + 1, end - 1)))
-    found = [_location(analysis, path, rng, encoding) for path, rng in places]
-    return [f for f in found if f is not None]
+    return [_location(analysis, path, rng, encoding) for path, rng in places]
 
 
 def _markdown_texts(analysis: Analysis) -> list[tuple[Path, str]]:
@@ -101,8 +97,6 @@ def _target(ls: TechcatServer, document: str, position: lsp.Position) -> tuple[A
         return None
     analysis, path = found
     encoder = analysis.encoder(path, ls.encoding)
-    if encoder is None:
-        return None
     target = target_at(analysis, path, encoder.core_position(position))
     return (analysis, target) if target is not None else None
 

@@ -138,8 +138,6 @@ def register(server: TechcatServer) -> None:
             return []
         analysis, path = found
         encoder = analysis.encoder(path, ls.encoding)
-        if encoder is None:
-            return []
         if path == analysis.log_path:
             return log_symbols(analysis, encoder)
         if path.suffix == ".md":

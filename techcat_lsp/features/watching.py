@@ -10,7 +10,7 @@ from pathlib import Path
 
 from lsprotocol import types as lsp
 
-from techcat_core.watcher import watch_workspace
+from techcat_core.watcher import is_ignored
 from techcat_lsp.documents import uri_to_path
 from techcat_lsp.features.diagnostics import publisher, refresh_history
 from techcat_lsp.guard import guarded
@@ -38,9 +38,21 @@ def on_disk_change(ls: TechcatServer, paths: Iterable[Path]) -> None:
 
 
 async def _watch(ls: TechcatServer, state: WorkspaceState, stop: asyncio.Event) -> None:
+    """Raw, debounced file events for `.codex/`, filtered by the core's watcher rules.
+
+    Not `watch_workspace` itself: it re-reads and re-parses the whole workspace on start and after
+    every change (seconds, and a second copy in memory, for a 40 MB log), while the server already
+    keeps its own incremental parse and only needs to know which files changed.
+    """
+    from watchfiles import awatch
+
+    def wanted(_change: object, raw: str) -> bool:
+        return not is_ignored(Path(raw))
+
     try:
-        async for event in watch_workspace(state.codex_dir, stop=stop):
-            on_disk_change(ls, [p.resolve() for p in event.paths])
+        async for changes in awatch(state.codex_dir, watch_filter=wanted, debounce=200, step=50, stop_event=stop,
+                                    recursive=True, rust_timeout=1000, yield_on_timeout=False):
+            on_disk_change(ls, sorted({Path(raw).resolve() for _, raw in changes}))
     except asyncio.CancelledError:
         raise
     except Exception:  # a watcher that dies leaves the server running without live disk updates
