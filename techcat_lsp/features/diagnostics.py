@@ -40,7 +40,7 @@ class Publisher:
     def __init__(self, ls: TechcatServer) -> None:
         self.ls = ls
         self._pending: asyncio.Task[None] | None = None
-        self._sent: dict[Path, str] = {}  # push: result id of what the client holds
+        self._sent: dict[Path, tuple[str, int | None]] = {}  # push: what the client holds, and for which version
         self.reported: dict[Path, str] = {}  # pull: result id of what the client last pulled
         self.changed = asyncio.Event()
         self._edited: set[Path] = set()
@@ -66,15 +66,16 @@ class Publisher:
 
     def publish(self, state: WorkspaceState) -> None:
         analysis = state.analysis()
-        for path in sorted(set(analysis.diagnostics) | state.published):
-            diagnostics = analysis.diagnostics.get(path, [])
-            rid = result_id(diagnostics)
-            if self._sent.get(path) == rid:
-                continue
-            self._sent[path] = rid
+        open_paths = {doc.path for doc in self.ls.docs.all() if state.owns(doc.path)}
+        for path in sorted(set(analysis.diagnostics) | state.published | open_paths):
             doc = analysis.document(path)
+            version = doc.version if doc is not None else None
+            sent = (result_id(analysis.diagnostics.get(path, [])), version)  # an open document's every version
+            if self._sent.get(path) == sent:
+                continue
+            self._sent[path] = sent
             self.ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
-                uri(path), convert(analysis, path, self.ls.encoding), doc.version if doc is not None else None))
+                uri(path), convert(analysis, path, self.ls.encoding), version))
         state.published = {p for p, d in analysis.diagnostics.items() if d}
 
     def _maybe_refresh(self, state: WorkspaceState, edited: set[Path]) -> None:

@@ -157,8 +157,7 @@ class Session:
             if current is not seen:
                 seen, quiet_since = current, asyncio.get_running_loop().time()
             quiet = asyncio.get_running_loop().time() - quiet_since >= settled
-            if current is not None and quiet and (version is None
-                                                  or self.published_version(target) in (None, version)):
+            if current is not None and quiet and (version is None or self.published_version(target) == version):
                 return list(current)
             await asyncio.sleep(0.02)
         raise AssertionError(f"no diagnostics published for {target} (version {version})")

@@ -80,3 +80,31 @@ async def test_pull_results_carry_ids_and_unchanged_reports(session: Session) ->
         lsp.DocumentDiagnosticParams(lsp.TextDocumentIdentifier(log), previous_result_id=first.result_id))
     assert isinstance(again, lsp.RelatedUnchangedDocumentDiagnosticReport)
     assert again.result_id == first.result_id
+
+
+async def test_history_is_checked_on_save(session: Session) -> None:
+    """Rewriting a committed entry is TC403 once saved (git history is read on open and save)."""
+    log_path = session.codex / "TASK-LOG.json"
+    log = session.open(log_path)
+    assert codes(await session.diagnostics(log)) == BROKEN_CODES
+    session.replace(log, "Planned the “booking” flow", "Planned the flow")
+    assert session.texts is not None
+    log_path.write_text(session.texts[log], encoding="utf-8")
+    session.client.text_document_did_save(lsp.DidSaveTextDocumentParams(lsp.TextDocumentIdentifier(log)))
+    found: list[lsp.Diagnostic] = []
+    for _ in range(100):
+        found = await session.diagnostics(log) if session.pull else await session.published(log, settled=0.3)
+        if "TC403" in codes(found):
+            break
+        await asyncio.sleep(0.1)
+    assert codes(found) == sorted([*BROKEN_CODES, "TC403"])
+
+
+async def test_vscode_watches_files_for_the_server(session: Session) -> None:
+    await session.diagnostics(session.open(session.codex / "TASK-LOG.json"))
+    registrations = getattr(session.client, "registrations", [])
+    if session.profile == "vscode":
+        [watch] = [r for r in registrations if r.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES]
+        assert "**/.codex/**" in str(watch.register_options)
+    else:
+        assert registrations == []

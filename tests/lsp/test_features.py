@@ -216,3 +216,35 @@ async def test_log_a_task_from_the_git_changes(session: Session) -> None:
     last = log_entries(session.root)[-1]
     assert last["agent"] == "task_logger" and last["output_files"] == ["apps/web/home.tsx", "apps/web/new-page.tsx"]
     assert git(session.root, "status", "--porcelain", "--", str(log_path)).strip().startswith("M")
+
+
+async def test_commands_queue_fix_all_and_open_files(session: Session) -> None:
+    proposed_path = session.codex / "PROPOSED-TASKS.md"
+    queued = await session.client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        "techcat.queueItem", [{"workspace": str(session.codex), "number": 1}]))
+    assert isinstance(queued, dict) and queued["ok"]
+    assert "- [>] @frontend_specialist Build the settings page" in proposed_path.read_text(encoding="utf-8")
+    applied: list[lsp.ApplyWorkspaceEditParams] = []
+
+    @session.client.feature(lsp.WORKSPACE_APPLY_EDIT)  # type: ignore[untyped-decorator]
+    def apply(params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
+        applied.append(params)
+        return lsp.ApplyWorkspaceEditResult(applied=True)
+
+    log = session.open(session.codex / "TASK-LOG.json")
+    session.replace(log, '"2025-07-01"', '"2025/07/01"')
+    await session.diagnostics(log)
+    fixed = await session.client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        "techcat.fixAll", [{"uri": log}]))
+    assert isinstance(fixed, dict) and fixed["ok"] and fixed["fixed"] == 2
+    changes = applied[0].edit.changes or {}
+    assert sorted(e.new_text for e in changes[log]) == ['"2025-07-01"', '"2025-07-03"']
+    agents = session.open(session.codex / "AGENTS.md")
+    lenses = await session.client.text_document_code_lens_async(lsp.CodeLensParams(
+        lsp.TextDocumentIdentifier(agents)))
+    assert [(lens.range.start.line, lens.command.title) for lens in lenses or [] if lens.command] == [
+        (2, "▶ Run"), (10, "▶ Run"), (18, "▶ Run")]
+    opened = await session.client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        "techcat.openFiles", [{"workspace": log, "files": ["apps/web/home.tsx", "../escape.txt", "gone.txt"]}]))
+    assert isinstance(opened, dict) and opened["opened"] == ["apps/web/home.tsx"]
+    assert [d.uri for d in session.client.shown_documents] == [uri(session.root / "apps/web/home.tsx")]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from lsprotocol import types as lsp
 
 from techcat_lsp.documents import Envelope
-from tests.gitutil import GIT_ENV
+from tests.gitutil import GIT_ENV, commit_all
 from tests.lsp.helpers import Session, codes, uri
 
 
@@ -124,6 +124,8 @@ async def test_a_40_megabyte_log(session: Session) -> None:
 
     log_path = build_workspace(session.root, 100_000, into_existing=True)
     assert log_path.stat().st_size > 35_000_000
+    commit_all(session.root, "a big log")  # so that git history has nothing to say about it
+    session.wrote(log_path)
     target = session.open(log_path)
     assert await session.diagnostics(target, timeout=120) == []
     session.replace(target, '"task-050000"', '"task-50000x"')
