@@ -133,3 +133,46 @@ async def test_a_40_megabyte_log(session: Session) -> None:
     hover = await session.client.text_document_hover_async(lsp.HoverParams(
         lsp.TextDocumentIdentifier(target), session.at(target, '"agent"', 70_000, shift=12)))
     assert hover is not None
+
+
+def test_invalid_utf8_and_junk_on_the_wire_are_survived(repo: Path) -> None:
+    server = subprocess.Popen([sys.executable, "-m", "techcat_cli.main", "lsp"], env=GIT_ENV, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert server.stdin is not None and server.stdout is not None
+    stdin, stdout = server.stdin, server.stdout
+
+    def send(body: bytes) -> None:
+        stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        stdin.flush()
+
+    def read() -> dict[str, object]:
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += stdout.read(1)
+        length = int(dict(line.split(b":", 1) for line in head.strip().split(b"\r\n"))[b"Content-Length"])
+        result = json.loads(stdout.read(length))
+        assert isinstance(result, dict)
+        return result
+
+    log = uri(repo / ".codex" / "TASK-LOG.json")
+    try:
+        send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                         "params": {"processId": None, "rootUri": uri(repo), "capabilities": {}}}).encode())
+        assert read()["id"] == 1
+        send(b'{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"' + log.encode()
+             + b'","languageId":"json","version":1,"text":"[\xff\xfe]"}}}')
+        send(b"not json at all")
+        send(json.dumps({"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": {
+            "textDocument": {"uri": log}, "position": {"line": 3, "character": 16}}}).encode())
+        while (reply := read()).get("id") != 2:
+            pass
+        assert "result" in reply
+        send(json.dumps({"jsonrpc": "2.0", "id": 3, "method": "shutdown"}).encode())
+        while read().get("id") != 3:
+            pass
+        send(json.dumps({"jsonrpc": "2.0", "method": "exit"}).encode())
+        assert server.wait(20) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
