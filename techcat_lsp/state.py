@@ -67,6 +67,11 @@ class WorkspaceState:
             with contextlib.suppress(ValueError):  # outside the repository: no entry names it
                 self.log_source.checker.forget_paths([path.relative_to(self.root).as_posix()])
 
+    def outputs_changed(self, names: list[str]) -> None:
+        """Output files (repository-relative) appeared or vanished: re-check the entries naming them."""
+        self.log_source.checker.forget_paths(names)
+        self._dirty = True
+
     def analysis(self, today: dt.date | None = None) -> Analysis:
         """The analysis of the current versions, rebuilt only if something changed."""
         if self._analysis is not None and not self._dirty and (today is None or today == self._today):

@@ -427,6 +427,10 @@ class LogChecker:
         """The well-formed task ids of the last checked version (what TC302 compares with)."""
         return self._ids.keys()
 
+    def known_paths(self) -> dict[str, bool]:
+        """Every output path checked so far, and whether it existed: to notice files created or deleted."""
+        return dict(self._exists)
+
     def forget_paths(self, paths: Iterable[str] | None = None) -> None:
         """Files appeared or vanished on disk: re-check the entries naming them (every entry when None)."""
         if paths is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from techcat_lsp.state import WorkspaceState
 
 logger = logging.getLogger("techcat_lsp")
 WATCH_GLOB = "**/.codex/**"
+OUTPUT_POLL_SECONDS = 3.0
 
 
 def on_disk_change(ls: TechcatServer, paths: Iterable[Path]) -> None:
@@ -59,6 +61,30 @@ async def _watch(ls: TechcatServer, state: WorkspaceState, stop: asyncio.Event) 
         logger.exception("watching %s stopped", state.codex_dir)
 
 
+def _changed_outputs(root: Path, known: dict[str, bool]) -> list[str]:
+    return [name for name, existed in known.items() if os.path.exists(os.path.join(root, name)) != existed]
+
+
+async def poll_output_files(ls: TechcatServer, interval: float = OUTPUT_POLL_SECONDS) -> None:
+    """Notice output files created or deleted anywhere in the repository (TC114), without watching it all.
+
+    Only the paths the log names are looked at, a few thousand stat calls in a worker thread.
+    """
+    while True:
+        await asyncio.sleep(interval)
+        for state in list(ls.states.values()):
+            known = state.log_source.checker.known_paths()
+            if not known:
+                continue
+            try:
+                changed = await asyncio.to_thread(_changed_outputs, state.root, known)
+            except OSError:
+                continue
+            if changed:
+                state.outputs_changed(changed)
+                publisher(ls).schedule()
+
+
 def start_core_watcher(ls: TechcatServer, state: WorkspaceState) -> None:
     if ls.watch_support:
         return
@@ -71,6 +97,9 @@ def start_core_watcher(ls: TechcatServer, state: WorkspaceState) -> None:
 
 
 def stop_core_watchers(ls: TechcatServer) -> None:
+    poll = ls.extensions.get("output_poll")
+    if poll is not None:
+        poll.cancel()
     for stop in ls.extensions.get("watch_stops", {}).values():
         stop.set()
     for task in ls.extensions.get("watchers", {}).values():
@@ -92,6 +121,7 @@ def register(server: TechcatServer) -> None:
         for state in ls.discover():
             refresh_history(ls, state)
         publisher(ls).schedule(delay=0)
+        ls.extensions["output_poll"] = asyncio.ensure_future(poll_output_files(ls))
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     @guarded()

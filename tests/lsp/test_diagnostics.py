@@ -108,3 +108,16 @@ async def test_vscode_watches_files_for_the_server(session: Session) -> None:
         assert "**/.codex/**" in str(watch.register_options)
     else:
         assert registrations == []
+
+
+async def test_an_output_file_created_on_disk_clears_its_warning(session: Session) -> None:
+    log = session.open(session.codex / "TASK-LOG.json")
+    assert "TC114" in codes(await session.diagnostics(log))
+    (session.root / "apps/web/gone.tsx").write_text("// here after all\n")
+    found: list[lsp.Diagnostic] = []
+    for _ in range(150):  # the server looks at the logged paths every few seconds
+        found = await session.diagnostics(log) if session.pull else await session.published(log, settled=0.1)
+        if "TC114" not in codes(found):
+            break
+        await asyncio.sleep(0.1)
+    assert codes(found) == ["TC108", "TC401"]
