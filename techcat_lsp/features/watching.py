@@ -118,8 +118,7 @@ def register(server: TechcatServer) -> None:
                     id="techcat-watch", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                     register_options=lsp.DidChangeWatchedFilesRegistrationOptions(
                         watchers=[lsp.FileSystemWatcher(glob_pattern=WATCH_GLOB)]))]))
-        for state in ls.discover():
-            refresh_history(ls, state)
+        ls.discover()  # each new workspace starts its watcher and its git history check
         publisher(ls).schedule(delay=0)
         ls.extensions["output_poll"] = asyncio.ensure_future(poll_output_files(ls))
 
@@ -135,8 +134,10 @@ def register(server: TechcatServer) -> None:
 
 
 def _on_new_state(ls: TechcatServer, state: WorkspaceState) -> None:
+    """A workspace seen for the first time (a root folder, or the folder of a document opened later)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return
     start_core_watcher(ls, state)
+    refresh_history(ls, state)
