@@ -113,6 +113,7 @@ class TechcatApp(App[int]):
         self._watch_stop: asyncio.Event | None = None
         self._watched_folders: list[Path] = []
         self._sync_timer_armed = False
+        self._check_target: Workspace | None = None
 
     # -- start-up -------------------------------------------------------------------------------------
 
@@ -183,12 +184,16 @@ class TechcatApp(App[int]):
             self.main_screen.status(message.message)
 
     def on_snapshot_loaded(self, message: SnapshotLoaded) -> None:
-        first = self.snapshot is None
-        previous = self.snapshot
-        self.snapshot = message.snapshot
         screen = self.main_screen
         if screen is None:
             return
+        if not screen.views_ready():
+            # a small workspace can load before the tabs have composed their views: try again shortly
+            self.set_timer(0.02, lambda: self.post_message(SnapshotLoaded(message.snapshot, message.reason)))
+            return
+        first = self.snapshot is None
+        previous = self.snapshot
+        self.snapshot = message.snapshot
         ws = message.snapshot.workspace
         stats = message.snapshot.agent_stats()
         log_view = screen.query_one(LogView)
@@ -250,13 +255,18 @@ class TechcatApp(App[int]):
             return
         self.check_running = True
         self.check_generation += 1
-        self._run_checks(self.snapshot.workspace, self.check_generation)
+        self._check_target = self.snapshot.workspace
+        self._run_checks(self.check_generation)
         self._refresh_bar()
 
     @work(thread=True, group="check", exit_on_error=False)
-    def _run_checks(self, ws: Workspace, generation: int) -> None:
+    def _run_checks(self, generation: int) -> None:
+        """Checks `_check_target` (not an argument: workers describe themselves with their arguments'
+        repr, and a workspace's repr holds every file)."""
         from techcat_tui.log_rows import gc_paused
 
+        ws = self._check_target
+        assert ws is not None
         try:
             with gc_paused():
                 result = check_workspace(ws, git=self.git_enabled)
@@ -299,13 +309,15 @@ class TechcatApp(App[int]):
     def refresh_git(self) -> None:
         if self.snapshot is None or not self.git_enabled:
             return
-        ws = self.snapshot.workspace
-        logged = {name for row in self.snapshot.rows[-5000:] for name in row.files}
-        self._read_git(ws.git_root, ws.codex_dir, logged)
+        self._read_git()
 
     @work(thread=True, exclusive=True, group="git", exit_on_error=False)
-    def _read_git(self, root: Path | None, codex_dir: Path, logged: set[str]) -> None:
-        self.post_message(GitStatusRead(read_git_status(root, codex_dir, logged)))
+    def _read_git(self) -> None:
+        snapshot = self.snapshot
+        assert snapshot is not None
+        ws = snapshot.workspace
+        logged = {name for row in snapshot.rows[-5000:] for name in row.files}
+        self.post_message(GitStatusRead(read_git_status(ws.git_root, ws.codex_dir, logged)))
 
     def on_git_status_read(self, message: GitStatusRead) -> None:
         self.git_status = message.status

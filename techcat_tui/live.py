@@ -51,7 +51,7 @@ def output_folders(root: Path, codex_dir: Path, files: Iterable[str], limit: int
 
 
 async def watch_changes(codex_dir: Path, folders: Sequence[Path], stop: asyncio.Event,
-                        step_ms: int = 30) -> AsyncIterator[DiskChange]:
+                        step_ms: int = 15) -> AsyncIterator[DiskChange]:
     """One `DiskChange` per burst of writes under `.codex/` or in `folders`, until `stop` is set."""
     from watchfiles import awatch
 

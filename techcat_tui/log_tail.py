@@ -8,7 +8,7 @@ reloads the whole workspace.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from techcat_core.tasklog.parse import LogEntry, TaskLog, parse_task_log
@@ -19,9 +19,9 @@ from techcat_core.workspace import decode_text
 class LogState:
     """The text of the log as last read, where its last entry ends and how many entries it has."""
 
-    text: str
-    last_end: int
-    count: int
+    text: str = field(repr=False)  # megabytes: never in a worker's description
+    last_end: int = 0
+    count: int = 0
 
 
 def state_of(log: TaskLog | None) -> LogState | None:

@@ -80,6 +80,11 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(LogView).table.focus()
 
+    def views_ready(self) -> bool:
+        """Whether every view has composed its widgets (the tab panes compose after the screen mounts)."""
+        needed = ("#log-table", "#agents-list", "#proposed-list", "#docs-tabs", "#problems-table", "#git-body")
+        return all(self.query(selector) for selector in needed)
+
     def show_tab(self, tab: str) -> None:
         self.wanted_tab = tab
         tabs = self.query_one("#tabs", TabbedContent)

@@ -49,7 +49,7 @@ class DiagnosticsView(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("Checking…", id="problems-summary")
         yield VirtualTable([Column("severity", "Level", 7), Column("code", "Code", 5),
-                            Column("where", "Where", 26, hide_below=60), Column("message", "Message", None, 20)],
+                            Column("where", "Where", 31, hide_below=60), Column("message", "Message", None, 20)],
                            id="problems-table", empty_text="Checking the workspace…")
         yield Static("", id="problems-detail")
 

@@ -122,7 +122,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.cursor = max(0, min(self.cursor if cursor is None else cursor, count - 1)) if count else 0
         self.virtual_size = Size(self.size.width, count + 1)
         if follow_end and at_end:
-            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
         if cursor is not None:
             self.call_after_refresh(self.scroll_to_cursor)
         self.refresh()
