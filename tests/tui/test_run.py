@@ -6,12 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from textual.widgets import Select
+from textual.widgets import Input, Select, SelectionList
 
+from techcat_tui.screens.commit_dialog import CommitDialog
 from techcat_tui.screens.run_dialog import RunDialog
 from techcat_tui.screens.run_screen import RunScreen
 from techcat_tui.widgets.log_view import LogView
 from tests.fake_openai import Behaviour, FakeOpenAI
+from tests.gitutil import commit_all, git, init_repo
 from tests.tui.helpers import make_app, screen_text, selected_task, wait_for, wait_ready
 from tests.wsbuilder import AGENTS_MD, entry, make_workspace
 
@@ -107,3 +109,30 @@ async def test_an_empty_task_is_refused_in_the_dialog(sample: Path) -> None:
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, RunDialog)
         assert "Describe the task" in screen_text(app)
+
+
+async def test_commit_the_runs_files_with_a_prefilled_message(workspace: Path, fake_openai: FakeOpenAI) -> None:
+    root = workspace.parent
+    init_repo(root)
+    commit_all(root, "start")
+    (root / "scratch.txt").write_text("not part of the run\n", encoding="utf-8")
+    fake_openai.queue(REPLY)
+    app = make_app(workspace, git=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        app.open_run_dialog("doc_writer", "Write the release notes", None)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), what="the run dialog")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.finished, what="the run")
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommitDialog), what="the commit dialog")
+        dialog = app.screen
+        assert sorted(dialog.query_one("#commit-files", SelectionList).selected) == [".codex/TASK-LOG.json",
+                                                                                     "docs/notes.md"]
+        message = dialog.query_one("#commit-message", Input).value
+        assert message == "task-003 (doc_writer): Release notes"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: git(root, "log", "-1", "--format=%s").strip() == message, what="the commit")
+        assert sorted(git(root, "show", "--name-only", "--format=", "HEAD").split()) == [".codex/TASK-LOG.json",
+                                                                                       "docs/notes.md"]
+        assert "scratch.txt" in git(root, "status", "--porcelain")
