@@ -4,26 +4,36 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from techcat_tui.config import config_path
 
+_KEY_NAMES = {"question_mark": "?", "slash": "/", "left_square_bracket": "[", "right_square_bracket": "]",
+              "escape": "esc", "enter": "enter"}
 
-def binding_rows(title: str, bindings: list[BindingType], keymap: dict[str, str]) -> list[str]:
-    rows = [f"\n[b $text-accent]{escape(title)}[/]"]
+
+def key_label(keys: str) -> str:
+    return " / ".join(_KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
+
+
+def binding_table(title: str, bindings: list[BindingType], keymap: dict[str, str]) -> RenderableType:
+    table = Table(title=title, title_justify="left", title_style="bold", show_header=False, box=None,
+                  padding=(0, 2, 0, 0), expand=False)
+    table.add_column(style="bold", no_wrap=True, min_width=18)
+    table.add_column(min_width=22)
+    table.add_column(style="dim", no_wrap=True)
     for binding in bindings:
-        if not isinstance(binding, Binding):
-            continue
-        keys = keymap.get(binding.id or "", binding.key)
-        shown = " / ".join(k.strip() for k in keys.split(","))
-        rows.append(f"  [b]{escape(shown):<22}[/] {escape(binding.description or binding.action):<26}"
-                    f"[$text-muted]{escape(binding.id or '')}[/]")
-    return rows
+        if isinstance(binding, Binding):
+            table.add_row(key_label(keymap.get(binding.id or "", binding.key)), binding.description or binding.action,
+                          binding.id or "")
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
@@ -36,16 +46,17 @@ class HelpScreen(ModalScreen[None]):
         self.keymap = keymap
 
     def compose(self) -> ComposeResult:
-        lines = ["[b]TechCat Studio[/]: the cockpit for a .codex/ agent-memory folder.",
-                 "Every action is also in the command palette ([b]ctrl+p[/]). Keys that terminals often swallow "
-                 "have an alternative (ctrl+enter: ctrl+s or F5).",
-                 f"Remap a key in [b]{escape(str(config_path()))}[/]: under [b][keys][/], "
-                 "\"binding.id\" = \"key1,key2\"."]
+        intro = Text.assemble(
+            ("TechCat Studio", "bold"), ": the cockpit for a .codex/ agent-memory folder.\n",
+            "Every action is also in the command palette (", ("ctrl+p", "bold"), "). Keys that terminals often "
+            "swallow have an alternative: ctrl+enter is also ctrl+s and F5.\n",
+            "Remap keys in ", (str(config_path()), "bold"), ": under [keys], \"binding.id\" = \"key1,key2\".\n")
+        parts: list[RenderableType] = [intro]
         for title, bindings in self.groups:
-            lines += binding_rows(title, bindings, self.keymap)
-        lines += ["", "[$text-muted]Mouse: click rows, tabs and column titles (sorts); the wheel scrolls.[/]"]
+            parts += [binding_table(title, bindings, self.keymap), Text("")]
+        parts.append(Text("Mouse: click rows, tabs and column titles (sorts); the wheel scrolls.", style="dim"))
         with VerticalScroll(classes="dialog-box wide", id="help-box"):
-            yield Static("\n".join(lines), id="help-text")
+            yield Static(Group(*parts), id="help-text")
 
     def action_close(self) -> None:
         self.dismiss(None)

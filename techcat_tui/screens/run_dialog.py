@@ -61,11 +61,11 @@ class RunDialog(ModalScreen[RunOptions | None]):
         with Vertical(classes="dialog-box wide", id="run-dialog"):
             yield Label(f"[b]Run an agent[/]{escape(source)}  [$text-muted]ctrl+enter / ctrl+s / F5 runs[/]")
             chosen = self.agent if self.agent and self.agent in names else Select.NULL
-            yield Select[str]([(n, n) for n in names], value=chosen, prompt="agent", id="run-agent")
+            yield Select[str]([(n, n) for n in names], value=chosen, prompt="agent", id="run-agent", compact=True)
             yield TextArea(self.task_text, id="run-task", soft_wrap=True)
             with Horizontal(id="run-options"):
-                yield Checkbox("run chained agents", True, id="run-chain")
-                yield Checkbox("commit the result", False, id="run-commit")
+                yield Checkbox("run chained agents", True, id="run-chain", compact=True)
+                yield Checkbox("commit the result", False, id="run-commit", compact=True)
             yield Static(provider_note(self.ws), id="run-provider", classes="dialog-text")
             yield Static("", id="run-problem", classes="dialog-problem")
             with Horizontal(classes="dialog-buttons"):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Static
-
 from techcat_tui.app import TechcatApp
 from techcat_tui.config import load_tui_config, parse_tui_config
 from techcat_tui.screens.help import HelpScreen
@@ -64,9 +62,15 @@ async def test_help_lists_every_view_with_binding_ids(sample: Path) -> None:
         await wait_ready(pilot, app)
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help screen")
-        text = str(app.screen.query_one("#help-text", Static).content)
-        for needle in ("Task log", "Proposed tasks", "proposed.queue", "log.filter", "ctrl+s", "tui.toml"):
-            assert needle in text, needle
+        help_box = app.screen.query_one("#help-box")
+        seen = ""
+        for _ in range(12):  # read it all, a page at a time, as a user scrolls
+            seen += screen_text(app)
+            help_box.scroll_page_down(animate=False)
+            await pilot.pause()
+        for needle in ("Task log", "Proposed tasks", "proposed.queue", "log.filter", "ctrl+s", "tui.toml",
+                       "[keys]"):
+            assert needle in seen, needle
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
 
