@@ -136,3 +136,22 @@ async def test_commit_the_runs_files_with_a_prefilled_message(workspace: Path, f
         assert sorted(git(root, "show", "--name-only", "--format=", "HEAD").split()) == [".codex/TASK-LOG.json",
                                                                                        "docs/notes.md"]
         assert "scratch.txt" in git(root, "status", "--porcelain")
+
+
+async def test_running_a_proposed_item_ticks_it_with_the_new_task_id(tmp_path: Path, fake_openai: FakeOpenAI,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+    codex = make_workspace(tmp_path, agents=ROSTER, log=[entry(1), entry(2)],
+                           proposed="# Proposed tasks\n\n- [>] @doc_writer Write the release notes\n")
+    fake_openai.queue(REPLY)
+    app = make_app(codex, watch=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("3", "r")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), what="the run dialog")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.finished, what="the run")
+        proposed = (codex / "PROPOSED-TASKS.md").read_text(encoding="utf-8")
+        assert "- [x] @doc_writer Write the release notes (task-003)" in proposed
+        await pilot.press("escape", "3")
+        await wait_for(pilot, lambda: "0 proposed · 0 queued · 1 done" in screen_text(app), what="the ticked item")
