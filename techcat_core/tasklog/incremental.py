@@ -22,7 +22,7 @@ import functools
 import itertools
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,13 +41,11 @@ from techcat_core.rules import (
 from techcat_core.tasklog.ids import TASK_ID, format_task_id, repair_task_id, task_number
 from techcat_core.tasklog.parse import (
     LogEntry,
+    ResumeStateUnknown,
     SyntaxProblem,
     TaskLog,
-    _check_trailing,
-    _decode_error,
-    _resync,
-    _scan_once,
     _skip_ws,
+    parse_entries,
     parse_task_log,
 )
 from techcat_core.tasklog.rules import _Checker, _json_type, path_escape_problem
@@ -188,65 +186,6 @@ class Splice:
     line_delta: int
 
 
-class _StateUnknown(Exception):
-    """The resumed parse needs the position of a comma consumed before it started: parse in full."""
-
-
-def _main_loop(log: TaskLog, index: int, expect_value: bool, last_comma: int | None,
-               stop: Callable[[LogEntry], bool] | None = None) -> bool:
-    """The loop of `parse_task_log`, resumable from any state between entries.
-
-    Returns True when `stop` accepted an entry: the caller splices the rest from the previous parse.
-    """
-    text = log.text
-    length = len(text)
-    while index < length:
-        char = text[index]
-        if char == "]":
-            if expect_value and log.entries:
-                if last_comma is None:
-                    raise _StateUnknown
-                log.problems.append(SyntaxProblem("trailing comma before ']'", last_comma, last_comma + 1))
-            log.array_close = index
-            _check_trailing(log, index + 1)
-            return False
-        if not expect_value:
-            if char == ",":
-                last_comma = index
-                index = _skip_ws(text, index + 1)
-                expect_value = True
-                continue
-            log.problems.append(SyntaxProblem("expected ',' or ']' after an entry", index, index + 1))
-            if char != "{":
-                index, expect_value = _resync(text, index)
-                continue
-        start = index
-        try:
-            value, end = _scan_once(text, index)
-        except StopIteration as stopped:
-            pos = stopped.value if isinstance(stopped.value, int) else index
-            log.problems.append(SyntaxProblem("Expecting value", pos, min(length, pos + 1)))
-            if pos == index and char == ",":
-                index = _skip_ws(text, index + 1)
-                continue
-            index, expect_value = _resync(text, max(pos, index + 1))
-            continue
-        except ValueError as error:
-            message, pos = _decode_error(error, index)
-            log.problems.append(SyntaxProblem(message, pos, min(length, pos + 1)))
-            index, expect_value = _resync(text, max(pos, index + 1))
-            continue
-        entry = LogEntry(len(log.entries), start, end, value)
-        log.entries.append(entry)
-        index = _skip_ws(text, end)
-        expect_value = False
-        if stop is not None and stop(entry):
-            return True
-    log.problems.append(SyntaxProblem("unexpected end of file: the array is never closed with ']'",
-                                      max(0, length - 1), length))
-    return False
-
-
 def reparse(previous: TaskLog, start: int, old_end: int, new_text: str,
             lines: LineIndex | None = None) -> TaskLog:
     """Parse `new_text`, which is `previous.text` with `[start, old_end)` replaced; equals a full parse.
@@ -319,8 +258,8 @@ def reparse_spliced(previous: TaskLog, start: int, old_end: int, new_text: str,
         return True
 
     try:
-        synced_early = _main_loop(log, index, expect_value, last_comma, in_step)
-    except _StateUnknown:
+        synced_early = parse_entries(log, index, expect_value, last_comma, in_step)
+    except ResumeStateUnknown:
         return _full(previous, new_text, lines)
     if not synced_early:
         return log, Splice(j + 1, len(old_entries) - (j + 1), len(log.entries) - (j + 1), delta,

@@ -296,16 +296,32 @@ def _parse(text: str, path: Path | str) -> TaskLog:
         log.array_close = index
         _check_trailing(log, index + 1)
         return log
-    expect_value = True
-    last_comma = index
+    parse_entries(log, index, True, index)
+    return log
+
+
+class ResumeStateUnknown(Exception):
+    """A resumed parse needs the offset of a comma the caller no longer knows; parse from the start."""
+
+
+def parse_entries(log: TaskLog, index: int, expect_value: bool, last_comma: int | None,
+               stop: Callable[[LogEntry], bool] | None = None) -> bool:
+    """The loop of `parse_task_log`, resumable from any state between entries.
+
+    Returns True when `stop` accepted an entry: the caller splices the rest from the previous parse.
+    """
+    text = log.text
+    length = len(text)
     while index < length:
         char = text[index]
         if char == "]":
             if expect_value and log.entries:
+                if last_comma is None:
+                    raise ResumeStateUnknown
                 log.problems.append(SyntaxProblem("trailing comma before ']'", last_comma, last_comma + 1))
             log.array_close = index
             _check_trailing(log, index + 1)
-            return log
+            return False
         if not expect_value:
             if char == ",":
                 last_comma = index
@@ -319,8 +335,8 @@ def _parse(text: str, path: Path | str) -> TaskLog:
         start = index
         try:
             value, end = _scan_once(text, index)
-        except StopIteration as stop:
-            pos = stop.value if isinstance(stop.value, int) else index
+        except StopIteration as stopped:
+            pos = stopped.value if isinstance(stopped.value, int) else index
             log.problems.append(SyntaxProblem("Expecting value", pos, min(length, pos + 1)))
             if pos == index and char == ",":
                 index = _skip_ws(text, index + 1)
@@ -332,12 +348,15 @@ def _parse(text: str, path: Path | str) -> TaskLog:
             log.problems.append(SyntaxProblem(message, pos, min(length, pos + 1)))
             index, expect_value = _resync(text, max(pos, index + 1))
             continue
-        log.entries.append(LogEntry(len(log.entries), start, end, value))
+        entry = LogEntry(len(log.entries), start, end, value)
+        log.entries.append(entry)
         index = _skip_ws(text, end)
         expect_value = False
+        if stop is not None and stop(entry):
+            return True
     log.problems.append(SyntaxProblem("unexpected end of file: the array is never closed with ']'",
                                       max(0, length - 1), length))
-    return log
+    return False
 
 
 def _resync(text: str, index: int) -> tuple[int, bool]:
