@@ -116,6 +116,14 @@ def test_reparse_equals_a_full_parse(seed: int, count: int, indent: int | None) 
         text = new_text
 
 
+@pytest.mark.parametrize("text", ["[1", "[1,", "[{}", '[{} {"a": 1}'])
+def test_reparse_keeps_the_end_of_file_problem_at_the_last_entry(text: str) -> None:
+    """The end-of-file problem sits on the last character: a one-character last entry starts there too."""
+    log = parse_task_log(text, "TASK-LOG.json")
+    at = len(text) - 1
+    same_parse(reparse(log, at, at, text), parse_task_log(text, "TASK-LOG.json"))
+
+
 def test_reparse_reuses_the_entries_after_the_edit() -> None:
     text = render([entry(n) for n in range(1, 200)], 2)
     log = parse_task_log(text, "TASK-LOG.json")

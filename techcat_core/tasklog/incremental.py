@@ -277,8 +277,12 @@ def reparse_spliced(previous: TaskLog, start: int, old_end: int, new_text: str,
         if entry._spans is not None or entry._all_spans is not None:
             entry._spans = entry._all_spans = None
     log.entries.extend(old_entries[m:])
+    # Problems the previous parse recorded after entry m. One at entry m's start was recorded before it
+    # (a missing comma; the re-scan has it already), except the end-of-file problem, which is placed on
+    # the last character and so lies at entry m's start when m is a one-character value at the very end.
     log.problems.extend(SyntaxProblem(p.message, p.start + delta, p.end + delta)
-                        for p in tail_clean if p.start > resumed_at)
+                        for p in tail_clean if p.start > resumed_at
+                        or (p.start == resumed_at and p.message.startswith(_TAIL_PROBLEMS[0])))
     log.array_close = previous.array_close + delta if previous.array_close is not None else None
     return log, Splice(prefix, m - prefix, new_count, delta, _line_delta(old_text, new_text, start, old_end, new_end))
 
