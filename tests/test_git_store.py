@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from techcat_core.gitops import GitProblem, changed_since, commit_paths, file_at_head
+from techcat_core.positions import Position, Range
 from tests.gitutil import commit_all, git, init_repo, techcat
 from tests.wsbuilder import codes, entry, make_workspace
 
@@ -26,6 +27,11 @@ def _log(root: Path) -> list[dict[str, object]]:
     data = json.loads((root / ".codex" / "TASK-LOG.json").read_text())
     assert isinstance(data, list)
     return data
+
+
+def _range(line: int, character: int, end_line: int, end_character: int) -> dict[str, dict[str, int]]:
+    """A range as `techcat check --format json` writes it (zero-based, end exclusive)."""
+    return {"start": {"line": line, "character": character}, "end": {"line": end_line, "character": end_character}}
 
 
 def _append_on(root: Path, branch: str, summaries: list[str], date: str) -> None:
@@ -103,13 +109,20 @@ def test_history_rewrite_is_reported(tmp_path: Path) -> None:
     data[0]["summary"] = "Rewritten."
     log.write_text(json.dumps(data, indent=2) + "\n")
     result = techcat("check", "--format", "json", cwd=root)
+    assert result.returncode == 1
     payload = json.loads(result.stdout)
-    found = [d for d in payload["diagnostics"] if d["code"] == "TC403"]
-    assert len(found) == 1 and "task-001" in found[0]["message"] and found[0]["line"] == 2
+    # the only problem, at the `{` that opens the rewritten entry (line 2, column 3)
+    assert [(d["code"], d["range"]) for d in payload["diagnostics"]] == [("TC403", _range(1, 2, 1, 3))]
+    assert "task-001 was changed" in payload["diagnostics"][0]["message"]
     data.pop(0)
     log.write_text(json.dumps(data, indent=2) + "\n")
     payload = json.loads(techcat("check", "--format", "json", cwd=root).stdout)
-    assert any(d["code"] == "TC403" and "removed" in d["message"] for d in payload["diagnostics"])
+    removed = [d for d in payload["diagnostics"] if d["code"] == "TC403"]
+    # a removed entry has no place of its own: it is reported at the `[` that opens the log
+    assert [(d["range"], d["message"].split(";")[0]) for d in removed] == [
+        (_range(0, 0, 0, 1), "task-001 (in the last commit) was removed")]
+    # and the only other problem is the one the removal causes: PROPOSED-TASKS.md cites task-001
+    assert sorted(d["code"] for d in payload["diagnostics"]) == ["TC302", "TC403"]
 
 
 def test_drift_reports_unlogged_commits_and_its_fix_logs_them(tmp_path: Path) -> None:
@@ -120,16 +133,26 @@ def test_drift_reports_unlogged_commits_and_its_fix_logs_them(tmp_path: Path) ->
         (root / "apps" / "web" / f"{name}.tsx").write_text("x\n")
         commit_all(root, f"Add {name}")
     result = check_path(root / ".codex")
-    drift = [d for d in result.diagnostics if d.code == "TC404"]
-    assert len(drift) == 1 and drift[0].message.startswith("2 commits since the last logged task")
-    for path, text in apply_fixes([drift[0].fixes[0]], result.workspace.texts).items():
+    drift = result.diagnostics
+    assert [d.code for d in drift] == ["TC404"]  # the only diagnostic
+    assert drift[0].message.startswith("2 commits since the last logged task")
+    # at the `{` that opens the last logged entry, task-002 (line 11, column 3)
+    assert drift[0].range == Range(Position(10, 2), Position(10, 3))
+    fix = drift[0].fixes[0]
+    assert not fix.safe and fix.title == "Log the 2 unlogged commits as task-003"
+    assert [e.range for e in fix.edits] == [Range(Position(18, 3), Position(18, 3))]  # right after task-002's `}`
+    for path, text in apply_fixes([fix], result.workspace.texts).items():
         path.write_text(text)
     last = _log(root)[-1]
     assert last["task_id"] == "task-003" and last["agent"] == "task_logger"
     assert last["output_files"] == ["apps/web/a.tsx", "apps/web/b.tsx"]
     assert last["summary"] == "Add a; Add b"
+    # until the log change is committed the note stays, now on the new entry; nothing else is reported
+    pending = check_path(root / ".codex").diagnostics
+    assert [(d.code, d.range) for d in pending] == [("TC404", Range(Position(19, 2), Position(19, 3)))]
     commit_all(root, "log the drift")
-    assert "TC404" not in codes(check_path(root / ".codex"))
+    assert check_path(root / ".codex").diagnostics == []  # the fix yields a clean check
+    assert techcat("check", "--strict", cwd=root).returncode == 0
 
 
 def test_log_from_git_fills_output_files(tmp_path: Path) -> None:
