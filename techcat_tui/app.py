@@ -706,27 +706,40 @@ class TechcatApp(App[int]):
         ]
         self.push_screen(HelpScreen(groups, self.tui_config.keys))
 
+    def key_for(self, binding_id: str, default: str | None = None) -> str:
+        """The key a user presses for a binding, as the help screen shows it: remaps in tui.toml win.
+
+        `default` is the binding's own key; without it, the app's binding of that id."""
+        from techcat_tui.screens.help import key_label
+
+        if default is None:
+            default = next((b.key for b in self.BINDINGS if isinstance(b, Binding) and b.id == binding_id), "?")
+        return key_label(self.tui_config.keys.get(binding_id, default))
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         main = self.main_screen
         if main is None or screen is not main:
             return
-        for number, tab in enumerate(TABS, start=1):
-            yield SystemCommand(f"Go to {tab}", f"Show the {tab} view (key {number})",
+        key = self.key_for
+        for tab in TABS:
+            yield SystemCommand(f"Go to {tab}", f"Show the {tab} view (key {key(f'tab.{tab}')})",
                                 lambda tab=tab: main.show_tab(tab))
-        yield SystemCommand("Run an agent", "Open the run dialog (R)", self.action_run_agent)
+        yield SystemCommand("Run an agent", f"Open the run dialog ({key('app.run')})", self.action_run_agent)
         yield SystemCommand("Commit", "Commit the run's files or the changed .codex/ files", self.open_commit_dialog)
-        yield SystemCommand("Reload", "Read the workspace again (ctrl+r)", self.action_reload)
+        yield SystemCommand("Reload", f"Read the workspace again ({key('app.reload')})", self.action_reload)
         yield SystemCommand("Check now", "Run every check again", self.request_check)
-        yield SystemCommand("Cycle theme", "dark → light → terminal colours (ctrl+t)", self.action_cycle_theme)
-        yield SystemCommand("Help", "Every key and its id for remapping (?)", self.action_help)
-        yield SystemCommand("Create missing files", "As `techcat init`: never overwrites (i)",
+        yield SystemCommand("Cycle theme", f"dark → light → terminal colours ({key('app.theme')})",
+                            self.action_cycle_theme)
+        yield SystemCommand("Help", f"Every key and its id for remapping ({key('app.help')})",
+                            self.action_help)
+        yield SystemCommand("Create missing files", f"As `techcat init`: never overwrites ({key('app.init')})",
                             self.action_init_missing)
         view = main.active_view()
         for binding in getattr(view, "BINDINGS", []):
             if isinstance(binding, Binding):
                 yield SystemCommand(f"{main.active_tab.capitalize()}: {binding.description}",
-                                    f"key {binding.key}",
+                                    f"key {key(binding.id or '', binding.key)}",
                                     lambda action=binding.action, view=view: self.call_later(view.run_action,
                                                                                              action))
 

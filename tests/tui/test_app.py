@@ -110,6 +110,13 @@ async def test_keys_are_remapped_from_the_user_config(sample: Path, private_sett
         assert app.screen.query_one(LogView).sort_key == "id"
         await pilot.press("f3")
         assert isinstance(app.screen, MainScreen) and app.screen.active_tab == "proposed"
+        await pilot.press("1", "ctrl+p", *"log: sort")  # the palette names the keys the user set
+        await wait_for(pilot, lambda: "Log: Sort" in screen_text(app), what="the sort command in the palette")
+        text = screen_text(app)
+        assert "key o" in text and "key s" not in text
+        await pilot.press("escape", "ctrl+p", *"go to proposed")
+        await wait_for(pilot, lambda: "Go to proposed" in screen_text(app), what="the tab command")
+        assert "Show the proposed view (key f3)" in screen_text(app)
 
 
 async def test_bad_settings_are_reported_with_their_place(sample: Path, private_settings: Path) -> None:
