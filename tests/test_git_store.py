@@ -70,10 +70,19 @@ def test_three_branches_merge_without_conflict(tmp_path: Path) -> None:
     _append_on(root, "b", ["b1", "b2", "b3"], "2025-07-12")
     git(root, "checkout", "-q", "main")
     for branch in ("a", "b"):
-        assert "CONFLICT" not in git(root, "merge", "--no-edit", branch, check=False)
+        merged = git(root, "merge", "--no-edit", branch, check=False)
+        assert "CONFLICT" not in merged, merged
+        assert git(root, "status", "--porcelain") == ""  # merged and committed, nothing left unmerged
+        assert git(root, "diff", "--name-only", "--diff-filter=U") == ""
+        assert git(root, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False) == ""
+    assert len(git(root, "rev-list", "--merges", "HEAD").split()) == 2  # two real merge commits
     entries = _log(root)
-    assert len(entries) == 2 + 1 + 2 + 3
-    assert len({e["task_id"] for e in entries}) == len(entries)
+    summaries = [e["summary"] for e in entries]
+    # every branch's entries, once each, after the two the repository started with
+    assert sorted(summaries[2:]) == ["a1", "a2", "b1", "b2", "b3", "main"]
+    assert summaries[:2] == ["Did task number 1.", "Did task number 2."]
+    ids = [e["task_id"] for e in entries]
+    assert len(ids) == len(set(ids)) == 2 + 1 + 2 + 3
     assert techcat("check", cwd=root).returncode == 0
 
 
