@@ -86,6 +86,21 @@ def test_three_branches_merge_without_conflict(tmp_path: Path) -> None:
     assert techcat("check", cwd=root).returncode == 0
 
 
+def test_merge_driver_refuses_missing_paths(tmp_path: Path) -> None:
+    present = tmp_path / "present.json"
+    present.write_text("[]\n")
+    for args in (["gone-base", "gone-ours", "gone-theirs"], [str(present), "gone-ours", str(present)],
+                 [str(present), str(present), "gone-theirs"]):
+        result = techcat("merge-driver", *args, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert "no such file" in result.stderr and "Traceback" not in result.stderr
+        for name in args:
+            if name.startswith("gone-"):
+                assert name in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["present.json"]  # nothing was written
+    assert present.read_text() == "[]\n"
+
+
 def test_without_the_driver_git_conflicts(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     root.mkdir()

@@ -106,9 +106,15 @@ def _date(value: Any) -> str:
 
 
 def run_merge_driver(base: Path, ours: Path, theirs: Path) -> tuple[int, str]:
-    """git's `%O %A %B`: write the merge into `ours`; exit 0 when merged, 1 to leave a conflict."""
+    """git's `%O %A %B`: write the merge into `ours`; exit 0 when merged, 1 to leave a conflict, 2 (writing
+    nothing) when a path is missing: git always passes three existing files, so that is a mistaken call."""
+    missing = [f"{label} {path}" for label, path in (("base", base), ("ours", ours), ("theirs", theirs))
+               if not path.is_file()]
+    if missing:
+        return 2, (f"techcat merge-driver: no such file: {', '.join(missing)}; git runs the driver with its three "
+                   "temporary files (%O %A %B), see `techcat init --git`")
     try:
-        texts = [p.read_text(encoding="utf-8") if p.exists() else "" for p in (base, ours, theirs)]
+        texts = [p.read_text(encoding="utf-8") for p in (base, ours, theirs)]
         result = merge_logs(*texts)
     except (MergeError, UnicodeDecodeError, OSError) as error:
         return 1, f"techcat merge-driver: {error}; falling back to a conflict"
