@@ -77,7 +77,7 @@ def test_three_branches_merge_without_conflict(tmp_path: Path) -> None:
         assert git(root, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False) == ""
     assert len(git(root, "rev-list", "--merges", "HEAD").split()) == 2  # two real merge commits
     entries = _log(root)
-    summaries = [e["summary"] for e in entries]
+    summaries = [str(e["summary"]) for e in entries]
     # every branch's entries, once each, after the two the repository started with
     assert sorted(summaries[2:]) == ["a1", "a2", "b1", "b2", "b3", "main"]
     assert summaries[:2] == ["Did task number 1.", "Did task number 2."]
