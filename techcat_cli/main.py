@@ -27,7 +27,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     codex = _codex_dir(args)
     if args.fix:
-        result, applied = fix_workspace(codex)
+        result, applied = fix_workspace(codex, git=not args.no_git)
         if args.format == "text":
             print(f"Applied {applied} fix{'es' if applied != 1 else ''}.", file=sys.stderr)
     else:

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from techcat_core.atomic import write_atomic
 from techcat_core.diagnostics import Diagnostic, Fix, Severity, TextEdit
 from techcat_core.positions import LineIndex
 from techcat_core.rules import (
@@ -112,18 +111,25 @@ def _overlaps(edits: list[TextEdit]) -> bool:
     return any(b_start < a_end for (_, a_end), (b_start, _) in itertools.pairwise(spans))
 
 
-def fix_workspace(codex_dir: Path, today: dt.date | None = None, max_passes: int = 5) -> tuple[CheckResult, int]:
-    """`techcat check --fix`: apply safe fixes atomically, re-checking until nothing more applies."""
+def fix_workspace(codex_dir: Path, today: dt.date | None = None, max_passes: int = 5,
+                  git: bool = True) -> tuple[CheckResult, int]:
+    """`techcat check --fix`: apply safe fixes atomically, re-checking until nothing more applies.
+
+    Files are written through `fix_writer.write_fixes`, under the task-log lock and only while they
+    still hold the checked text, so an append made meanwhile by another process is never lost.
+    """
+    from techcat_core.fix_writer import StaleFile, write_fixes
+
     applied = 0
-    result = check_path(codex_dir, today)
+    result = check_path(codex_dir, today, git)
     for _ in range(max_passes):
         safe = [fix for d in result.diagnostics for fix in d.fixes[:1] if fix.safe]
         if not safe:
             break
-        new_texts = apply_fixes(safe, result.workspace.texts)
-        for path, text in new_texts.items():
-            if text != result.workspace.texts.get(path):
-                write_atomic(path, text)
-        applied += len(safe)
-        result = check_path(codex_dir, today)
+        try:
+            write_fixes(result.workspace.codex_dir, safe, result.workspace.texts)
+            applied += len(safe)
+        except StaleFile:
+            pass  # someone wrote meanwhile: check their version and fix that
+        result = check_path(codex_dir, today, git)
     return result, applied

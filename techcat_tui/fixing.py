@@ -1,36 +1,23 @@
-"""Applying one fix from the Problems view, refusing when the file changed since it was checked."""
+"""Applying one fix from the Problems view: the core's `write_fixes`, which refuses stale files."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from techcat_core.atomic import write_atomic
 from techcat_core.diagnostics import Fix
-from techcat_core.engine import FixConflict, apply_fixes
-from techcat_core.workspace import read_text
+from techcat_core.fix_writer import FixNotApplied, write_fixes
+from techcat_core.workspace import WorkspaceNotFound, find_codex_dir
+
+__all__ = ["FixNotApplied", "apply_one_fix"]
 
 
-class FixNotApplied(Exception):
-    """The message says why and what to do next."""
-
-
-def apply_one_fix(fix: Fix, checked_texts: dict[Path, str]) -> list[Path]:
-    """Write the fix's edits (atomically, file by file); returns the files changed."""
-    for path in {edit.path for edit in fix.edits}:
-        if path in checked_texts and read_text(path) != checked_texts[path]:
-            raise FixNotApplied(f"{path.name} changed since it was checked; checking again, then try once more")
-    try:
-        new_texts = apply_fixes([fix], checked_texts)
-    except FixConflict as error:
-        raise FixNotApplied(str(error)) from None
-    except OSError as error:
-        raise FixNotApplied(f"cannot read {error.filename}: {error.strerror}") from None
-    written = []
-    for path, text in new_texts.items():
-        if text != checked_texts.get(path):
-            try:
-                write_atomic(path, text)
-            except OSError as error:
-                raise FixNotApplied(f"cannot write {path}: {error.strerror or error}") from None
-            written.append(path)
-    return written
+def apply_one_fix(fix: Fix, checked_texts: dict[Path, str], codex_dir: Path | None = None) -> list[Path]:
+    """Write the fix's edits under the task-log lock, atomically; returns the files changed."""
+    if not fix.edits:
+        return []
+    if codex_dir is None:
+        try:
+            codex_dir = find_codex_dir(fix.edits[0].path.parent)
+        except WorkspaceNotFound as error:
+            raise FixNotApplied(str(error)) from None
+    return write_fixes(codex_dir, [fix], checked_texts)

@@ -145,3 +145,59 @@ def test_external_edit_invalidates_the_cache(tmp_path: Path) -> None:
     data.append({"task_id": "task-050", "agent": "a", "date": "2025-01-01", "summary": "by hand", "output_files": []})
     log.write_text(json.dumps(data, indent=2) + "\n")
     assert append_entry(codex, "a", "two")["task_id"] == "task-051"
+
+
+def test_a_fix_is_refused_when_the_log_changed_since_it_was_checked(tmp_path: Path) -> None:
+    from techcat_core.engine import check_path
+    from techcat_core.fix_writer import StaleFile, write_fixes
+    from tests.wsbuilder import entry
+
+    codex = make_workspace(tmp_path, log=[entry(1), entry(1, summary="Same id twice.")])
+    result = check_path(codex, git=False)
+    fixes = [f for d in result.diagnostics if d.code == "TC111" for f in d.fixes[:1]]
+    assert fixes
+    append_entry(codex, "planner", "Appended by another agent meanwhile")
+    with pytest.raises(StaleFile, match="changed since it was checked"):
+        write_fixes(codex, fixes, result.workspace.texts)
+    assert "Appended by another agent meanwhile" in (codex / "TASK-LOG.json").read_text()
+    fresh = check_path(codex, git=False)
+    assert write_fixes(codex, [f for d in fresh.diagnostics if d.code == "TC111" for f in d.fixes[:1]],
+                       fresh.workspace.texts) == [codex / "TASK-LOG.json"]
+    ids = [e["task_id"] for e in json.loads((codex / "TASK-LOG.json").read_text())]
+    assert len(ids) == len(set(ids)) == 3
+
+
+def test_a_fix_never_rewrites_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    from techcat_core.engine import check_path
+    from techcat_core.fix_writer import FixNotApplied, write_fixes
+    from tests.wsbuilder import entry
+
+    log = json.dumps([entry(1, summary=..., summery="typo")], indent=2).replace("typo", "typ\xe9").encode("latin-1")
+    codex = make_workspace(tmp_path, log=None, extra={"TASK-LOG.json": log})
+    result = check_path(codex, git=False)
+    fixes = [f for d in result.diagnostics if d.code == "TC106" for f in d.fixes[:1]]
+    assert fixes
+    with pytest.raises(FixNotApplied, match="not valid UTF-8"):
+        write_fixes(codex, fixes, result.workspace.texts)
+    assert (codex / "TASK-LOG.json").read_bytes() == log
+
+
+def test_check_fix_and_concurrent_appends_lose_nothing(tmp_path: Path) -> None:
+    """`techcat check --fix` rewrites the log while agents append: every appended entry survives."""
+    from tests.wsbuilder import entry
+
+    log = [entry(n, date="2025-07-01") for n in range(1, 20001)]
+    log[5000]["task_id"] = "task-001"  # a duplicate id for the fix to renumber
+    codex = make_workspace(tmp_path, log=log)
+    techcat = str(Path(sys.executable).with_name("techcat"))
+    fixer = subprocess.Popen([techcat, "check", "--fix", "--no-git", "--workspace", str(codex)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for i in range(6):
+        subprocess.run([techcat, "log", "--workspace", str(codex), "-a", "planner", "-s", f"concurrent {i}"],
+                       check=True, capture_output=True)
+    fixer.wait(timeout=120)
+    entries = json.loads((codex / "TASK-LOG.json").read_text())
+    summaries = {e["summary"] for e in entries}
+    assert {f"concurrent {i}" for i in range(6)} <= summaries
+    ids = [e["task_id"] for e in entries]
+    assert len(ids) == len(set(ids)) == 20006
