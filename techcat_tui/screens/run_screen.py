@@ -1,6 +1,7 @@
 """An agent run, live: the streamed reply, files written, the log entry, chained agents; escape cancels.
 
 The stream is buffered and painted every 50 ms: writing each delta as it arrives stalls the app.
+The output wraps to the width (`StreamLog`), so an 80-column terminal shows whole reply lines.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Footer, Log, Static
+from textual.widgets import Footer, Static
 
 from techcat_core.runtime.events import (
     Chained,
@@ -34,6 +35,7 @@ from techcat_core.runtime.events import (
 )
 from techcat_tui.messages import CommitRequested, RunCompleted
 from techcat_tui.screens.run_dialog import RunOptions
+from techcat_tui.widgets.stream_log import StreamLog
 
 FLUSH_SECONDS = 0.05
 
@@ -66,7 +68,7 @@ class RunScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="run-view"):
             yield Static("", id="run-title")
-            yield Log(id="run-output", highlight=False)
+            yield StreamLog(id="run-output")
             yield Static("", id="run-results")
         yield Footer()
 
@@ -95,23 +97,27 @@ class RunScreen(Screen[None]):
         if not self.pending:
             return
         events, self.pending = self.pending, []
-        output = self.query_one("#run-output", Log)
+        output = self.query_one("#run-output", StreamLog)
         text: list[str] = []
         for event in events:
             if isinstance(event, TextDelta):
                 text.append(event.text)
                 continue
             if text:
-                output.write("".join(text))
+                self._write_text(output, text)
                 text = []
             self._apply(event, output)
         if text:
-            joined = "".join(text)
-            self.text_chars += len(joined)
-            output.write(joined)
+            self._write_text(output, text)
         self._render_results()
 
-    def _apply(self, event: RunEvent | _StreamEnded, output: Log) -> None:
+    def _write_text(self, output: StreamLog, pieces: list[str]) -> None:
+        """One write per batch of deltas, never one per delta."""
+        joined = "".join(pieces)
+        self.text_chars += len(joined)
+        output.write(joined)
+
+    def _apply(self, event: RunEvent | _StreamEnded, output: StreamLog) -> None:
         if isinstance(event, RunStarted):
             if event.depth:
                 output.write(f"\n\n── chained: {event.agent} ──\n")

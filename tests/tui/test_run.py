@@ -12,6 +12,7 @@ from techcat_tui.screens.commit_dialog import CommitDialog
 from techcat_tui.screens.run_dialog import RunDialog
 from techcat_tui.screens.run_screen import RunScreen
 from techcat_tui.widgets.log_view import LogView
+from techcat_tui.widgets.stream_log import StreamLog
 from tests.fake_openai import Behaviour, FakeOpenAI
 from tests.gitutil import commit_all, git, init_repo
 from tests.tui.helpers import make_app, screen_text, selected_task, wait_for, wait_ready
@@ -155,3 +156,23 @@ async def test_running_a_proposed_item_ticks_it_with_the_new_task_id(tmp_path: P
         assert "- [x] @doc_writer Write the release notes (task-003)" in proposed
         await pilot.press("escape", "3")
         await wait_for(pilot, lambda: "0 proposed · 0 queued · 1 done" in screen_text(app), what="the ticked item")
+
+
+async def test_a_long_streamed_line_wraps_at_80x24(workspace: Path, fake_openai: FakeOpenAI) -> None:
+    words = [f"w{n:03d}" for n in range(60)]  # 299 characters on one line: four rows at 80 columns
+    fake_openai.queue(Behaviour(reply="# Notes\n\n" + " ".join(words) + "\n", chunk_delay=0.005))
+    app = make_app(workspace)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot, app)
+        app.open_run_dialog("doc_writer", "Write the notes", None)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), what="the run dialog")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.finished, what="the run")
+        await pilot.pause()
+        text = screen_text(app)
+        assert all(word in text for word in words), [word for word in words if word not in text]
+        output = app.screen.query_one("#run-output", StreamLog)
+        assert " ".join(words) in output.text  # one line, as sent
+        rows = [row for row in output.rows if "w0" in row]
+        assert len(rows) >= 4 and all(len(row.rstrip()) <= output.scrollable_content_region.width for row in rows)
+        assert "[doc_writer · openai-compatible" in text and "\n# Notes" in "\n" + "\n".join(output.rows)
