@@ -224,7 +224,15 @@ class TechcatApp(App[int]):
         self.start_watching()
 
     def _log_banner(self, ws: Workspace) -> str | None:
+        from textual.markup import escape
+
+        from techcat_tui.unreadable import read_problem
+
         log = ws.task_log
+        problem_text = read_problem(ws, TASK_LOG)
+        if problem_text is not None:
+            shown = f" Showing the {len(log.entries):,} entries that could be read." if log and log.entries else ""
+            return f"[$text-error]{escape(problem_text)}[/]{shown}"
         if log is None:
             return ("[$text-warning]TASK-LOG.json is missing.[/] Press [b]i[/] to create the missing files "
                     "(never overwrites), or log a task with `techcat log`.")

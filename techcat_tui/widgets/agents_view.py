@@ -13,10 +13,11 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from techcat_core.roster import Agent
-from techcat_core.workspace import Workspace
+from techcat_core.workspace import AGENTS, Workspace
 from techcat_tui.chain_graph import chain_lines, invoked_by
 from techcat_tui.log_rows import AgentStats
 from techcat_tui.messages import CopyRequested, EditRequested, RunRequested
+from techcat_tui.unreadable import read_problem
 
 
 class AgentsView(Horizontal):
@@ -32,6 +33,7 @@ class AgentsView(Horizontal):
         self.workspace: Workspace | None = None
         self.stats: dict[str, AgentStats] = {}
         self.agents: list[Agent] = []
+        self.read_problem: str | None = None
 
     def compose(self) -> ComposeResult:
         yield OptionList(id="agents-list")
@@ -45,7 +47,11 @@ class AgentsView(Horizontal):
         options = self.query_one("#agents-list", OptionList)
         selected = self.selected_agent()
         options.clear_options()
+        self.read_problem = read_problem(workspace, AGENTS)
         if not self.agents:
+            if self.read_problem:  # not "missing" nor "free-form instructions": the file itself is the problem
+                self.query_one("#agent-card", Static).update(f"[$text-error]{escape(self.read_problem)}[/]")
+                return
             kind = workspace.roster.kind if workspace.roster else "missing"
             guidance = {
                 "missing": "AGENTS.md is missing. Press [b]i[/b] to create the missing files (`techcat init` never "
@@ -103,6 +109,8 @@ class AgentsView(Horizontal):
         chains = {a.name: [link.target for link in a.chains] for a in self.agents}
         known = ws.agent_names
         lines = [f"[b $text-accent]{escape(agent.name)}[/]  {escape(agent.role)}"]
+        if self.read_problem and agent.origin == "AGENTS.md":
+            lines.append(f"[$text-warning]{escape(self.read_problem)}[/]")
         if agent.origin == "toml":
             lines.append(f"[$text-muted]Codex CLI custom agent ({escape(ws.relative(agent.source))}, read-only)[/]")
         if agent.goal:

@@ -15,6 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.message import Message
 from textual.widgets import MarkdownViewer, OptionList, Static, Tab, Tabs, TextArea
 from textual.widgets.option_list import Option
@@ -22,6 +23,7 @@ from textual.widgets.option_list import Option
 from techcat_core.markdown_doc import Heading, parse_markdown
 from techcat_core.workspace import AGENTS, ARCHITECTURE, PRD, Workspace
 from techcat_tui.messages import EditRequested
+from techcat_tui.unreadable import core_file_diagnostics, read_problem
 
 LARGE_DOCUMENT = 20_000  # characters; above this the cheap renderer is used
 
@@ -79,6 +81,7 @@ class DocumentsView(Vertical):
         self.current: LoadedDocument | None = None
         self.active = False
         self._shown_text: str | None = None
+        self.read_problems: dict[Path, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Tabs(id="docs-tabs")
@@ -96,6 +99,9 @@ class DocumentsView(Vertical):
         """A new snapshot: keep the open document, re-read it if its text changed."""
         refs = document_refs(ws)
         self.texts = dict(ws.texts)
+        diagnostics = core_file_diagnostics(ws)
+        self.read_problems = {ws.path(name): problem for name in (PRD, ARCHITECTURE, AGENTS)
+                              if (problem := read_problem(ws, name, diagnostics)) is not None}
         tabs = self.query_one("#docs-tabs", Tabs)
         current = self.current.ref if self.current else None
         if [r.path for r in refs] != [r.path for r in self.refs]:
@@ -152,12 +158,16 @@ class DocumentsView(Vertical):
         missing = self.query_one("#docs-missing", Static)
         viewer = self.query_one("#docs-viewer", MarkdownViewer)
         plain = self.query_one("#docs-plain")
+        problem = self.read_problems.get(document.ref.path)
         if document.text is None:
-            missing.update(f"{document.ref.path.name} is missing. Press [b]i[/b] to create the missing files "
+            missing.update(f"[$text-error]{escape(problem)}[/]" if problem else
+                           f"{document.ref.path.name} is missing. Press [b]i[/b] to create the missing files "
                            "(`techcat init` never overwrites a file), then edit it with [b]e[/b].")
             missing.display, viewer.display, plain.display = True, False, False
             return
-        missing.display = False
+        if problem:  # readable, with replacement characters: say so above the text
+            missing.update(f"[$text-warning]{escape(problem)}[/]")
+        missing.display = bool(problem)
         large = len(document.text) > LARGE_DOCUMENT
         viewer.display, plain.display = not large, large
         if large:

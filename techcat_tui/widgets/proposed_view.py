@@ -13,7 +13,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from techcat_core.proposed import STATE_DONE, STATE_PROPOSED, STATE_QUEUED, ProposedItem
-from techcat_core.workspace import Workspace
+from techcat_core.workspace import PROPOSED, Workspace
 from techcat_tui.log_rows import AgentStats
 from techcat_tui.messages import (
     CopyRequested,
@@ -22,6 +22,7 @@ from techcat_tui.messages import (
     ProposedEditRequested,
     RunRequested,
 )
+from techcat_tui.unreadable import read_problem
 
 MARKS = {STATE_PROPOSED: "[$text-muted]○[/]", STATE_QUEUED: "[$text-warning]▶[/]", STATE_DONE: "[$text-success]✓[/]"}
 
@@ -57,6 +58,11 @@ class ProposedView(Vertical):
         options = self.query_one("#proposed-list", OptionList)
         options.clear_options()
         summary = self.query_one("#proposed-summary", Static)
+        problem = read_problem(workspace, PROPOSED)
+        if proposed is None and problem:
+            summary.update(f"[$text-error]{escape(problem)}[/]")
+            self._show_item()
+            return
         if proposed is None:
             summary.update("PROPOSED-TASKS.md is missing. Press [b]n[/b] to add a first task (the file is created), "
                            "or [b]i[/b] to create every missing file.")

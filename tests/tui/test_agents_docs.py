@@ -10,7 +10,7 @@ from techcat_tui.chain_graph import chain_lines
 from techcat_tui.widgets.agents_view import AgentsView
 from techcat_tui.widgets.documents_view import LARGE_DOCUMENT, DocumentsView
 from tests.tui.helpers import make_app, screen_text, selected_agent, wait_for, wait_ready
-from tests.wsbuilder import make_workspace
+from tests.wsbuilder import AGENTS_MD, make_workspace
 
 
 def test_chain_graph_marks_cycles_and_unknown_agents() -> None:
@@ -51,6 +51,34 @@ async def test_free_form_agents_md_gets_guidance(tmp_path: Path) -> None:
         await wait_ready(pilot, app)
         await pilot.press("2")
         assert "free-form instructions, not a roster" in screen_text(app)
+
+
+async def test_an_agents_md_that_is_not_utf8_says_it_cannot_be_read(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, extra={"AGENTS.md": AGENTS_MD.encode("utf-16")})  # saved by a Windows editor
+    app = make_app(codex)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("2")
+        text = screen_text(app)
+        for part in ("AGENTS.md cannot be read as UTF-8: AGENTS.md:1:1: byte 0xff is not valid UTF-8", "(TC001)",
+                     "See Problems"):  # the sentence wraps in the card
+            assert part in text, part
+        assert "free-form instructions" not in text and "is missing" not in text
+        await pilot.press("5")
+        await wait_for(pilot, lambda: "TC001" in screen_text(app), what="the diagnostic the guidance points to")
+
+
+async def test_a_roster_with_one_bad_byte_still_shows_its_agents_with_a_warning(tmp_path: Path) -> None:
+    latin1 = AGENTS_MD.replace("Propose the", "Propose \u00e9 the").encode("latin-1")  # é as the byte 0xe9
+    codex = make_workspace(tmp_path, extra={"AGENTS.md": latin1})
+    app = make_app(codex)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("2")
+        assert selected_agent(app.screen.query_one(AgentsView)) == "planner"
+        text = screen_text(app)
+        assert "AGENTS.md cannot be read as UTF-8: AGENTS.md:6:21: byte 0xe9 is not valid UTF-8" in text
+        assert "Task Forecaster" in text and "Propose � the next tasks" in text
 
 
 async def test_documents_render_markdown_with_contents(sample: Path) -> None:
@@ -100,3 +128,19 @@ async def test_a_missing_document_offers_init(tmp_path: Path) -> None:
         await pilot.press("i")
         await wait_for(pilot, lambda: (codex / "PRD.md").exists(), what="techcat init")
         await wait_for(pilot, lambda: "Product requirements" in screen_text(app), what="the new PRD")
+
+
+async def test_a_document_or_checklist_that_is_a_directory_is_not_called_missing(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, prd=None, proposed=None)
+    (codex / "PRD.md").mkdir()
+    (codex / "PROPOSED-TASKS.md").mkdir()
+    app = make_app(codex)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("4")
+        await wait_for(pilot, lambda: "PRD.md cannot be read: it is a directory" in screen_text(app), what="PRD")
+        assert "PRD.md is missing" not in screen_text(app)
+        await pilot.press("3")
+        await wait_for(pilot, lambda: "PROPOSED-TASKS.md cannot be read: it is a directory" in screen_text(app),
+                       what="the checklist guidance")
+        assert "is missing" not in screen_text(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from techcat_tui.app import TechcatApp
@@ -54,6 +55,30 @@ async def test_a_log_that_is_not_an_array_is_explained(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_ready(pilot, app)
         assert "holds a JSON object, not an array" in screen_text(app)
+
+
+async def test_a_task_log_that_is_a_directory_is_not_called_missing(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path)
+    (codex / "TASK-LOG.json").unlink()
+    (codex / "TASK-LOG.json").mkdir()
+    app = make_app(codex)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_ready(pilot, app)
+        text = screen_text(app)
+        assert "TASK-LOG.json cannot be read: it is a directory, not a file. See Problems (5)." in text
+        assert "TASK-LOG.json is missing" not in text
+
+
+async def test_a_task_log_that_is_not_utf8_points_to_problems(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path)
+    log = json.dumps([entry(1), entry(2, summary="Caf\u00e9 menu")], indent=2, ensure_ascii=False)
+    (codex / "TASK-LOG.json").write_bytes(log.encode("latin-1"))  # é as the single byte 0xe9
+    app = make_app(codex)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await wait_ready(pilot, app)
+        shown = screen_text(app)
+        assert "TASK-LOG.json cannot be read as UTF-8: TASK-LOG.json:15:20: byte 0xe9 is not valid UTF-8" in shown
+        assert "(TC001). See Problems (5)." in shown and "Caf� menu" in shown
 
 
 async def test_help_lists_every_view_with_binding_ids(sample: Path) -> None:
