@@ -20,20 +20,25 @@ class GitProblem(Exception):
     """A git operation failed for a reason the user can act on."""
 
 
+SHALLOW_ADVICE = "run `git fetch --unshallow` to fetch the rest of the history"
+DAMAGED = "the repository looks damaged (`git fsck` says more)"
+
+
 def _explain(error: BaseException) -> str:
     text = str(error)
     lowered = text.lower()
     if "index.lock" in lowered:
         return "git's index is locked by another git process (.git/index.lock); wait for it or remove the stale lock"
     if "shallow" in lowered:
-        return "this is a shallow clone and the needed history is missing; run `git fetch --unshallow`"
+        return f"this is a shallow clone and the needed history is missing; {SHALLOW_ADVICE}"
     if "unknown revision" in lowered or "bad revision" in lowered or "ambiguous argument" in lowered:
         return "git does not know that revision"
     if "does not have any commits" in lowered or "bad default revision 'head'" in lowered:
         return "the repository has no commits yet"
     stderr = getattr(error, "stderr", "") or ""
     detail = stderr.strip().splitlines()[-1] if stderr.strip() else text.strip().splitlines()[-1] if text else ""
-    return detail.replace("stderr: ", "").strip(" '") or "git failed"
+    detail = detail.replace("stderr: ", "").strip(" '")
+    return detail.removeprefix("fatal: ").removeprefix("error: ") or "git failed"
 
 
 @contextlib.contextmanager
@@ -72,15 +77,38 @@ def _rel(repo: Repo, path: Path) -> str:
 
 
 def has_head(repo: Repo) -> bool:
+    """Whether HEAD has a commit: False on a branch with no commits yet; a HEAD that names a commit git
+    cannot read (a damaged repository) is a `GitProblem`, not "no commits"."""
     try:
         repo.head.commit  # noqa: B018 - raises when there is no commit
-    except ValueError:
-        return False
+    except ValueError as error:
+        if "does not exist" in str(error):  # gitpython's words for an unborn branch
+            return False
+        raise GitProblem(f"git cannot read HEAD's commit (its branch or commit is broken); {DAMAGED}") from None
     return True
 
 
+def is_shallow(repo: Repo) -> bool:
+    return str(repo.git.rev_parse("--is-shallow-repository")).strip() == "true"
+
+
+def shallow_commits(root: Path) -> frozenset[str]:
+    """The commits at a shallow clone's boundary (their parents were not fetched); empty for a full clone."""
+    with open_repo(root) as repo:
+        if not is_shallow(repo):
+            return frozenset()
+        where = Path(str(repo.git.rev_parse("--git-path", "shallow")).strip())
+        if not where.is_absolute():
+            where = Path(repo.working_dir) / where
+        try:
+            return frozenset(line.strip() for line in where.read_text(encoding="ascii").split() if line.strip())
+        except OSError:
+            return frozenset()
+
+
 def file_at_head(path: Path) -> str | None:
-    """The content of `path` at HEAD, or None when HEAD does not have it (or there is no HEAD)."""
+    """The content of `path` at HEAD, or None when HEAD does not have it (or there is no HEAD).
+    A HEAD git cannot read is a `GitProblem`."""
     import git
 
     with open_repo(path.parent) as repo:
@@ -88,8 +116,11 @@ def file_at_head(path: Path) -> str | None:
             return None
         try:
             data: Any = repo.git.show(f"HEAD:{_rel(repo, path)}", strip_newline_in_stdout=False)
-        except git.GitCommandError:
-            return None
+        except git.GitCommandError as error:
+            stderr = str(error.stderr or "")
+            if "does not exist in 'HEAD'" in stderr or "exists on disk, but not in 'HEAD'" in stderr:
+                return None
+            raise GitProblem(f"git cannot read {_rel(repo, path)} at HEAD ({_explain(error)}); {DAMAGED}") from None
         return str(data)
 
 
@@ -99,6 +130,9 @@ def changed_since(root: Path, revision: str, include_untracked: bool = True) -> 
         try:
             repo.git.rev_parse("--verify", f"{revision}^{{commit}}")
         except Exception:
+            if is_shallow(repo):
+                raise GitProblem(f"git does not know the revision {revision!r}: this is a shallow clone, so it may "
+                                 f"be in the history that was not fetched; {SHALLOW_ADVICE}") from None
             raise GitProblem(f"git does not know the revision {revision!r}") from None
         names = set(repo.git.diff("--name-only", "--no-renames", revision, "--").splitlines())
         if include_untracked:
