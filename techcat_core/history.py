@@ -11,7 +11,15 @@ from collections import Counter
 from typing import Any
 
 from techcat_core.diagnostics import Diagnostic, Fix, Severity, TextEdit
-from techcat_core.gitops import GitProblem, changed_since, commits_after, file_at_head, last_commit_touching
+from techcat_core.gitops import (
+    SHALLOW_ADVICE,
+    GitProblem,
+    changed_since,
+    commits_after,
+    file_at_head,
+    last_commit_touching,
+    shallow_commits,
+)
 from techcat_core.positions import Range
 from techcat_core.tasklog.ids import next_task_id
 from techcat_core.tasklog.parse import TaskLog, parse_task_log
@@ -69,6 +77,9 @@ def drift_rule(ws: Workspace, log: TaskLog) -> list[Diagnostic]:
     anchor = last_commit_touching(ws.root, rel)
     if anchor is None or not log.valid:
         return []
+    if anchor in shallow_commits(ws.root):  # its parents were not fetched: it only seems to add the log
+        raise GitProblem(f"this is a shallow clone: the history before {anchor[:8]} was not fetched, so git cannot "
+                         f"tell which commit last changed {rel} nor count the commits since; {SHALLOW_ADVICE}")
     commits = commits_after(ws.root, anchor)
     if not commits:
         return []
@@ -97,16 +108,44 @@ def drift_rule(ws: Workspace, log: TaskLog) -> list[Diagnostic]:
                        f"({span}) {'has' if len(commits) == 1 else 'have'} no task-log entry", log.path, where, (fix,))]
 
 
+RULE_NAMES = {"TC403": "TC403 (append-only)", "TC404": "TC404 (unlogged commits)"}
+
+
+def skipped_notice(log: TaskLog, skipped: dict[str, str]) -> Diagnostic:
+    """One note saying which history checks did not run, why, and what to do. It carries TC404, the info code
+    of the git-history family, until the catalogue has a code of its own for it."""
+    names = " and ".join(RULE_NAMES[code] for code in skipped)
+    reasons = list(dict.fromkeys(skipped.values()))
+    reason = "; ".join(reasons)
+    plural = len(skipped) > 1
+    advice = "" if "shallow clone" in reason else (
+        ("" if "git fsck" in reason else " (`git fsck` checks the repository)") +
+        "; the other checks ran, and `techcat check --no-git` skips the history checks without this note")
+    start = log.top_level_span[0]
+    where = log.range(start, min(len(log.text), start + 1)) if log.text else Range.of(0, 0)
+    return Diagnostic("TC404", Severity.INFO,
+                      f"git history check{'s' if plural else ''} {names} {'were' if plural else 'was'} skipped: "
+                      f"{reason}{advice}", log.path, where)
+
+
 def history_rules(ws: Workspace) -> list[Diagnostic]:
+    """TC403 and TC404. They are best effort, so a git failure never stops the rest of the check, but it is
+    never silent either: a rule git could not run is named in one informational note with the reason."""
     log = ws.task_log
     if log is None or ws.git_root is None:
         return []
+    out: list[Diagnostic] = []
+    skipped: dict[str, str] = {}
     try:
-        out: list[Diagnostic] = []
         head_text = file_at_head(ws.path(TASK_LOG))
         if head_text is not None:
             out += append_only_rule(ws, log, head_text)
+    except GitProblem as error:
+        skipped["TC403"] = str(error)
+    try:
         out += drift_rule(ws, log)
-        return out
-    except GitProblem:
-        return []  # history checks are best effort; the rest of the check must still run
+    except GitProblem as error:
+        skipped["TC404"] = str(error)
+    if skipped:
+        out.append(skipped_notice(log, skipped))
+    return out

@@ -233,3 +233,113 @@ def test_no_head_and_detached(tmp_path: Path) -> None:
     commit_all(root, "one")
     git(root, "checkout", "-q", "--detach")
     assert current_branch(root).startswith("detached")
+
+
+def _repo_with_unlogged_commits(tmp_path: Path, count: int) -> Path:
+    root = _repo(tmp_path)
+    for n in range(count):
+        (root / "apps" / "web" / f"page{n}.tsx").write_text(f"page {n}\n")
+        commit_all(root, f"Add page {n}")
+    return root
+
+
+def _check_json(root: Path) -> tuple[int, list[dict[str, object]]]:
+    result = techcat("check", "--format", "json", cwd=root)
+    assert "Traceback" not in result.stderr, result.stderr
+    diagnostics = json.loads(result.stdout)["diagnostics"]
+    assert isinstance(diagnostics, list)
+    return result.returncode, diagnostics
+
+
+def test_shallow_clone_says_so_and_how_to_fix_it(tmp_path: Path) -> None:
+    origin = _repo_with_unlogged_commits(tmp_path, 4)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", str(clone))
+    assert git(clone, "rev-parse", "--is-shallow-repository").strip() == "true"
+    logged = techcat("log", "-a", "planner", "-s", "x", "--from-git", "HEAD~3", cwd=clone)
+    assert logged.returncode == 2 and "Traceback" not in logged.stderr
+    assert "HEAD~3" in logged.stderr and "shallow clone" in logged.stderr and "git fetch --unshallow" in logged.stderr
+    assert git(clone, "status", "--porcelain") == ""  # nothing was appended
+    # check runs (exit 0: notes only) and says why TC404 could not count, instead of a silent "no drift"
+    code, diagnostics = _check_json(clone)
+    assert code == 0
+    assert [(d["code"], d["severity"], d["range"]) for d in diagnostics] == [("TC404", "info", _range(0, 0, 0, 1))]
+    message = str(diagnostics[0]["message"])
+    assert message.startswith("git history check TC404 (unlogged commits) was skipped: this is a shallow clone")
+    assert "git fetch --unshallow" in message
+    # and the advice works: with the whole history the drift is counted
+    git(clone, "fetch", "-q", "--unshallow")
+    code, diagnostics = _check_json(clone)
+    assert code == 0 and [d["code"] for d in diagnostics] == ["TC404"]
+    assert str(diagnostics[0]["message"]).startswith("4 commits since the last logged task (")
+
+
+def test_shallow_clone_deep_enough_needs_no_note(tmp_path: Path) -> None:
+    origin = _repo_with_unlogged_commits(tmp_path, 0)
+    assert techcat("log", "-a", "planner", "-s", "Planned", "--date", "2025-07-09", cwd=origin).returncode == 0
+    commit_all(origin, "Log a task")
+    (origin / "apps" / "web" / "more.tsx").write_text("more\n")
+    commit_all(origin, "Add more")
+    clone = tmp_path / "clone"
+    # three commits: the one that last changed the log is not at the boundary (its parent was fetched)
+    git(tmp_path, "clone", "-q", "--depth", "3", f"file://{origin}", str(clone))
+    code, diagnostics = _check_json(clone)
+    assert code == 0
+    assert [(d["code"], str(d["message"])) for d in diagnostics] == [
+        ("TC404", f"1 commit since the last logged task ({git(clone, 'rev-parse', 'HEAD').strip()[:8]}) has no "
+                  "task-log entry")]
+
+
+def test_detached_head_check_and_log(tmp_path: Path) -> None:
+    root = _repo_with_unlogged_commits(tmp_path, 3)
+    git(root, "checkout", "-q", "--detach", "HEAD~1")
+    assert git(root, "branch", "--show-current").strip() == ""
+    code, diagnostics = _check_json(root)
+    assert code == 0
+    assert [d["code"] for d in diagnostics] == ["TC404"]  # the history rules ran, on the detached commit
+    assert str(diagnostics[0]["message"]).startswith("2 commits since the last logged task (")
+    logged = techcat("log", "-a", "planner", "-s", "Pages", "--from-git", "HEAD~1", cwd=root)
+    assert logged.returncode == 0, logged.stderr
+    assert _log(root)[-1]["output_files"] == ["apps/web/page1.tsx"]
+    assert _log(root)[-1]["task_id"] == "task-003"
+
+
+def _drop_object(root: Path, revision: str) -> None:
+    sha = git(root, "rev-parse", revision).strip()
+    (root / ".git" / "objects" / sha[:2] / sha[2:]).unlink()
+
+
+def test_a_damaged_repository_skips_the_history_checks_with_a_note(tmp_path: Path) -> None:
+    from techcat_core.engine import check_path
+    from techcat_core.history import history_rules
+    from techcat_core.workspace import load_workspace
+
+    root = _repo_with_unlogged_commits(tmp_path, 2)
+    _drop_object(root, "HEAD")  # HEAD names a commit git cannot read
+    found = history_rules(load_workspace(root / ".codex"))
+    assert [(d.code, d.severity.label, d.range) for d in found] == [
+        ("TC404", "info", Range(Position(0, 0), Position(0, 1)))]
+    assert found[0].message.startswith("git history checks TC403 (append-only) and TC404 (unlogged commits) were "
+                                       "skipped: git cannot read HEAD's commit")
+    assert "git fsck" in found[0].message and "--no-git" in found[0].message
+    # the other checks still run beside the note, and `--no-git` leaves the note out
+    log = root / ".codex" / "TASK-LOG.json"
+    log.write_text(log.read_text().replace('"2025-07-02"', '"2025/07/02"'))
+    code, diagnostics = _check_json(root)
+    assert code == 1 and sorted(str(d["code"]) for d in diagnostics) == ["TC108", "TC404"]
+    assert codes(check_path(root / ".codex", git=False)) == ["TC108"]
+
+
+def test_a_missing_parent_commit_skips_only_the_drift_check(tmp_path: Path) -> None:
+    root = _repo_with_unlogged_commits(tmp_path, 2)
+    _drop_object(root, "HEAD~1")  # git log cannot walk past it; HEAD and its log are still readable
+    log = root / ".codex" / "TASK-LOG.json"
+    data = _log(root)
+    data[0]["summary"] = "Rewritten."
+    log.write_text(json.dumps(data, indent=2) + "\n")
+    code, diagnostics = _check_json(root)
+    assert code == 1
+    # TC403 still runs (it needs only HEAD), and the note names the one check that could not
+    assert [(d["code"], d["range"]) for d in diagnostics] == [("TC404", _range(0, 0, 0, 1)),
+                                                             ("TC403", _range(1, 2, 1, 3))]
+    assert str(diagnostics[0]["message"]).startswith("git history check TC404 (unlogged commits) was skipped: ")
