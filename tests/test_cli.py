@@ -28,6 +28,26 @@ def test_schema_validates_a_real_entry_shape() -> None:
     assert item["additionalProperties"] is False
 
 
+def test_version_prints_the_package_version(tmp_path: Path) -> None:
+    import importlib.metadata
+
+    from techcat_core import __version__
+
+    result = techcat("--version", cwd=tmp_path)  # no workspace needed
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"techcat {importlib.metadata.version('techcat-studio')}\n"
+    assert __version__ == importlib.metadata.version("techcat-studio")  # the code and the package agree
+
+
+def test_schema_command_prints_the_committed_schema(tmp_path: Path) -> None:
+    result = techcat("schema", cwd=tmp_path)  # no workspace needed
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    committed = json.loads((ROOT / "schemas" / "task-log.schema.json").read_text(encoding="utf-8"))
+    assert json.loads(result.stdout) == committed
+    assert committed["$defs"]["TaskEntry"]["required"] == ["task_id", "agent", "date", "summary", "output_files"]
+
+
 def test_text_format_points_at_the_mistake(tmp_path: Path) -> None:
     make_workspace(tmp_path, log=[entry(1), entry(2, date="2025/07/14")])
     result = techcat("check", "--no-git", cwd=tmp_path)
@@ -67,8 +87,8 @@ def test_exit_codes(tmp_path: Path) -> None:
     assert techcat("check", "--no-git", "--strict", cwd=tmp_path).returncode == 1
     usage = techcat("check", "--format", "xml", cwd=tmp_path)
     assert usage.returncode == 2
-    missing = techcat("check", cwd=tmp_path / "nowhere") if (tmp_path / "nowhere").mkdir() is None else None
-    assert missing is not None and missing.returncode == 0  # finds the workspace upward
+    (tmp_path / "nowhere").mkdir()
+    assert techcat("check", cwd=tmp_path / "nowhere").returncode == 0  # finds the workspace upward
     lost = techcat("check", "--workspace", "/nonexistent/place", cwd=tmp_path)
     assert lost.returncode == 2 and "no such directory" in lost.stderr
 
