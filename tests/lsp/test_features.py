@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from lsprotocol import types as lsp
 
+from techcat_lsp.features.code_actions import FIX_ALL_KIND, LOG_KIND
 from tests.gitutil import git
 from tests.lsp.conftest import log_entries
 from tests.lsp.helpers import Session, units, uri
@@ -190,6 +192,21 @@ async def test_quick_fixes_from_the_diagnostic_data_and_fix_all(session: Session
     assert source == []
 
 
+async def test_fix_all_safe_problems_is_offered_as_a_source_action(session: Session) -> None:
+    log = session.open(session.codex / "TASK-LOG.json")
+    session.replace(log, '"2025-07-01"', '"2025/07/01"')  # two safe date fixes (TC108); TC401 and TC114 have none
+    assert sorted(str(d.code) for d in await session.diagnostics(log)) == ["TC108", "TC108", "TC114", "TC401"]
+    for only in (["source.fixAll"], ["source"], None):  # asked for by kind (fix-on-save), or in the light bulb
+        offered = [a for a in await _actions(session, log, '"planner"', only=only) if a.kind == FIX_ALL_KIND]
+        assert [a.title for a in offered] == ["Fix all safe TechCat problems (2)"], only
+    fix_all = offered[0]
+    assert fix_all.command is None and fix_all.edit is not None and fix_all.edit.changes is not None
+    assert sorted(e.new_text for e in fix_all.edit.changes[log]) == ['"2025-07-01"', '"2025-07-03"']
+    _apply(session, log, fix_all.edit)
+    assert sorted(str(d.code) for d in await session.diagnostics(log)) == ["TC114", "TC401"]
+    assert [a for a in await _actions(session, log, '"planner"') if a.kind == FIX_ALL_KIND] == []  # none left
+
+
 async def test_proposal_and_roster_actions(session: Session) -> None:
     proposed = session.open(session.codex / "PROPOSED-TASKS.md")
     actions = await _actions(session, proposed, "Build the settings page")
@@ -204,6 +221,48 @@ async def test_proposal_and_roster_actions(session: Session) -> None:
     agents = session.open(session.codex / "AGENTS.md")
     roster = await _actions(session, agents, "Propose the next tasks")
     assert [a.title for a in roster] == ["Run this agent (planner)…"]
+
+
+async def test_log_a_task_from_the_git_changes_is_offered_on_the_log(session: Session) -> None:
+    (session.root / "apps/web/new-page.tsx").write_text("export {}\n")
+    (session.root / "apps/web/home.tsx").write_text("// changed\n")
+    log_path = session.codex / "TASK-LOG.json"
+    on_disk = log_path.read_text(encoding="utf-8")
+    applied: list[lsp.ApplyWorkspaceEditParams] = []
+
+    @session.client.feature(lsp.WORKSPACE_APPLY_EDIT)  # type: ignore[untyped-decorator]
+    def apply(params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
+        applied.append(params)
+        return lsp.ApplyWorkspaceEditResult(applied=True)
+
+    log = session.open(log_path)
+    for only in ([LOG_KIND], ["source"], None):
+        offered = [a for a in await _actions(session, log, '"task-002"', only=only)
+                   if a.title == "Log a task from the git changes"]
+        assert len(offered) == 1, only
+    action = offered[0]
+    assert action.kind == LOG_KIND and action.edit is None and action.command is not None
+    assert action.command.command == "techcat.logFromGit"
+    assert list(action.command.arguments or []) == [{"workspace": str(session.codex)}]
+    assert [a for a in await _actions(session, log, '"task-002"', only=["quickfix"])
+            if a.kind == LOG_KIND] == []
+    proposed = session.open(session.codex / "PROPOSED-TASKS.md")  # offered on the log only
+    assert [a for a in await _actions(session, proposed, "Build the settings") if a.kind == LOG_KIND] == []
+    # running it the way the client does: the command with the action's own arguments
+    result = await session.client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        action.command.command, action.command.arguments))
+    assert isinstance(result, dict) and result["ok"] and result["taskId"] == "task-004"
+    assert result["files"] == ["apps/web/home.tsx", "apps/web/new-page.tsx"]
+    # the log is open, so the entry goes into the buffer (the user sees it and saves), not to disk
+    assert [p.label for p in applied] == ["Log task-004"]
+    _apply(session, log, applied[0].edit)
+    assert log_path.read_text(encoding="utf-8") == on_disk
+    assert session.texts is not None
+    entries = json.loads(session.texts[log])
+    assert entries[-1] == {"task_id": "task-004", "agent": "task_logger", "date": dt.date.today().isoformat(),
+                           "summary": "Changed apps/web/home.tsx, apps/web/new-page.tsx",
+                           "output_files": ["apps/web/home.tsx", "apps/web/new-page.tsx"]}
+    assert sorted(str(d.code) for d in await session.diagnostics(log)) == ["TC108", "TC114", "TC401"]
 
 
 async def test_log_a_task_from_the_git_changes(session: Session) -> None:
