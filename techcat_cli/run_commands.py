@@ -74,6 +74,8 @@ class ProgressPrinter:
             for message in event.messages:
                 self.out.write(f"--- {message['role']} ---\n{message['content']}\n")
             self.note(event.hint)
+        elif isinstance(event, ev.Notice):
+            self.note(f"! {event.message}")
         elif isinstance(event, ev.RunFailed):
             self.failed = True
             self.note(f"✗ {event.message}")
@@ -157,7 +159,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.dry_run:
         from dataclasses import replace
 
-        request = replace(request, provider="dry-run")
+        request = replace(request, dry_run=True)
     printer = ProgressPrinter()
     _run_with_cancel(codex, request, printer)
     return EXIT_FINDINGS if printer.failed else EXIT_OK
@@ -191,7 +193,6 @@ def cmd_watch(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGINT, stop.set)
         loop.add_signal_handler(signal.SIGTERM, stop.set)
-        printer.note(f"watching {codex / 'PROPOSED-TASKS.md'} for [>] items (Ctrl+C to stop)")
         async for message in watch_and_run(codex, stop, provider=args.provider, model=args.model,
                                            base_url=args.base_url, commit=args.commit):
             if isinstance(message, str):

@@ -14,6 +14,23 @@ from techcat_core.positions import Range
 _TOML_POSITION = re.compile(r"at line (\d+), column (\d+)")
 
 
+def toml_error_location(error: tomllib.TOMLDecodeError, text: str) -> tuple[str, int, int]:
+    """tomllib's message without its position suffix, and the 0-based line and column it names.
+
+    tomllib says "(at end of document)" for a file that stops mid-value: that is the last character.
+    """
+    message = str(error)
+    match = _TOML_POSITION.search(message)
+    if match:
+        return message.split(" (at")[0], int(match.group(1)) - 1, int(match.group(2)) - 1
+    if "end of document" in message:
+        lines = text.split("\n")
+        while len(lines) > 1 and not lines[-1].strip():
+            lines.pop()
+        return message.split(" (at")[0] + " at the end of the file", len(lines) - 1, max(0, len(lines[-1]) - 1)
+    return message.split(" (at")[0], 0, 0
+
+
 class ProviderConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["openai", "azure", "openai-compatible", "dry-run"] | None = None
@@ -22,10 +39,11 @@ class ProviderConfig(BaseModel):
     azure_endpoint: str | None = None
     azure_deployment: str | None = None
     api_version: str | None = None
-    timeout: float | None = None
-    max_retries: int | None = None
-    context_window: int | None = None
-    max_concurrent_runs: int | None = None
+    timeout: float | None = Field(default=None, gt=0)
+    max_retries: int | None = Field(default=None, ge=0, le=20)
+    context_window: int | None = Field(default=None, ge=1024)
+    max_concurrent_runs: int | None = Field(default=None, ge=1)
+    stream: bool | None = None  # false for servers that cannot stream
 
 
 class CheckConfig(BaseModel):
@@ -55,9 +73,8 @@ def parse_config(text: str) -> tuple[TechcatConfig, list[ConfigProblem]]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        match = _TOML_POSITION.search(str(error))
-        line, col = (int(match.group(1)) - 1, int(match.group(2)) - 1) if match else (0, 0)
-        return TechcatConfig(), [ConfigProblem(message=str(error).split(" (at")[0], line=line, character=col)]
+        message, line, col = toml_error_location(error, text)
+        return TechcatConfig(), [ConfigProblem(message=message, line=line, character=col)]
     for secret in ("api_key", "key", "token"):
         provider = data.get("provider")
         if isinstance(provider, dict) and secret in provider:

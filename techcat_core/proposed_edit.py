@@ -60,6 +60,25 @@ def set_item_state(codex_dir: Path, number: int, state: str, task_id: str | None
         return parse_proposed("".join(lines), path).items[number - 1]
 
 
+def tick_item(codex_dir: Path, number: int, text: str, task_id: str) -> ProposedItem:
+    """Tick the item that read `text` when a run started, citing the task id that did it.
+
+    Prefer item `number`; if the checklist was renumbered meanwhile, the one item with that exact text.
+    Raises ProposedEditError when it is gone or ambiguous, and then writes nothing.
+    """
+    text_now = read_text(codex_dir / PROPOSED)
+    if text_now is None:
+        raise ProposedEditError(f"{codex_dir / PROPOSED} does not exist any more")
+    items = parse_proposed(text_now, codex_dir / PROPOSED).items
+    if 0 < number <= len(items) and items[number - 1].text == text:
+        return set_item_state(codex_dir, number, STATE_DONE, task_id, expect_text=text)
+    same = [item for item in items if item.text == text]
+    if len(same) != 1:
+        why = "is no longer in the checklist" if not same else "now appears more than once"
+        raise ProposedEditError(f"the item \"{text[:80]}\" {why}")
+    return set_item_state(codex_dir, same[0].number, STATE_DONE, task_id, expect_text=text)
+
+
 def add_item(codex_dir: Path, title: str, agent: str | None = None, state: str = STATE_PROPOSED) -> ProposedItem:
     """Append `- [ ] @agent title` to the checklist (creating the file if needed)."""
     title = " ".join(title.split())

@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from techcat_core.config import toml_error_location
 from techcat_core.markdown_doc import MarkdownDoc, parse_markdown
 from techcat_core.positions import Range
 
@@ -29,9 +30,6 @@ CHAIN_PATTERN = re.compile(
     re.IGNORECASE,
 )
 _HEADING_LINE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_TOML_POSITION = re.compile(r"at line (\d+), column (\d+)")
-
-
 @dataclass(slots=True)
 class ChainLink:
     """A "once complete, invoke X" line: the target and where its name stands."""
@@ -182,9 +180,8 @@ def parse_agent_toml(text: str, path: Path) -> Agent | TomlProblem:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        match = _TOML_POSITION.search(str(error))
-        line, col = (int(match.group(1)) - 1, int(match.group(2)) - 1) if match else (0, 0)
-        return TomlProblem(path, str(error).split(" (at")[0], Range.of(line, col, end=col + 1))
+        message, line, col = toml_error_location(error, text)
+        return TomlProblem(path, message, Range.of(line, col, end=col + 1))
     name = data.get("name") if isinstance(data.get("name"), str) else path.stem
     assert isinstance(name, str)
     lines = text.splitlines()

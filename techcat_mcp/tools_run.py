@@ -16,7 +16,7 @@ from techcat_core.config import TechcatConfig
 from techcat_core.proposed import STATE_DONE
 from techcat_core.runtime import events
 from techcat_core.runtime.runner import RunRequest, run_agent
-from techcat_core.runtime.settings import SETUP_HINT, SettingsError, resolve_settings
+from techcat_core.runtime.settings import SETUP_HINT, SettingsError, resolve_settings, workspace_settings
 from techcat_core.workspace import PROPOSED, Workspace
 from techcat_mcp.locate import WorkspaceLocator
 from techcat_mcp.replies import as_json
@@ -24,15 +24,17 @@ from techcat_mcp.toolspec import ToolSpec
 
 
 def provider_configured(locator: WorkspaceLocator) -> bool:
-    """True unless runs would be dry runs; a half-configured provider counts, so its error is shown."""
+    """True unless runs would be dry runs; a half-configured provider (or a broken techcat.toml) counts, so
+    that its error is shown."""
     try:
-        config = locator.load().config
+        ws = locator.load()
     except ToolError:
-        config = TechcatConfig()
+        ws = None
     try:
-        return resolve_settings(config).kind != "dry-run"
+        settings = workspace_settings(ws) if ws is not None else resolve_settings(TechcatConfig())
     except SettingsError:
         return True
+    return settings.kind != "dry-run"
 
 
 def _task_for_item(ws: Workspace, number: int, task: str) -> str:

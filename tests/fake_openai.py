@@ -44,6 +44,8 @@ class FakeOpenAI:
     default: Behaviour = field(default_factory=Behaviour)
     requests: list[Recorded] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    in_flight: int = 0
+    max_in_flight: int = 0  # the most requests the server was answering at one moment
 
     @property
     def port(self) -> int:
@@ -79,6 +81,17 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def do_POST(self) -> None:
+        fake = self.fake
+        with fake.lock:
+            fake.in_flight += 1
+            fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+        try:
+            self._answer()
+        finally:
+            with fake.lock:
+                fake.in_flight -= 1
+
+    def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b"{}"
         try:

@@ -281,9 +281,12 @@ def test_watch_picks_up_an_item_within_a_second(tmp_path: Path, fake_openai: Fak
     fake_openai.default = Behaviour(reply="Built it.\n\n```tsx path=apps/web/it.tsx\nx\n```\n")
     env = {**GIT_ENV, **_env(fake_openai)}
     daemon = subprocess.Popen([sys.executable, "-m", "techcat_cli.main", "watch"], cwd=tmp_path, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(2.0)
+        assert daemon.stderr is not None
+        ready = daemon.stderr.readline()  # the daemon says so once it watches and is warmed up
+        assert ready.startswith("watching "), ready
+        time.sleep(0.2)  # the file system watcher's own start-up, which nothing reports
         count = len(fake_openai.requests)
         (codex / "PROPOSED-TASKS.md").write_text("# Proposed\n\n- [>] @frontend_specialist Build it\n")
         marked = time.monotonic()

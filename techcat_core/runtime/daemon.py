@@ -22,13 +22,21 @@ def queued_items(ws: Workspace) -> list[ProposedItem]:
     return [item for item in (ws.proposed.items if ws.proposed else []) if item.state == STATE_QUEUED]
 
 
+def _warm_up() -> None:
+    with contextlib.suppress(ImportError):
+        import openai  # noqa: F401
+
+
 def _problems(ws: Workspace) -> list[str]:
-    from techcat_core.engine import check_workspace
+    """The checklist's errors (the engine's own rules, without checking the whole, maybe huge, log)."""
+    from techcat_core.rules import proposed_rules, workspace_rules
+    from techcat_core.tasklog.rules import iter_task_ids
 
     path = ws.path(PROPOSED)
-    result = check_workspace(ws, git=False)
+    task_ids = set(iter_task_ids(ws.task_log)) if ws.task_log is not None else set()
+    found = [d for d in workspace_rules(ws) if d.path == path] + proposed_rules(ws, task_ids)
     return [f"{path.name}:{d.range.start.line + 1}:{d.range.start.character + 1}: {d.code} {d.message}"
-            for d in result.diagnostics if d.path == path and d.severity.label == "error"]
+            for d in sorted(found, key=lambda d: d.sort_key()) if d.severity.label == "error"]
 
 
 async def watch_and_run(codex_dir: Path, stop: asyncio.Event, *, provider: str | None = None,
@@ -48,8 +56,15 @@ async def watch_and_run(codex_dir: Path, stop: asyncio.Event, *, provider: str |
                 wake.set()
 
     listener = asyncio.create_task(listen())
+    announced = False
     try:
+        # Import the model client now, not when the first item is marked: under load the import alone
+        # takes over a second, and a user who marks an item expects the run to start at once.
+        await asyncio.to_thread(_warm_up)
         while not stop.is_set():
+            if not announced and not wake.is_set():
+                announced = True
+                yield f"watching {codex_dir / PROPOSED} for [>] items (Ctrl+C to stop)"
             waiter = asyncio.ensure_future(wake.wait())
             stopper = asyncio.ensure_future(stop.wait())
             await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -75,18 +90,24 @@ async def watch_and_run(codex_dir: Path, stop: asyncio.Event, *, provider: str |
                 request = RunRequest(agent=item.agent, task=item.title, provider=provider, model=model,
                                      base_url=base_url, commit=commit, proposed_item=item.number)
                 ok = False
-                async for event in run_agent(codex_dir, request):
-                    if isinstance(event, RunFinished) and event.agent == item.agent and event.entry is not None:
-                        ok = True
-                    if isinstance(event, RunFailed):
-                        ok = False
-                    yield event
+                try:
+                    async for event in run_agent(codex_dir, request):
+                        if isinstance(event, RunFinished) and event.agent == item.agent and event.entry is not None:
+                            ok = True
+                        if isinstance(event, RunFailed):
+                            ok = False
+                        yield event
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:  # the daemon outlives any one run
+                    ok = False
+                    yield f"! item {item.number} stopped with an unexpected error: {error}"
                 if not ok:
                     failed.add(key)
                     try:
                         await asyncio.to_thread(set_item_state, codex_dir, item.number, " ", None, item.text)
                         yield f"! item {item.number} failed; set back to [ ] so it is not retried in a loop"
-                    except ProposedEditError as error:
+                    except (ProposedEditError, OSError) as error:
                         yield f"! {error}"
                 wake.set()  # look again: the file changed (ticked) and more may be queued
                 break

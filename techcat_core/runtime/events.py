@@ -73,6 +73,14 @@ class DryRun:
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the user should know that did not stop the run (a chain link skipped, an item not ticked)."""
+
+    run_id: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class RunFailed:
     run_id: str
     message: str
@@ -92,5 +100,5 @@ class RunFinished:
     reply: str = ""
 
 
-RunEvent = (RunStarted | TextDelta | Retrying | FileWritten | Logged | Chained | Committed | DryRun | RunFailed
-            | RunCancelled | RunFinished)
+RunEvent = (RunStarted | TextDelta | Retrying | FileWritten | Logged | Chained | Committed | DryRun | Notice
+            | RunFailed | RunCancelled | RunFinished)

@@ -7,6 +7,7 @@ that ends without a finish reason (a dropped connection) counts as a failure, no
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,45 @@ def _describe(error: BaseException) -> str:
             "_Dropped": "the connection closed mid-reply"}.get(name, name)
 
 
+_END = object()
+
+
+async def _or_cancel(awaitable: Any, cancel: asyncio.Event | None) -> Any:
+    """Await `awaitable`, or raise CancelledError as soon as `cancel` is set (abandoning it).
+
+    A cancel must take effect while the client waits for the first byte or sleeps before a retry,
+    not only when the next chunk arrives.
+    """
+    if cancel is None:
+        return await awaitable
+    if cancel.is_set():
+        if asyncio.iscoroutine(awaitable):
+            awaitable.close()
+        raise asyncio.CancelledError
+    work = asyncio.ensure_future(awaitable)
+    waiter = asyncio.ensure_future(cancel.wait())
+    abandoned = False
+    try:
+        await asyncio.wait({work, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+        if not work.done():
+            abandoned = True
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await work
+    if abandoned or work.cancelled():
+        raise asyncio.CancelledError
+    return work.result()
+
+
+async def _next_chunk(iterator: Any) -> Any:
+    try:
+        return await iterator.__anext__()
+    except StopAsyncIteration:
+        return _END
+
+
 async def stream_reply(settings: ProviderSettings, model: str, messages: list[dict[str, str]],
                        cancel: asyncio.Event | None = None) -> AsyncIterator[str | RetryNotice]:
     """Yield text deltas (and retry notices) of one reply; raise ModelError when it cannot be had."""
@@ -74,12 +114,26 @@ async def stream_reply(settings: ProviderSettings, model: str, messages: list[di
     try:
         while True:
             try:
-                stream = await client.chat.completions.create(model=model, messages=messages, stream=True)
+                if not settings.stream:
+                    completion = await _or_cancel(client.chat.completions.create(model=model, messages=messages),
+                                                  cancel)
+                    content = completion.choices[0].message.content if completion.choices else None
+                    if content:
+                        yield content
+                    return
+                stream = await _or_cancel(client.chat.completions.create(model=model, messages=messages,
+                                                                         stream=True), cancel)
                 finished = False
-                async for chunk in stream:
-                    if cancel is not None and cancel.is_set():
-                        await stream.close()
-                        raise asyncio.CancelledError
+                iterator = stream.__aiter__()
+                while True:
+                    try:
+                        chunk = await _or_cancel(_next_chunk(iterator), cancel)
+                    except asyncio.CancelledError:
+                        with contextlib.suppress(Exception):
+                            await stream.close()
+                        raise
+                    if chunk is _END:
+                        break
                     for choice in chunk.choices:
                         if choice.delta is not None and choice.delta.content:
                             yield choice.delta.content
@@ -98,7 +152,7 @@ async def stream_reply(settings: ProviderSettings, model: str, messages: list[di
                 if delay is None:
                     delay = min(MAX_BACKOFF, 0.25 * 2 ** (attempt - 1))
                 yield RetryNotice(attempt, delay, _describe(error))
-                await asyncio.sleep(delay)
+                await _or_cancel(asyncio.sleep(delay), cancel)
             except openai.AuthenticationError:
                 raise ModelError("the provider rejected the API key (HTTP 401); check the key in your environment"
                                  ) from None

@@ -122,10 +122,15 @@ def _entry_line(entry_value: object) -> str:
     return json.dumps(entry_value, ensure_ascii=False)
 
 
+def prompt_budget(context_window: int) -> int:
+    """Tokens the prompt may use: the window less room for the reply (a quarter of a small window)."""
+    return max(1, context_window - min(REPLY_RESERVE, context_window // 4))
+
+
 def build_prompt(ws: Workspace, agent: Agent, task: str, targets: list[str], multi: bool, context_window: int,
                  today: dt.date | None = None, previous: str | None = None) -> Prompt:
     today = today or dt.date.today()
-    budget = max(1024, context_window - REPLY_RESERVE)
+    budget = prompt_budget(context_window)
     system_text = persona(ws, agent) + "\n\n" + output_contract(agent, targets, multi)
     user_task, unfilled = render_task(ws, agent, task, today)
     if previous:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
+import os
 import re
 import uuid
 import weakref
@@ -30,6 +32,7 @@ from techcat_core.runtime.events import (
     DryRun,
     FileWritten,
     Logged,
+    Notice,
     Retrying,
     RunCancelled,
     RunEvent,
@@ -41,7 +44,7 @@ from techcat_core.runtime.events import (
 from techcat_core.runtime.model_call import ModelError, RetryNotice, stream_reply
 from techcat_core.runtime.output import OutputRefused, PlannedWrite, plan_writes
 from techcat_core.runtime.prompt import Prompt, agent_targets, build_prompt, chain_targets
-from techcat_core.runtime.settings import SETUP_HINT, ProviderSettings, SettingsError, resolve_settings
+from techcat_core.runtime.settings import SETUP_HINT, ProviderSettings, SettingsError, workspace_settings
 from techcat_core.workspace import Workspace, load_workspace
 
 BUILTIN_LOGGER = "task_logger"
@@ -58,6 +61,7 @@ class RunRequest:
     commit: bool = False
     chain: bool = True
     proposed_item: int | None = None
+    dry_run: bool = False
     max_chain_depth: int = DEFAULT_CHAIN_DEPTH
     cancel: asyncio.Event | None = field(default=None, compare=False)
     env: Mapping[str, str] | None = field(default=None, compare=False)
@@ -68,16 +72,19 @@ class RunError(Exception):
     pass
 
 
-_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Semaphore]] = \
+    weakref.WeakKeyDictionary()
 _path_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = \
     weakref.WeakKeyDictionary()
 
 
 def _slot(limit: int) -> asyncio.Semaphore:
-    loop = asyncio.get_running_loop()
-    if loop not in _slots:
-        _slots[loop] = asyncio.Semaphore(max(1, limit))
-    return _slots[loop]
+    """The model slots of this event loop for `limit`: a changed `max_concurrent_runs` takes effect at once."""
+    by_limit = _slots.setdefault(asyncio.get_running_loop(), {})
+    limit = max(1, limit)
+    if limit not in by_limit:
+        by_limit[limit] = asyncio.Semaphore(limit)
+    return by_limit[limit]
 
 
 @contextlib.asynccontextmanager
@@ -126,7 +133,6 @@ def summary_of(reply: str, task: str) -> str:
 def _commit_run(ws: Workspace, agent: str, plans: list[PlannedWrite], summary: str, request: RunRequest,
                 today: dt.date) -> dict[str, Any]:
     """Write the files, log the entry, tick the proposal: one synchronous step, all or nothing for files."""
-    from techcat_core.proposed_edit import set_item_state
     from techcat_core.tasklog.store import append_entry
 
     originals: list[tuple[Path, bytes | None]] = []
@@ -146,21 +152,37 @@ def _commit_run(ws: Workspace, agent: str, plans: list[PlannedWrite], summary: s
                 else:
                     write_atomic(path, data)
         raise
-    if request.proposed_item is not None:
-        with contextlib.suppress(Exception):
-            set_item_state(ws.codex_dir, request.proposed_item, "x", entry["task_id"])
     return entry
+
+
+def _tick(ws: Workspace, request: RunRequest, item_text: str | None, task_id: str) -> str | None:
+    """Tick the proposed item the run came from; returns a notice when it could not be ticked.
+
+    The item is found by its text as read before the run, not just its number: the run itself (a
+    planner whose output is PROPOSED-TASKS.md) or a user may have renumbered the checklist meanwhile.
+    """
+    from techcat_core.proposed_edit import ProposedEditError, tick_item
+
+    if request.proposed_item is None or item_text is None:
+        return None
+    try:
+        tick_item(ws.codex_dir, request.proposed_item, item_text, task_id)
+    except (ProposedEditError, OSError) as error:
+        return f"item {request.proposed_item} was not ticked: {error}"
+    return None
 
 
 def _builtin_logger_entry(ws: Workspace, request: RunRequest, today: dt.date) -> dict[str, Any]:
-    from techcat_core.proposed_edit import set_item_state
     from techcat_core.tasklog.store import append_entry
 
-    entry = append_entry(ws.codex_dir, BUILTIN_LOGGER, request.task.strip().splitlines()[0][:160], [], today=today)
-    if request.proposed_item is not None:
-        with contextlib.suppress(Exception):
-            set_item_state(ws.codex_dir, request.proposed_item, "x", entry["task_id"])
-    return entry
+    return append_entry(ws.codex_dir, BUILTIN_LOGGER, request.task.strip().splitlines()[0][:160], [], today=today)
+
+
+def _item_text(ws: Workspace, request: RunRequest) -> str | None:
+    if request.proposed_item is None or ws.proposed is None:
+        return None
+    item = ws.proposed.item(request.proposed_item)
+    return item.text if item is not None else None
 
 
 def find_agent(ws: Workspace, name: str) -> Agent | None:
@@ -173,6 +195,18 @@ def find_agent(ws: Workspace, name: str) -> Agent | None:
     return agent
 
 
+def model_for(ws: Workspace, agent: Agent, settings: ProviderSettings, request: RunRequest) -> str:
+    """Flags, then TECHCAT_MODEL, then techcat.toml, then the agent's own `Model:` line, then the default.
+
+    A project-wide choice (a local Ollama model, say) must win over a roster written for another
+    provider, or every run would ask the local server for a model it does not have.
+    """
+    env = request.env if request.env is not None else os.environ
+    if request.model or env.get("TECHCAT_MODEL") or ws.config.provider.model or not agent.model:
+        return settings.model
+    return agent.model
+
+
 def prepare(codex_dir: Path, request: RunRequest, previous: str | None = None
             ) -> tuple[Workspace, Agent, ProviderSettings, Prompt, list[str], bool, str]:
     """Everything up to the network call; raises RunError with a sentence for the user."""
@@ -182,11 +216,11 @@ def prepare(codex_dir: Path, request: RunRequest, previous: str | None = None
         known = ", ".join(sorted(ws.agent_names | {BUILTIN_LOGGER}))
         raise RunError(f"no agent named `{request.agent}` in the roster (known: {known})")
     try:
-        settings = resolve_settings(ws.config, request.env, provider=request.provider, model=request.model,
-                                    base_url=request.base_url)
+        settings = workspace_settings(ws, request.env, provider=request.provider, model=request.model,
+                                      base_url=request.base_url)
     except SettingsError as error:
         raise RunError(str(error)) from None
-    model = request.model or agent.model or settings.model
+    model = model_for(ws, agent, settings, request)
     targets, multi = agent_targets(agent)
     prompt = build_prompt(ws, agent, request.task, targets, multi, settings.context_window, request.today, previous)
     return ws, agent, settings, prompt, targets, multi, model
@@ -214,20 +248,35 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
     except RunError as error:
         yield RunFailed(run_id, str(error))
         return
-    yield RunStarted(run_id, agent.name, request.task, settings.label if agent.name != BUILTIN_LOGGER else "built-in",
-                     model if agent.name != BUILTIN_LOGGER else "-", depth)
-    if agent.name == BUILTIN_LOGGER:
+    builtin = agent.name == BUILTIN_LOGGER
+    item_text = _item_text(ws, request)
+    yield RunStarted(run_id, agent.name, request.task, settings.label if not builtin else "built-in",
+                     model if not builtin else "-", depth)
+    if builtin and request.dry_run:
+        yield Notice(run_id, f"dry run: {BUILTIN_LOGGER} would log \"{request.task.strip()[:160]}\"; nothing was "
+                             "written")
+        yield RunFinished(run_id, agent.name, None)
+        return
+    if not builtin and (settings.kind == "dry-run" or request.dry_run):
+        yield DryRun(run_id, prompt.messages, SETUP_HINT if settings.kind == "dry-run" else
+                     "dry run: nothing was sent or written")
+        yield RunFinished(run_id, agent.name, None)
+        return
+    if builtin:
         entry = await asyncio.shield(asyncio.ensure_future(asyncio.to_thread(_builtin_logger_entry, ws, request,
                                                                                today)))
         yield Logged(run_id, entry)
+        ticked = await _tick_and_note(ws, request, item_text, entry, run_id)
+        for event in ticked.events:
+            yield event
+        if request.commit:
+            committed = await _commit(ws, [], entry, run_id, ticked.ticked)
+            if committed is not None:
+                yield committed
         yield RunFinished(run_id, agent.name, entry)
         return
-    if settings.kind == "dry-run":
-        yield DryRun(run_id, prompt.messages, SETUP_HINT)
-        yield RunFinished(run_id, agent.name, None)
-        return
     reply_parts: list[str] = []
-    async with _slot(settings.max_concurrent_runs), _target_locks(ws, targets):
+    async with _target_locks(ws, targets), _slot(settings.max_concurrent_runs):  # waiting holds no slot
         if (ws2 := await asyncio.to_thread(load_workspace, codex_dir)) is not None and depth == 0:
             # re-read inside the lock: another run of the same file may just have changed it
             ws = ws2
@@ -270,8 +319,11 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
     for plan in plans:
         yield FileWritten(run_id, plan.path)
     yield Logged(run_id, entry)
+    ticked = await _tick_and_note(ws, request, item_text, entry, run_id)
+    for event in ticked.events:
+        yield event
     if request.commit:
-        committed = await _commit(ws, plans, entry, run_id)
+        committed = await _commit(ws, plans, entry, run_id, ticked.ticked)
         if committed is not None:
             yield committed
     if request.chain:
@@ -282,13 +334,32 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
     yield RunFinished(run_id, agent.name, entry, tuple(p.path for p in plans), reply)
 
 
-async def _commit(ws: Workspace, plans: list[PlannedWrite], entry: dict[str, Any], run_id: str) -> RunEvent | None:
+@dataclass(slots=True)
+class _Ticked:
+    ticked: bool
+    events: list[RunEvent]
+
+
+async def _tick_and_note(ws: Workspace, request: RunRequest, item_text: str | None, entry: dict[str, Any],
+                         run_id: str) -> _Ticked:
+    if request.proposed_item is None:
+        return _Ticked(False, [])
+    problem = await asyncio.shield(asyncio.ensure_future(asyncio.to_thread(_tick, ws, request, item_text,
+                                                                             entry["task_id"])))
+    if item_text is None:
+        problem = f"PROPOSED-TASKS.md had no item {request.proposed_item} when the run started; nothing was ticked"
+    return _Ticked(problem is None, [Notice(run_id, problem)] if problem else [])
+
+
+async def _commit(ws: Workspace, plans: list[PlannedWrite], entry: dict[str, Any], run_id: str,
+                  ticked: bool) -> RunEvent | None:
+    """Commit exactly the run's own changes: its files, the task log, and the checklist only if it ticked it."""
     from techcat_core.gitops import GitProblem, commit_paths
 
     message = f"{entry['task_id']} ({entry['agent']}): {entry['summary']}"
     paths = [p.path for p in plans] + [ws.codex_dir / "TASK-LOG.json"]
     proposed = ws.codex_dir / "PROPOSED-TASKS.md"
-    if proposed.exists():
+    if ticked and proposed not in paths:
         paths.append(proposed)
     try:
         sha = await asyncio.to_thread(commit_paths, ws.root, paths, message)
@@ -301,8 +372,12 @@ async def _chain(codex_dir: Path, request: RunRequest, agent_name: str, targets:
                  reply: str, depth: int, chain_path: tuple[str, ...]) -> AsyncIterator[RunEvent]:
     for target in targets:
         if target in chain_path:
+            yield Notice(entry["task_id"], f"`{agent_name}` chains to `{target}`, which already ran in this chain "
+                                           f"({' → '.join((*chain_path, target))}); skipped so the chain ends")
             continue  # a cycle: each agent runs once per chain
         if depth + 1 > request.max_chain_depth:
+            yield Notice(entry["task_id"], f"the chain stops before `{target}`: it is {request.max_chain_depth} "
+                                           "agents deep, the limit")
             break
         yield Chained(entry["task_id"], agent_name, target, depth + 1)
         if target == BUILTIN_LOGGER:
@@ -311,9 +386,8 @@ async def _chain(codex_dir: Path, request: RunRequest, agent_name: str, targets:
                              depth + 1)
             yield RunFinished(entry["task_id"], BUILTIN_LOGGER, entry)
             continue
-        follow = RunRequest(agent=target, task=f"Continue after `{agent_name}` ({entry['task_id']}): {request.task}",
-                            provider=request.provider, model=None, base_url=request.base_url, commit=request.commit,
-                            chain=True, max_chain_depth=request.max_chain_depth, cancel=request.cancel,
-                            env=request.env, today=request.today)
+        follow = dataclasses.replace(
+            request, agent=target, task=f"Continue after `{agent_name}` ({entry['task_id']}): {request.task}",
+            chain=True, proposed_item=None)
         async for event in _run(codex_dir, follow, depth + 1, chain_path, previous=f"{entry['summary']}\n\n{reply}"):
             yield event

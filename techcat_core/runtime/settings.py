@@ -1,7 +1,8 @@
 """Which model provider to use, resolved from flags, the environment and `.codex/techcat.toml`.
 
 Precedence, highest first: command-line flags, environment variables, `.codex/techcat.toml`, the
-user's config file, built-in defaults. API keys come only from the environment or the user's config
+user's config file, built-in defaults; for the model, an agent's own `Model:` line comes after the
+toml file and before the default. API keys come only from the environment or the user's config
 directory (`$XDG_CONFIG_HOME/techcat/credentials.toml`), never from a file in the repository, and
 are never printed, logged or put in a prompt.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from techcat_core.config import TechcatConfig
+from techcat_core.workspace import CONFIG, Workspace
 
 PROVIDERS = ("openai", "azure", "openai-compatible", "dry-run")
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -41,6 +43,7 @@ class ProviderSettings:
     max_retries: int = 3
     context_window: int = DEFAULT_CONTEXT_WINDOW
     max_concurrent_runs: int = 4
+    stream: bool = True
 
     def __repr__(self) -> str:  # never show the key
         key = "set" if self.api_key else "unset"
@@ -101,6 +104,7 @@ def resolve_settings(config: TechcatConfig, env: Mapping[str, str] | None = None
         max_retries=file.max_retries if file.max_retries is not None else 3,
         context_window=file.context_window or DEFAULT_CONTEXT_WINDOW,
         max_concurrent_runs=file.max_concurrent_runs or 4,
+        stream=file.stream if file.stream is not None else True,
     )
     if kind == "openai":
         if not openai_key:
@@ -118,3 +122,19 @@ def resolve_settings(config: TechcatConfig, env: Mapping[str, str] | None = None
                                 "environment (the endpoint may also go in .codex/techcat.toml)")
         return replace(settings, api_key=azure_key)
     return settings
+
+
+def workspace_settings(ws: Workspace, env: Mapping[str, str] | None = None, *, provider: str | None = None,
+                       model: str | None = None, base_url: str | None = None) -> ProviderSettings:
+    """`resolve_settings` for a workspace, refusing a `techcat.toml` that did not parse or validate.
+
+    A config with a problem falls back to defaults for checking; running on those defaults could send
+    the work to another provider than the one the file names (api.openai.com instead of a local
+    server), so a run stops and says where the file is wrong.
+    """
+    if ws.config_problems:
+        problem = ws.config_problems[0]
+        where = ws.path(CONFIG)
+        raise SettingsError(f"{where}:{problem.line + 1}:{problem.character + 1}: {problem.message}; fix it "
+                            "before running (`techcat check` shows every problem)")
+    return resolve_settings(ws.config, env, provider=provider, model=model, base_url=base_url)
