@@ -98,6 +98,7 @@ async def run_agent_command(ls: TechcatServer, spec: dict[str, Any]) -> dict[str
         DryRun,
         FileWritten,
         Logged,
+        Notice,
         Retrying,
         RunCancelled,
         RunFailed,
@@ -128,6 +129,7 @@ async def run_agent_command(ls: TechcatServer, spec: dict[str, Any]) -> dict[str
     outcome: dict[str, Any] = {"ok": False, "runId": run.run_id, "message": ""}
     written: list[Path] = []
     finished: Any = None
+    notices: list[str] = []
     try:
         async for event in run_agent(state.codex_dir, request):
             if isinstance(event, RunStarted):
@@ -149,6 +151,9 @@ async def run_agent_command(ls: TechcatServer, spec: dict[str, Any]) -> dict[str
                 progress.report(f"{event.from_agent} hands off to {event.to_agent}")
             elif isinstance(event, Committed):
                 progress.report(f"committed {event.sha[:8]}")
+            elif isinstance(event, Notice):
+                notices.append(event.message)
+                progress.report(event.message)
             elif isinstance(event, RunFailed):
                 outcome["message"] = event.message
                 break
@@ -171,6 +176,8 @@ async def run_agent_command(ls: TechcatServer, spec: dict[str, Any]) -> dict[str
         outcome["message"] = outcome["message"] or (
             f"{agent} finished: {entry.get('task_id', 'no entry')} logged, {len(written)} file"
             f"{'s' if len(written) != 1 else ''} written")
+        if notices:
+            outcome["message"] += " (" + "; ".join(notices) + ")"
     progress.end(outcome["message"])
     show(ls, outcome["message"], lsp.MessageType.Info if outcome["ok"] else (
         lsp.MessageType.Warning if outcome.get("cancelled") else lsp.MessageType.Error))
