@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Select, SelectionList
+from textual.widgets import Checkbox, Input, Select, SelectionList
 
 from techcat_tui.screens.commit_dialog import CommitDialog
 from techcat_tui.screens.run_dialog import RunDialog
@@ -24,6 +24,24 @@ ROSTER = AGENTS_MD + """
 - **Role:** Technical Writer
 - **Goal:** Keep the notes current.
 - **Output:** docs/notes.md
+
+Once complete, invoke `task_logger`.
+"""
+
+CHAINED_ROSTER = AGENTS_MD + """
+## Agent: `doc_writer`
+
+- **Role:** Technical Writer
+- **Goal:** Keep the notes current.
+- **Output:** docs/notes.md
+
+Once complete, invoke `reviewer`.
+
+## Agent: `reviewer`
+
+- **Role:** Reviewer
+- **Goal:** Review what the writer wrote.
+- **Output:** docs/review.md
 
 Once complete, invoke `task_logger`.
 """
@@ -176,3 +194,35 @@ async def test_a_long_streamed_line_wraps_at_80x24(workspace: Path, fake_openai:
         rows = [row for row in output.rows if "w0" in row]
         assert len(rows) >= 4 and all(len(row.rstrip()) <= output.scrollable_content_region.width for row in rows)
         assert "[doc_writer · openai-compatible" in text and "\n# Notes" in "\n" + "\n".join(output.rows)
+
+
+async def test_a_run_shows_its_chained_agents_and_what_each_wrote(tmp_path: Path, fake_openai: FakeOpenAI,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+    codex = make_workspace(tmp_path, agents=CHAINED_ROSTER, log=[entry(1), entry(2)])
+    review = "# Review\n\nReviewed the release notes: clear and complete.\n"
+    fake_openai.queue(REPLY, review)
+    app = make_app(codex)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        app.open_run_dialog("doc_writer", "Write the release notes", None)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), what="the run dialog")
+        await wait_for(pilot, lambda: app.screen.query("#run-chain"), what="the dialog's controls")
+        assert app.screen.query_one("#run-chain", Checkbox).value is True  # chains are followed unless unticked
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.finished, what="the run")
+        run = app.screen
+        assert isinstance(run, RunScreen) and run.outcome == "finished"
+        await pilot.pause()
+        text = screen_text(app)
+        for needle in ("Wrote the release notes", "→ doc_writer hands over to reviewer", "── chained: reviewer ──",
+                       "[reviewer · openai-compatible", "Reviewed the release notes", "── chained: task_logger ──",
+                       "Files written  notes.md, review.md", "Logged task-003 (doc_writer)",
+                       "Logged task-004 (reviewer)"):
+            assert needle in text, needle
+        assert (codex.parent / "docs" / "review.md").read_text(encoding="utf-8") == review
+        log = json.loads((codex / "TASK-LOG.json").read_text(encoding="utf-8"))
+        assert [(e["task_id"], e["agent"], e["output_files"]) for e in log[2:]] == [
+            ("task-003", "doc_writer", ["docs/notes.md"]), ("task-004", "reviewer", ["docs/review.md"])]
+        assert len(fake_openai.requests) == 2
+        assert "Continue after `doc_writer` (task-003)" in json.dumps(fake_openai.requests[1].body["messages"])
