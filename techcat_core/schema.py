@@ -5,12 +5,24 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
+
+
+def _real_date(value: str) -> str:
+    """The pattern admits 2025-13-01; the calendar does not."""
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a date on the calendar") from None
+    return value
+
 
 TaskId = Annotated[str, Field(pattern=r"^task-\d+$", description="Unique id, `task-` and digits, e.g. task-042.",
                               examples=["task-042"])]
 IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="Completion date, YYYY-MM-DD.",
-                               examples=["2025-06-30"])]
+                               examples=["2025-06-30"]), AfterValidator(_real_date)]
 
 
 class TaskEntry(BaseModel):

@@ -33,7 +33,9 @@ def _log(*entries: Any) -> list[Any]:
 CASES = [
     Case("TC001", {"extra": {"PRD.md": b"# PRD\n\ncaf\xe9 menu\n"}}, ".codex/PRD.md", "caf\ufffd", offset=(3, 0)),
     Case("TC002", {"prd": None}, ".codex/PRD.md", ""),
-    Case("TC003", {"extra": {"techcat.toml": "[check]\nignore = [\n"}}, ".codex/techcat.toml", ""),
+    Case("TC003", {"extra": {"techcat.toml": "[check]\nignore = [\n"}}, ".codex/techcat.toml", "[", occurrence=-1),
+    Case("TC003", {"extra": {"techcat.toml": "[provider]\ntimeout = 5\nmax_retries = \"two\"\n"}},
+         ".codex/techcat.toml", "m", occurrence=-1, offset=(0, 0)),
     Case("TC100", {"log": '[\n  {"task_id": "task-001", "agent": "planner", "date": "2025-07-01", "summary": "x",'
                            ' "output_files": []},\n]\n'}, ".codex/TASK-LOG.json", ",", occurrence=-1,
          fixed_clean=True),
@@ -42,6 +44,7 @@ CASES = [
                            '"2025-07-01", "summary": "y", "output_files": []}\n]\n'},
          ".codex/TASK-LOG.json", '{"task_id": "task-002"', fixed_clean=True, offset=(0, 21)),
     Case("TC101", {"log": '{"task_id": "task-001"}\n'}, ".codex/TASK-LOG.json", '{"task_id": "task-001"}'),
+    Case("TC100", {"log": '[\n  {"task_id": "task-001", "agent": "planner",\n'}, ".codex/TASK-LOG.json", "{"),
     Case("TC102", {"log": _log(entry(1), "just a note")}, ".codex/TASK-LOG.json", '"just a note"'),
     Case("TC103", {"log": _log(entry(1), entry(2, agent=...))}, ".codex/TASK-LOG.json", "{", occurrence=1),
     Case("TC104", {"log": _log(entry(1), entry(2, output_files="apps/web/home.tsx"))}, ".codex/TASK-LOG.json",
@@ -81,8 +84,8 @@ CASES = [
          ".codex/AGENTS.md", "planner", occurrence=-2),
     Case("TC204", {"extra": {"prompts/planner.md": "# planner\n", "prompts/task_logger.md": "# tl\n"}},
          ".codex/AGENTS.md", "frontend_specialist"),
-    Case("TC205", {"extra": {"agents/reviewer.toml": 'name = "reviewer"\ndescription = \n'}},
-         ".codex/agents/reviewer.toml", ""),
+    Case("TC205", {"extra": {"agents/reviewer.toml": 'name = "reviewer"\ndescription = ]\n'}},
+         ".codex/agents/reviewer.toml", "]"),
     Case("TC300", {"proposed": PROPOSED_MD + "- [?] @planner Unsure\n"}, ".codex/PROPOSED-TASKS.md", "[?]"),
     Case("TC301", {"proposed": PROPOSED_MD + "- [ ] @plannr Plan more\n"}, ".codex/PROPOSED-TASKS.md", "plannr",
          fixed_clean=True),
@@ -98,7 +101,7 @@ CASES = [
 
 def _expected_range(text: str, case: Case) -> Range:
     if case.needle == "":
-        return Range.of(0, 0) if case.code != "TC003" and case.code != "TC205" else Range.of(-1, -1)
+        return Range.of(0, 0)
     starts = []
     index = text.find(case.needle)
     while index != -1:
@@ -121,12 +124,9 @@ def test_code(tmp_path: Path, case: Case) -> None:
     diagnostic = only(result, case.code)
     assert diagnostic.path == tmp_path / case.file
     assert diagnostic.severity == CODES[case.code].severity
-    if case.code in ("TC003", "TC205"):
-        assert diagnostic.range.start.line >= 0  # a TOML error: located by tomllib
-    else:
-        raw = (tmp_path / case.file).read_bytes().decode("utf-8", errors="replace") \
-            if (tmp_path / case.file).exists() else ""
-        assert diagnostic.range == _expected_range(raw, case)
+    raw = (tmp_path / case.file).read_bytes().decode("utf-8", errors="replace") \
+        if (tmp_path / case.file).exists() else ""
+    assert diagnostic.range == _expected_range(raw, case)
     if case.fixed_clean:
         apply_first_fix(result, diagnostic)
         after = check(codex)
@@ -180,3 +180,18 @@ def test_safe_fixes_via_fix_workspace(tmp_path: Path) -> None:
     assert [e["task_id"] for e in data] == ["task-001", "task-002", "task-004", "task-003"]
     assert data[2]["date"] == "2025-07-14" and data[3]["summary"] == "x"
     assert before.count("\n") == after.count("\n")  # formatting kept
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("hello\n", [("TC100", "expected '[' to start the task log array")]),
+    ('{"task_id": "task-001"}\n', [("TC101", "not an object; wrap the entries in [ ]")]),
+    ('"a string"\n', [("TC101", "not a string;")]),
+    ('[\n  {"task_id": "task-001", "agent": "planner",\n',
+     [("TC100", "unexpected end of file: this entry is cut off, and the array is never closed with ']'")]),
+])
+def test_a_broken_log_gets_one_clear_diagnostic(tmp_path: Path, text: str, expected: list[tuple[str, str]]) -> None:
+    result = check(make_workspace(tmp_path, log=text, proposed=None))
+    got = [(d.code, d.message) for d in result.diagnostics if d.path.name == "TASK-LOG.json"]
+    assert [code for code, _ in got] == [code for code, _ in expected], got
+    for (_, message), (_, part) in zip(got, expected, strict=True):
+        assert part in message

@@ -133,6 +133,8 @@ def test_append_validates_the_entry(tmp_path: Path) -> None:
     codex = make_workspace(tmp_path, log="[]\n")
     with pytest.raises(StoreError, match="date"):
         append_entry(codex, "a", "s", date="yesterday")
+    with pytest.raises(StoreError, match="2025-13-01 is not a date on the calendar"):
+        append_entry(codex, "a", "s", date="2025-13-01")
     with pytest.raises(StoreError, match="summary"):
         append_entry(codex, "a", "")
 

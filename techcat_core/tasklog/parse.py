@@ -345,6 +345,11 @@ def parse_entries(log: TaskLog, index: int, expect_value: bool, last_comma: int 
             continue
         except ValueError as error:
             message, pos = _decode_error(error, index)
+            if _skip_ws(text, pos) >= length:  # the file stops inside this entry: one problem, where it starts
+                log.problems.append(SyntaxProblem(
+                    "unexpected end of file: this entry is cut off, and the array is never closed with ']'",
+                    index, min(length, index + 1)))
+                return False
             log.problems.append(SyntaxProblem(message, pos, min(length, pos + 1)))
             index, expect_value = _resync(text, max(pos, index + 1))
             continue

@@ -69,10 +69,13 @@ class _Checker:
 
     def run(self) -> list[Diagnostic]:
         self.syntax()
+        if self.log.top_level == "invalid":
+            return self.out  # the syntax error (TC100) says it all
         if self.log.top_level not in ("array", "empty"):
             start, end = self.log.top_level_span
-            self.diag("TC101", Severity.ERROR, f"the task log must be a JSON array of entries, not {self.log.top_level}"
-                      "; wrap the entries in [ ]", start, max(end, start + 1))
+            article = "an" if self.log.top_level in ("object", "array") else "a"
+            self.diag("TC101", Severity.ERROR, f"the task log must be a JSON array of entries, not {article} "
+                      f"{self.log.top_level}; wrap the entries in [ ]", start, max(end, start + 1))
             return self.out
         for entry in self.log.entries:
             value = entry.value
