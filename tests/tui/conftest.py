@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.tui.helpers import copy_sample
+from tests.gitutil import GIT_ENV
+from tests.tui.helpers import copy_sample, free_port, wait_for_port
 
 
 @pytest.fixture(autouse=True)
@@ -25,3 +29,21 @@ def private_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
 def sample(tmp_path: Path) -> Path:
     """A fresh copy of the sample workspace (10 deliberate mistakes); returns its `.codex/`."""
     return copy_sample(tmp_path / "pawprint")
+
+
+@pytest.fixture
+def served(sample: Path) -> Iterator[tuple[str, Path]]:
+    """`techcat serve` on the sample, on a free port, with no --host: yields its URL and `.codex/`."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "techcat_cli.main", "serve", "--workspace", str(sample),
+                                "--port", str(port)], cwd=sample.parent, env={**GIT_ENV, "NO_COLOR": "1"},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}/", sample
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

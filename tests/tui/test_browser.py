@@ -7,60 +7,37 @@ disk) and a saved screenshot, not through the DOM.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.gitutil import GIT_ENV
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = os.environ.get("TECHCAT_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
          "--disable-dev-shm-usage"]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"techcat serve exited with {process.returncode}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"techcat serve did not listen on {port} within {timeout} s")
-
-
-@pytest.fixture
-def served(sample: Path) -> Iterator[tuple[str, Path]]:
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "techcat_cli.main", "serve", "--workspace", str(sample),
-                                "--port", str(port)], cwd=sample.parent, env={**GIT_ENV, "NO_COLOR": "1"},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}/", sample
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 def _checklist_line(codex: Path, text: str) -> str:
     return next(line for line in (codex / "PROPOSED-TASKS.md").read_text(encoding="utf-8").splitlines()
                 if text in line)
+
+
+def _settled(page: Page, timeout: float = 30.0) -> None:
+    """Until the canvas shows the same picture twice in a row, 0.5 s apart: the app is painted and idle.
+
+    The canvas is the only thing to look at; a loaded machine needs far longer than an idle one."""
+    deadline = time.monotonic() + timeout
+    last = page.screenshot()
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        shot = page.screenshot()
+        if shot == last and len(shot) > 20_000:  # a blank canvas is a few kilobytes
+            return
+        last = shot
 
 
 @pytest.mark.slow
@@ -76,9 +53,11 @@ def test_serve_in_chromium_queues_a_proposed_task(served: tuple[str, Path], tmp_
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.goto(url)
             page.wait_for_selector("canvas", timeout=30_000)
-            time.sleep(4)  # the app process starts and paints its first screen
+            _settled(page)  # the app process starts and paints its first screen
             page.mouse.click(640, 400)
-            for key in ["3", *["ArrowDown"] * 6, "q"]:
+            page.keyboard.press("3")
+            _settled(page)  # keys sent before the new tab has focus would go to the log
+            for key in [*["ArrowDown"] * 6, "q"]:
                 page.keyboard.press(key)
                 time.sleep(0.2)
             deadline = time.monotonic() + 20
