@@ -85,17 +85,35 @@ function M.define()
     compat.code_action(nil, false)
   end, { desc = 'TechCat: all actions here (run, queue, log from git, fixes)' })
   define('TechcatRestart', function()
-    for _, client in ipairs(compat.clients(nil)) do
+    local old = compat.clients(nil)
+    for _, client in ipairs(old) do
       compat.stop(client)
     end
-    -- Once the old server is gone, let the FileType hooks (setup()'s or vim.lsp.enable's) start a new one.
-    vim.defer_fn(function()
+    -- Once every old server has exited, let the FileType hooks (setup()'s or vim.lsp.enable's) start a new one.
+    -- Firing them earlier would find the stopping client still there and reuse it; a slow machine may take
+    -- seconds to end a server, so poll rather than guess a delay (give up waiting after 10 s).
+    local function restart()
       for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
         if vim.api.nvim_buf_is_loaded(bufnr) and vim.api.nvim_buf_get_name(bufnr):match('/%.codex/') then
           vim.api.nvim_exec_autocmds('FileType', { buffer = bufnr, modeline = false })
         end
       end
-    end, 500)
+    end
+    local deadline = vim.loop.now() + 10000
+    local function when_gone()
+      local alive = false
+      for _, client in ipairs(old) do
+        if vim.lsp.get_client_by_id(client.id) ~= nil then
+          alive = true
+        end
+      end
+      if alive and vim.loop.now() < deadline then
+        vim.defer_fn(when_gone, 100)
+      else
+        restart()
+      end
+    end
+    vim.defer_fn(when_gone, 100)
   end, { desc = 'TechCat: restart the language server' })
   define('TechcatInfo', function()
     local lines = {}
