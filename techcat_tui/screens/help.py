@@ -37,8 +37,8 @@ def binding_table(title: str, bindings: list[BindingType], keymap: dict[str, str
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark,f1", "close", "Close",
-                                                     id="help.close")]
+    CLOSE_KEYS: ClassVar[str] = "escape,q,question_mark,f1"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding(CLOSE_KEYS, "close", "Close", id="help.close")]
 
     def __init__(self, groups: list[tuple[str, list[BindingType]]], keymap: dict[str, str]) -> None:
         super().__init__(classes="dialog")
@@ -55,7 +55,10 @@ class HelpScreen(ModalScreen[None]):
         for title, bindings in self.groups:
             parts += [binding_table(title, bindings, self.keymap), Text("")]
         parts.append(Text("Mouse: click rows, tabs and column titles (sorts); the wheel scrolls.", style="dim"))
-        with VerticalScroll(classes="dialog-box wide", id="help-box"):
+        with VerticalScroll(classes="dialog-box wide", id="help-box") as box:
+            box.border_title = "Help"
+            close = self.keymap.get("help.close", self.CLOSE_KEYS)
+            box.border_subtitle = f"{key_label(close)} closes · ↑ ↓ PgUp PgDn scroll"  # shown however small
             yield Static(Group(*parts), id="help-text")
 
     def action_close(self) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from textual.widget import Widget
+
 from techcat_tui.app import TechcatApp
 from techcat_tui.config import load_tui_config, parse_tui_config
 from techcat_tui.screens.help import HelpScreen
 from techcat_tui.screens.main import MainScreen
+from techcat_tui.screens.run_dialog import RunDialog
 from techcat_tui.screens.welcome import WelcomeScreen
 from techcat_tui.widgets.log_view import LogView
 from tests.tui.helpers import make_app, notified, screen_text, wait_for, wait_ready
@@ -186,6 +189,46 @@ async def test_every_view_fits_an_80x24_terminal(sample: Path) -> None:
             text = screen_text(app)
             assert "Filter" in text or key != "1"
             assert len(text.splitlines()) == 24
+
+
+def _fully_shown(widget: Widget, within: Widget) -> bool:
+    """On screen in full: inside the terminal and inside the (scrolling) box that holds it."""
+    region = widget.region
+    return bool(region.area) and widget.screen.region.contains_region(region) and \
+        within.region.contains_region(region)
+
+
+async def test_the_run_dialog_and_the_help_fit_80x24(sample: Path) -> None:
+    app = make_app(sample)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog) and app.screen.query("#cancel"),
+                       what="the run dialog")
+        await pilot.pause()
+        box = app.screen.query_one("#run-dialog")
+        for selector in ("#run-agent", "#run-task", "#run-chain", "#run-commit", "#run-provider", "#ok", "#cancel"):
+            assert _fully_shown(app.screen.query_one(selector), box), selector
+        assert box.max_scroll_y == 0  # nothing to scroll to: every control is in view
+        text = screen_text(app)
+        for needle in ("Run an agent", "ctrl+enter / ctrl+s / F5 runs", "run chained agents", "commit the result",
+                       "Run ", "Cancel"):
+            assert needle in text, needle
+        await pilot.press("escape", "question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help screen")
+        await pilot.pause()
+        help_box = app.screen.query_one("#help-box")
+        assert app.screen.region.contains_region(help_box.region)
+        text = screen_text(app)
+        assert "esc / q / ? / f1 closes · ↑ ↓ PgUp PgDn scroll" in text  # how to leave and scroll, on screen
+        assert "command palette (ctrl+p)" in text and "Everywhere" in text
+        assert app.focused is help_box and help_box.max_scroll_y > 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert help_box.scroll_y == help_box.max_scroll_y
+        assert "Mouse: click rows" in screen_text(app)  # the last line can be reached
+        await pilot.press("q")
+        assert isinstance(app.screen, MainScreen)
 
 
 async def test_many_entries_keep_the_selection_when_the_log_grows(tmp_path: Path) -> None:
