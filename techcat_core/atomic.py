@@ -10,6 +10,11 @@ from pathlib import Path
 TEMP_PREFIX = ".techcat-tmp-"
 
 
+def temp_prefix(path: Path) -> str:
+    """Temp files name their target, so that whoever holds the target's lock knows a leftover is stale."""
+    return f"{TEMP_PREFIX}{path.name}-"
+
+
 def write_atomic(path: Path, data: str | bytes, durable: bool = True) -> None:
     """Replace `path` so readers see the old or the new content, never a mix; keeps the file mode.
 
@@ -21,7 +26,7 @@ def write_atomic(path: Path, data: str | bytes, durable: bool = True) -> None:
         mode: int | None = path.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = None
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)

@@ -90,6 +90,7 @@ def test_sigkill_mid_append_leaves_a_valid_log(tmp_path: Path) -> None:
     # and the store still appends afterwards
     entry = append_entry(codex, "after", "after the kills")
     assert json.loads(log.read_text())[-1]["task_id"] == entry["task_id"]
+    assert [p.name for p in codex.iterdir() if p.name.startswith(".techcat-tmp-")] == []  # no leftover copies
 
 
 @needs_shared

@@ -19,7 +19,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
-from techcat_core.atomic import TEMP_PREFIX, write_atomic
+from techcat_core.atomic import TEMP_PREFIX, temp_prefix, write_atomic
 from techcat_core.schema import TaskEntry
 from techcat_core.tasklog.ids import TASK_ID, format_task_id, id_width, task_number
 from techcat_core.tasklog.parse import LogEntry, TaskLog, parse_task_log
@@ -233,15 +233,21 @@ def _write_cache(codex_dir: Path, path: Path, text: str, last_end: int, max_numb
 
 
 def _clean_stale_temps(codex_dir: Path, older_than: float = 600.0) -> None:
-    """Remove temp files left by writers killed mid-write (never a fresh one: it may be in use)."""
+    """Remove temp files left by writers killed mid-write; call with the task-log lock held.
+
+    A temp file of the task log is stale at once (only the lock holder writes one); any other is
+    removed only when old, since its writer may still be at work.
+    """
     now = time.time()
+    log_temps = temp_prefix(codex_dir / TASK_LOG)
     for directory in (codex_dir, state_dir(codex_dir)):
         with contextlib.suppress(OSError):
             for name in os.listdir(directory):
                 if name.startswith(TEMP_PREFIX):
                     candidate = directory / name
                     with contextlib.suppress(OSError):
-                        if now - candidate.stat().st_mtime > older_than:
+                        if (directory == codex_dir and name.startswith(log_temps)) or \
+                                now - candidate.stat().st_mtime > older_than:
                             candidate.unlink()
 
 
