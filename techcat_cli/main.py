@@ -50,6 +50,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     root = Path(args.path).resolve()
     if not root.is_dir():
         raise UserError(f"{root} is not a directory")
+    if getattr(args, "git", False) and find_git_root(root) is None:
+        raise UserError(f"{root} is not inside a git repository, so --git has nothing to register the merge driver "
+                        "in; run `git init` first, or leave out --git (nothing was created)")
     codex, created, kept = init_workspace(root)
     for name in created:
         print(f"created {os.path.relpath(codex / name)}")
