@@ -55,5 +55,6 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     lsp.add_argument("--host", default="127.0.0.1")
     lsp.add_argument("--port", type=int, default=2087)
     mcp = add("mcp", cmd_mcp, "run the Model Context Protocol server over stdio")
-    mcp.add_argument("--tools", choices=("all", "read-only"), default="all",
-                     help="which tools to offer (read-only: no writes, no runs)")
+    mcp.add_argument("--tools", choices=("all", "read-only"), default=None,
+                     help="which tools to offer (read-only: no writes, no runs); default: [mcp] tools in "
+                          ".codex/techcat.toml, else all")

@@ -52,10 +52,16 @@ class CheckConfig(BaseModel):
     future_date_tolerance_days: int = 1
 
 
+class McpConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tools: Literal["all", "read-only"] | None = None  # `techcat mcp --tools` wins over this
+
+
 class TechcatConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     provider: ProviderConfig = Field(default_factory=ProviderConfig)
     check: CheckConfig = Field(default_factory=CheckConfig)
+    mcp: McpConfig = Field(default_factory=McpConfig)
 
 
 class ConfigProblem(BaseModel):

@@ -8,8 +8,14 @@ from pathlib import Path
 from techcat_mcp.server import TOOL_SETS
 
 
-def run_server(codex_dir: Path | None, tool_set: str = "all") -> int:
-    """Exit code 0 when the client hangs up; stdout belongs to the protocol, so messages go to stderr."""
+def run_server(codex_dir: Path | None, tool_set: str | None = None) -> int:
+    """Exit code 0 when the client hangs up; stdout belongs to the protocol, so messages go to stderr.
+
+    Without `tool_set`, the workspace's `[mcp] tools` setting chooses (a team may make every agent's
+    server read-only in the file they share), else all tools.
+    """
+    if tool_set is None:
+        tool_set = configured_tool_set(codex_dir)
     if tool_set not in TOOL_SETS:
         print(f"techcat mcp: unknown tool set {tool_set!r}; use {' or '.join(TOOL_SETS)}", file=sys.stderr)
         return 2
@@ -21,3 +27,14 @@ def run_server(codex_dir: Path | None, tool_set: str = "all") -> int:
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def configured_tool_set(codex_dir: Path | None) -> str:
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    from techcat_mcp.locate import WorkspaceLocator
+
+    try:
+        return WorkspaceLocator(codex_dir).load().config.mcp.tools or "all"
+    except ToolError:  # no workspace yet: the tools say so when called
+        return "all"

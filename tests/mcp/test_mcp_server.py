@@ -47,6 +47,15 @@ async def test_read_only_set_offers_no_writes(tmp_path: Path) -> None:
     assert {p: p.read_bytes() for p in codex.iterdir() if p.is_file()} == before
 
 
+async def test_the_workspace_setting_chooses_the_read_only_set(tmp_path: Path) -> None:
+    make_workspace(tmp_path, extra={"techcat.toml": '[mcp]\ntools = "read-only"\n'})
+    async with techcat_mcp(tmp_path) as client:
+        names = {tool.name for tool in (await client.list_tools()).tools}
+    assert names == READ_TOOLS
+    async with techcat_mcp(tmp_path, "--tools", "all") as client:  # the flag wins
+        assert "log_task" in {tool.name for tool in (await client.list_tools()).tools}
+
+
 async def test_several_clients_log_at_once_without_losing_or_reusing_ids(tmp_path: Path) -> None:
     codex = make_workspace(tmp_path)  # task-001 and task-002 already logged
     clients, per_client = 3, 8
