@@ -270,3 +270,19 @@ async def test_azure_rate_limit_then_success(tmp_path: Path, fake_openai: FakeOp
     assert all("/openai/deployments/my-deployment/" in r.path for r in fake_openai.requests)
     assert all(r.headers.get("api-key") == "az-SECRET" for r in fake_openai.requests)
     assert "From Azure" in (codex / "PROPOSED-TASKS.md").read_text()
+
+
+async def test_credentials_in_a_base_url_are_never_shown(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    codex = make_workspace(tmp_path)
+    url = fake_openai.base_url.replace("http://", "http://alice:hunter2@")
+    fake_openai.default = Behaviour(status=500)
+    events = await _collect(codex, RunRequest("planner", "Plan", env={"OPENAI_BASE_URL": url}))
+    shown = " ".join(str(e) for e in events if not isinstance(e, ev.DryRun))
+    assert "hunter2" not in shown and "alice" not in shown
+    assert "***@127.0.0.1" in shown
+
+
+async def test_a_base_url_without_a_scheme_is_refused_up_front(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    codex = make_workspace(tmp_path)
+    events = await _collect(codex, RunRequest("planner", "Plan", env={"OPENAI_BASE_URL": "notaurl"}))
+    assert isinstance(events[0], ev.RunFailed) and "must start with http://" in events[0].message

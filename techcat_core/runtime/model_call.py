@@ -145,7 +145,7 @@ async def stream_reply(settings: ProviderSettings, model: str, messages: list[di
             except retryable as error:
                 attempt += 1
                 if attempt > settings.max_retries:
-                    where = settings.base_url or settings.azure_endpoint or "the provider"
+                    where = settings.where or "the provider"
                     raise ModelError(f"{where} failed {attempt} time(s), last: {_describe(error)}; "
                                      "try again later or check the server") from None
                 delay = _retry_after(error)

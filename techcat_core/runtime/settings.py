@@ -51,9 +51,28 @@ class ProviderSettings:
                 f"azure_endpoint={self.azure_endpoint!r}, api_key={key})")
 
     @property
+    def where(self) -> str:
+        """The server, safe to show: a user name or password written into the URL is left out."""
+        return redacted_url(self.base_url or self.azure_endpoint or "")
+
+    @property
     def label(self) -> str:
-        where = self.base_url or self.azure_endpoint or ""
+        where = self.where
         return f"{self.kind}{' ' + where if where and self.kind != 'openai' else ''}"
+
+
+def redacted_url(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(an unreadable URL)"
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def user_config_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -111,6 +130,9 @@ def resolve_settings(config: TechcatConfig, env: Mapping[str, str] | None = None
             raise SettingsError("provider `openai` needs OPENAI_API_KEY in the environment "
                                 f"(or openai_api_key in {user_config_dir(env) / 'credentials.toml'})")
         return replace(settings, api_key=openai_key)
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise SettingsError(f"base URL {redacted_url(base_url)!r} must start with http:// or https:// "
+                            "(for example http://127.0.0.1:11434/v1)")
     if kind == "openai-compatible":
         if not base_url:
             raise SettingsError("provider `openai-compatible` needs a base URL: OPENAI_BASE_URL, --base-url, or "
