@@ -36,10 +36,17 @@ def workspace_rules(ws: Workspace) -> list[Diagnostic]:
         out.append(Diagnostic("TC001", Severity.ERROR, problem.message, problem.path,
                               Range.of(problem.line, problem.character, end=problem.character + 1)))
     for name in CORE_FILES:
-        if ws.path(name) not in ws.texts:
-            out.append(Diagnostic("TC002", Severity.WARNING, f"{name} is missing from {ws.relative(ws.codex_dir)}/; "
-                                  "`techcat init` creates the missing files without touching the others",
-                                  ws.path(name), Range.of(0, 0)))
+        path = ws.path(name)
+        if path not in ws.texts:
+            if path.is_dir():
+                message = (f"{name} is a folder, not a file; move it aside, then `techcat init` creates the file "
+                           "without touching the others")
+            elif path.exists():
+                message = f"{name} cannot be read (check its permissions); TechCat treats it as missing"
+            else:
+                message = (f"{name} is missing from {ws.relative(ws.codex_dir)}/; `techcat init` creates the "
+                           "missing files without touching the others")
+            out.append(Diagnostic("TC002", Severity.WARNING, message, path, Range.of(0, 0)))
     for config_problem in ws.config_problems:
         out.append(Diagnostic("TC003", Severity.ERROR, config_problem.message, ws.path(CONFIG), config_problem.range))
     return out

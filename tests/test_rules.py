@@ -195,3 +195,11 @@ def test_a_broken_log_gets_one_clear_diagnostic(tmp_path: Path, text: str, expec
     assert [code for code, _ in got] == [code for code, _ in expected], got
     for (_, message), (_, part) in zip(got, expected, strict=True):
         assert part in message
+
+
+def test_a_folder_where_a_file_belongs_is_named_as_such(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, log=None)
+    (codex / "TASK-LOG.json").unlink()
+    (codex / "TASK-LOG.json").mkdir()
+    diagnostic = only(check(codex), "TC002")
+    assert diagnostic.message.startswith("TASK-LOG.json is a folder, not a file")
