@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from textual import on
@@ -25,17 +25,33 @@ class RunOptions:
     proposed_item: int | None
 
 
-def provider_note(ws: Workspace) -> str:
-    """Where the run would go, in one line, without building the prompt (that reads the whole log)."""
-    from techcat_core.runtime.settings import SETUP_HINT, SettingsError, resolve_settings
+def provider_note(ws: Workspace) -> tuple[str, str | None]:
+    """Where the run would go, in one line of markup, and the settings problem that stops it, if any.
+
+    As the runner decides it (`workspace_settings`): a techcat.toml that did not parse or validate is
+    refused with its location, never replaced by defaults that could send the work elsewhere. Only
+    `label` is shown, never the base URL itself (it may hold credentials). Does not build the prompt
+    (that reads the whole log).
+    """
+    from techcat_core.runtime.settings import SETUP_HINT, SettingsError, workspace_settings
 
     try:
-        settings = resolve_settings(ws.config)
+        settings = workspace_settings(ws)
     except SettingsError as error:
-        return f"[$text-error]{escape(str(error))}[/]"
+        return f"[$text-error]{escape(str(error))}[/]", str(error)
     if settings.kind == "dry-run":
-        return f"[$text-warning]{escape(SETUP_HINT)}[/]"
-    return f"Provider [b]{escape(settings.label)}[/] · model [b]{escape(settings.model)}[/]"
+        return f"[$text-warning]{escape(SETUP_HINT)}[/]", None
+    return f"Provider [b]{escape(settings.label)}[/] · model [b]{escape(settings.model)}[/]", None
+
+
+def with_current_config(ws: Workspace) -> Workspace:
+    """`ws` with techcat.toml read again from disk: it may have been fixed since the snapshot was taken."""
+    from techcat_core.config import TechcatConfig, parse_config
+    from techcat_core.workspace import CONFIG, read_text
+
+    text = read_text(ws.path(CONFIG))
+    config, problems = parse_config(text) if text is not None else (TechcatConfig(), [])
+    return replace(ws, config=config, config_problems=problems)
 
 
 class RunDialog(ModalScreen[RunOptions | None]):
@@ -66,7 +82,7 @@ class RunDialog(ModalScreen[RunOptions | None]):
             with Horizontal(id="run-options"):
                 yield Checkbox("run chained agents", True, id="run-chain", compact=True)
                 yield Checkbox("commit the result", False, id="run-commit", compact=True)
-            yield Static(provider_note(self.ws), id="run-provider", classes="dialog-text")
+            yield Static(provider_note(self.ws)[0], id="run-provider", classes="dialog-text")
             yield Static("", id="run-problem", classes="dialog-problem")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Run", variant="primary", id="ok")
@@ -88,6 +104,11 @@ class RunDialog(ModalScreen[RunOptions | None]):
             return
         if not task:
             problem.update("Describe the task for the agent.")
+            return
+        note, refused = provider_note(with_current_config(self.ws))
+        self.query_one("#run-provider", Static).update(note)
+        if refused is not None:
+            problem.update("Fix the provider settings above first; nothing was sent.")
             return
         self.dismiss(RunOptions(agent, task, self.query_one("#run-commit", Checkbox).value,
                                 self.query_one("#run-chain", Checkbox).value, self.proposed_item))

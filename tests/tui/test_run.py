@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from textual.widgets import Checkbox, Input, Select, SelectionList
+from textual.widgets import Checkbox, Input, Select, SelectionList, Static
 
 from techcat_tui.screens.commit_dialog import CommitDialog
 from techcat_tui.screens.run_dialog import RunDialog
@@ -226,3 +226,59 @@ async def test_a_run_shows_its_chained_agents_and_what_each_wrote(tmp_path: Path
             ("task-003", "doc_writer", ["docs/notes.md"]), ("task-004", "reviewer", ["docs/review.md"])]
         assert len(fake_openai.requests) == 2
         assert "Continue after `doc_writer` (task-003)" in json.dumps(fake_openai.requests[1].body["messages"])
+
+
+BROKEN_CONFIG = '[provider]\nkind = "openai-compatible"\nmax_retries = "two"\n'
+
+
+async def test_a_broken_techcat_toml_is_shown_with_its_location_and_nothing_is_sent(
+        tmp_path: Path, fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    # with the file's problem ignored, the defaults plus OPENAI_BASE_URL would send the work to this server
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+    codex = make_workspace(tmp_path, agents=ROSTER, log=[entry(1), entry(2)],
+                           extra={"techcat.toml": BROKEN_CONFIG})
+    fake_openai.queue(REPLY)
+    app = make_app(codex)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        app.open_run_dialog("doc_writer", "Write the release notes", None)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog) and app.screen.query("#run-provider"),
+                       what="the run dialog")
+        located = f"{codex / 'techcat.toml'}:3:1: provider.max_retries"
+        note = app.screen.query_one("#run-provider", Static)
+        assert located in str(note.content), note.content
+        text = screen_text(app)
+        assert "techcat.toml:3:1:" in text and "provider.max_retries" in text
+        assert "openai-compatible" not in text  # not the defaults' provider
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, RunDialog)  # refused in the dialog: the task typed is kept
+        assert "nothing was sent" in screen_text(app)
+        assert fake_openai.requests == []
+        assert not (codex.parent / "docs" / "notes.md").exists()
+        # fixed in an editor while the dialog is open: the next ctrl+s reads the file again and runs
+        (codex / "techcat.toml").write_text(BROKEN_CONFIG.replace('"two"', "2"), encoding="utf-8")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.finished, what="the run")
+        assert len(fake_openai.requests) == 1
+
+
+async def test_credentials_in_the_base_url_are_never_shown(workspace: Path, fake_openai: FakeOpenAI,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url.replace("http://", "http://alice:s3cret@"))
+    fake_openai.queue(REPLY)
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        app.open_run_dialog("doc_writer", "Write the release notes", None)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog) and app.screen.query("#run-provider"),
+                       what="the run dialog")
+        text = screen_text(app)
+        assert f"openai-compatible http://***@127.0.0.1:{fake_openai.port}/v1" in text
+        assert "s3cret" not in text and "alice" not in text
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.finished, what="the run")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "[doc_writer · openai-compatible http://***@127.0.0.1" in text
+        assert "s3cret" not in text and "alice" not in text
