@@ -25,6 +25,7 @@ from techcat_core.runtime.events import (
     DryRun,
     FileWritten,
     Logged,
+    Notice,
     Retrying,
     RunCancelled,
     RunEvent,
@@ -64,6 +65,7 @@ class RunScreen(Screen[None]):
         self.cancel_event = asyncio.Event()
         self.text_chars = 0
         self.hint = ""
+        self.notices: list[str] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="run-view"):
@@ -130,6 +132,10 @@ class RunScreen(Screen[None]):
             self.entries.append(event.entry)
         elif isinstance(event, Chained):
             output.write_line(f"\n→ {event.from_agent} hands over to {event.to_agent}")
+        elif isinstance(event, Notice):  # did not stop the run, but the user should see it: a skipped link, no tick
+            self.notices.append(event.message)
+            output.write_line("")
+            output.write_line(f"! {event.message}", warning=True)
         elif isinstance(event, Committed):
             self.committed = True
             output.write_line(f"\ncommitted {event.sha[:8]}: {event.message}")
@@ -179,6 +185,7 @@ class RunScreen(Screen[None]):
         for entry in self.entries:
             lines.append(f"[b]Logged[/] [$text-accent]{escape(str(entry.get('task_id')))}[/] "
                          f"({escape(str(entry.get('agent')))}): {escape(str(entry.get('summary')))}")
+        lines.extend(f"[$text-warning]! {escape(notice)}[/]" for notice in self.notices)
         self.query_one("#run-results", Static).update("\n".join(lines))
 
     def action_cancel_or_close(self) -> None:

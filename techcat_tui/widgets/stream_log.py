@@ -87,6 +87,7 @@ class StreamLog(ScrollView, can_focus=True):
     """A log of streamed text: `write` continues the last line, `write_line` puts a line of its own."""
 
     ALLOW_SELECT = True
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"stream-log--warning"}
     DEFAULT_CSS: ClassVar[str] = """
     StreamLog {
         background: $surface;
@@ -95,6 +96,10 @@ class StreamLog(ScrollView, can_focus=True):
         overflow-y: scroll;
         &:focus {
             background-tint: $foreground 5%;
+        }
+        & > .stream-log--warning {
+            color: $text-warning;
+            text-style: bold;
         }
     }
     """
@@ -106,6 +111,7 @@ class StreamLog(ScrollView, can_focus=True):
         self._rows: list[tuple[int, int, int]] = []  # display rows: (logical line, start, end)
         self._line_rows: list[int] = []  # the first display row of each logical line
         self._wrap_width = 0
+        self._warnings: set[int] = set()  # logical lines painted in the warning style
 
     @property
     def text(self) -> str:
@@ -133,9 +139,17 @@ class StreamLog(ScrollView, can_focus=True):
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         return self
 
-    def write_line(self, line: str) -> StreamLog:
-        """`line` on a line of its own, however the text before it ended."""
-        return self.write(("\n" if self._raw[-1] else "") + line + "\n")
+    def write_line(self, line: str, *, warning: bool = False) -> StreamLog:
+        """`line` on a line of its own, however the text before it ended; `warning` paints it as one."""
+        self.write(("\n" if self._raw[-1] else "") + line + "\n")
+        if warning:
+            self._warnings.update(range(len(self._raw) - 1 - len(line.split("\n")), len(self._raw) - 1))
+            self.refresh()
+        return self
+
+    def is_warning(self, number: int) -> bool:
+        """Whether logical line `number` is painted in the warning style."""
+        return number in self._warnings
 
     def _wrap_from(self, first: int) -> None:
         """Display rows from logical line `first` on, which is the last line that has rows (if any)."""
@@ -169,6 +183,8 @@ class StreamLog(ScrollView, can_focus=True):
         if row >= len(self._rows):
             return Strip.blank(width, style)
         number, start, end = self._rows[row]
+        if number in self._warnings:
+            style = style + self.get_component_rich_style("stream-log--warning")
         text = self._lines[number][start:end]
         segments = [Segment(text, style)]
         selection = self.text_selection

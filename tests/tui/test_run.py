@@ -282,3 +282,55 @@ async def test_credentials_in_the_base_url_are_never_shown(workspace: Path, fake
         text = screen_text(app)
         assert "[doc_writer · openai-compatible http://***@127.0.0.1" in text
         assert "s3cret" not in text and "alice" not in text
+
+
+CYCLE_ROSTER = AGENTS_MD + """
+## Agent: `alpha`
+
+- **Role:** Writer
+- **Goal:** Write the notes.
+- **Output:** docs/alpha.md
+
+Once complete, invoke `beta`.
+
+## Agent: `beta`
+
+- **Role:** Reviewer
+- **Goal:** Review the notes.
+- **Output:** docs/beta.md
+
+Once complete, invoke `alpha`.
+"""
+
+
+async def test_a_chain_cycle_shows_the_skipped_link_as_a_warning(tmp_path: Path, fake_openai: FakeOpenAI,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+    codex = make_workspace(tmp_path, agents=CYCLE_ROSTER, log=[entry(1), entry(2)])
+    fake_openai.queue("# Alpha\n\nWrote the alpha notes.\n", "# Beta\n\nReviewed the alpha notes.\n")
+    app = make_app(codex)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        app.open_run_dialog("alpha", "Write the notes", None)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), what="the run dialog")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.finished, what="the run")
+        run = app.screen
+        assert isinstance(run, RunScreen) and run.outcome == "finished"
+        await pilot.pause()
+        notice = "! `beta` chains to `alpha`, which already ran in this chain (alpha → beta → alpha)"
+        text = screen_text(app)
+        assert "── chained: beta ──" in text and "Reviewed the alpha notes" in text
+        assert notice in text, text
+        output = run.query_one("#run-output", StreamLog)
+        lines = output.text.split("\n")
+        number = next(n for n, line in enumerate(lines) if line.startswith(notice))
+        assert output.is_warning(number) and not any(output.is_warning(n) for n in range(number))
+        warning = output.get_component_rich_style("stream-log--warning")
+        row = next(y for y, shown in enumerate(output.rows) if shown.startswith("! `beta`"))
+        painted = output.render_line(row - output.scroll_offset.y)
+        assert any(segment.style is not None and segment.style.color == warning.color
+                   for segment in painted if segment.text.startswith("! `beta`"))
+        assert len(fake_openai.requests) == 2  # alpha and beta once each: the cycle back to alpha was not run
+        log = json.loads((codex / "TASK-LOG.json").read_text(encoding="utf-8"))
+        assert [e["agent"] for e in log[2:]] == ["alpha", "beta"]
