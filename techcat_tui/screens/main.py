@@ -114,12 +114,19 @@ class MainScreen(Screen[None]):
             target = self.query_one(GitView)
         else:
             target = self.query_one(f"#{tab}-list")
-        self.call_after_refresh(self._focus_if_still_active, tab, target)
+        if not self._focus_if_still_active(tab, target):  # not focusable yet (still mounting): after a repaint
+            self.call_after_refresh(self._focus_if_still_active, tab, target)
 
-    def _focus_if_still_active(self, tab: str, target: Widget) -> None:
-        """Deferred focus must not pull the user back: focusing a widget activates its tab."""
-        if self.wanted_tab == tab and self.active_tab == tab and target.display and target.is_mounted:
-            target.focus()
+    def _focus_if_still_active(self, tab: str, target: Widget) -> bool:
+        """Focus `target` now, not after the next repaint, so keys pressed right after a tab switch act on
+        the new view: they are matched to bindings from whatever has focus when they are handled, and
+        `Widget.focus()` itself is deferred behind them. Deferred focus must not pull the user back
+        (focusing a widget activates its tab), hence the checks."""
+        if not (self.wanted_tab == tab and self.active_tab == tab and target.display and target.is_mounted
+                and target.focusable):
+            return False
+        self.set_focus(target)
+        return True
 
     @property
     def active_tab(self) -> str:

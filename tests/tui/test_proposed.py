@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
 from textual.widgets import Select, TextArea
 
+from techcat_tui.app import TechcatApp
 from techcat_tui.screens.run_dialog import RunDialog
+from techcat_tui.widgets.log_view import LogView
 from techcat_tui.widgets.proposed_view import ProposedView
-from tests.tui.helpers import make_app, screen_text, selected_number, wait_for, wait_ready
+from tests.tui.helpers import make_app, screen_text, selected_number, selected_task, wait_for, wait_ready
+from tests.wsbuilder import make_workspace
 
 
 def _line(codex: Path, text: str) -> str:
@@ -81,3 +85,37 @@ async def test_run_opens_the_dialog_prefilled_from_the_item(sample: Path) -> Non
         assert "dry run" in screen_text(app)  # the sample's provider: nothing would be sent
         await pilot.press("escape")
         assert not isinstance(app.screen, RunDialog)
+
+
+FOUR_OPEN = """# Proposed tasks
+
+- [ ] @planner Plan the next milestone
+- [ ] @frontend_specialist Build the settings page
+- [ ] @frontend_specialist Build the profile page
+- [ ] @planner Plan the launch
+"""
+
+
+def burst(app: TechcatApp, *keys: str) -> None:
+    """Keys arriving together, as a fast typist, a paste or a browser connection sends them: no pause (and
+    no repaint) between them, unlike `pilot.press`, which waits for the app to go idle after each key."""
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+
+async def test_keys_right_after_a_tab_switch_act_on_the_new_view(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, proposed=FOUR_OPEN)
+    app = make_app(codex)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        burst(app, "3", "down", "down", "q")
+        await wait_for(pilot, lambda: "- [>] @frontend_specialist Build the profile page" in
+                       (codex / "PROPOSED-TASKS.md").read_text(encoding="utf-8"), what="item 3 queued")
+        assert (codex / "PROPOSED-TASKS.md").read_text(encoding="utf-8").count("[>]") == 1
+        view = app.screen.query_one(ProposedView)
+        assert selected_number(view) == 3 and app.screen.focused is view.query_one("#proposed-list")
+        log = app.screen.query_one(LogView)
+        assert selected_task(log) == "task-002"  # the log's cursor did not move
+        burst(app, "1", "up", "2", "3", "up")  # and back, and across two tabs at once
+        await wait_for(pilot, lambda: selected_number(view) == 2, what="the proposed cursor to move up")
+        assert selected_task(log) == "task-001" and app.screen.focused is view.query_one("#proposed-list")
