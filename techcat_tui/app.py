@@ -20,7 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.events import Resize
 from textual.screen import Screen
 
-from techcat_core.diagnostics import Severity
+from techcat_core.diagnostics import Fix, Severity
 from techcat_core.engine import CheckResult, check_workspace
 from techcat_core.watcher import ChangeKind
 from techcat_core.workspace import CORE_FILES, PROPOSED, TASK_LOG, Workspace
@@ -479,18 +479,24 @@ class TechcatApp(App[int]):
 
     @on(FixRequested)
     def _fix(self, message: FixRequested) -> None:
-        from techcat_tui.fixing import FixNotApplied, apply_one_fix
-
         if self.check_result is None:
             return
         fix = message.diagnostic.fixes[message.fix_index]
+        self._write_fix(message.diagnostic.code, fix, self.check_result.workspace.texts)
+
+    @work(thread=True, group="write", exit_on_error=False, description="write a fix")
+    def _write_fix(self, code: str, fix: Fix, checked_texts: dict[Path, str]) -> None:
+        """Off the main thread: the core's writer waits (up to 30 s) for the task-log lock another
+        process may hold. The description keeps the worker from holding the repr of every file."""
+        from techcat_tui.fixing import FixNotApplied, apply_one_fix
+
         try:
-            written = apply_one_fix(fix, self.check_result.workspace.texts)
+            written = apply_one_fix(fix, checked_texts)
         except FixNotApplied as problem:
-            self.notify(f"{message.diagnostic.code}: {problem}", severity="warning")
-            self.load_snapshot("stale fix")
+            self.call_from_thread(self.notify, f"{code}: {problem}", severity="warning")
+            self.call_from_thread(self.load_snapshot, "stale fix")
             return
-        self._after_write(written, f"Fixed {message.diagnostic.code}: {fix.title}")
+        self.call_from_thread(self._after_write, written, f"Fixed {code}: {fix.title}")
 
     def action_init_missing(self) -> None:
         if self.codex_dir is None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import TabbedContent
 
 from techcat_tui.screens.dialogs import ChoiceDialog
 from techcat_tui.widgets.agents_view import AgentsView
@@ -116,3 +120,45 @@ async def test_a_stale_fix_is_refused(sample: Path) -> None:
         await wait_for(pilot, lambda: any("changed since it was checked" in str(n.message)
                                           for n in app._notifications), what="the refusal")
         assert '"2025/07/14"' in path.read_text(encoding="utf-8")
+
+
+HOLD_LOCK = """
+import sys
+from filelock import FileLock
+lock = FileLock(sys.argv[1])
+lock.acquire()
+print("held", flush=True)
+sys.stdin.read()  # until the test closes stdin
+lock.release()
+"""
+
+
+async def test_a_fix_waiting_for_the_task_log_lock_does_not_freeze_the_app(sample: Path) -> None:
+    from techcat_core.tasklog.store import log_lock
+
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, log_lock(sample).lock_file],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        app = make_app(sample)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_ready(pilot, app)
+            await pilot.press("5")
+            view = app.screen.query_one(DiagnosticsView)
+            await _select(pilot, view, "TC108")
+            started = time.monotonic()
+            await pilot.press("f", "3")  # another process (a run, `techcat log`) holds the lock meanwhile
+            await wait_for(pilot, lambda: app.screen.query_one("#tabs", TabbedContent).active == "proposed",
+                           what="the tab switch")
+            assert time.monotonic() - started < 5, "the app froze while the fix waited for the lock"
+            path = sample / "TASK-LOG.json"
+            assert '"2025/07/14"' in path.read_text(encoding="utf-8")  # not written without the lock
+            assert holder.stdin is not None
+            holder.stdin.close()
+            await wait_for(pilot, lambda: '"date": "2025-07-14"' in path.read_text(encoding="utf-8"),
+                           what="the fix once the lock is free")
+            await wait_for(pilot, lambda: "TC108" not in {d.code for d in view.shown}, what="the re-check")
+    finally:
+        if holder.stdin is not None and not holder.stdin.closed:
+            holder.stdin.close()
+        holder.wait(timeout=10)
