@@ -93,6 +93,15 @@ def parse_config(text: str) -> tuple[TechcatConfig, list[ConfigProblem]]:
     return _validated(data, [], text)
 
 
+def _value_column(text: str, line: int, key: str) -> int:
+    """Where the value of `key = value` starts on `line` (0 when the line is not such an assignment)."""
+    lines = text.splitlines()
+    if not 0 <= line < len(lines):
+        return 0
+    match = re.match(rf"\s*{re.escape(key)}\s*=\s*", lines[line])
+    return match.end() if match else 0
+
+
 def _line_of(text: str, key: str) -> int:
     for number, line in enumerate(text.splitlines()):
         if line.strip().startswith(key):
@@ -108,7 +117,9 @@ def _validated(data: dict[str, object], problems: list[ConfigProblem], text: str
         for item in error.errors():
             key = str(item["loc"][-1]) if item["loc"] else ""
             where = ".".join(str(part) for part in item["loc"])
-            problems.append(ConfigProblem(message=f"{where}: {item['msg']}", line=_line_of(text, key), character=0))
+            line = _line_of(text, key)
+            problems.append(ConfigProblem(message=f"{where}: {item['msg']}", line=line,
+                                          character=_value_column(text, line, key)))
         return TechcatConfig(), problems
 
 

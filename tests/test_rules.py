@@ -35,7 +35,7 @@ CASES = [
     Case("TC002", {"prd": None}, ".codex/PRD.md", ""),
     Case("TC003", {"extra": {"techcat.toml": "[check]\nignore = [\n"}}, ".codex/techcat.toml", "[", occurrence=-1),
     Case("TC003", {"extra": {"techcat.toml": "[provider]\ntimeout = 5\nmax_retries = \"two\"\n"}},
-         ".codex/techcat.toml", "m", occurrence=-1, offset=(0, 0)),
+         ".codex/techcat.toml", '"two"', offset=(0, 4)),  # the value's first character
     Case("TC100", {"log": '[\n  {"task_id": "task-001", "agent": "planner", "date": "2025-07-01", "summary": "x",'
                            ' "output_files": []},\n]\n'}, ".codex/TASK-LOG.json", ",", occurrence=-1,
          fixed_clean=True),
