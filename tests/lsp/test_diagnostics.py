@@ -6,6 +6,7 @@ import asyncio
 
 from lsprotocol import types as lsp
 
+from tests.gitutil import git
 from tests.lsp.conftest import BROKEN_CODES
 from tests.lsp.helpers import Session, codes, position_of, uri
 
@@ -121,3 +122,22 @@ async def test_an_output_file_created_on_disk_clears_its_warning(session: Sessio
             break
         await asyncio.sleep(0.1)
     assert codes(found) == ["TC108", "TC401"]
+
+
+async def test_a_damaged_repository_is_a_note_not_silence(session: Session) -> None:
+    """When git cannot read the history, the editor says which checks were skipped and why."""
+    sha = git(session.root, "rev-parse", "HEAD").strip()
+    (session.root / ".git" / "objects" / sha[:2] / sha[2:]).unlink()  # HEAD names a commit git cannot read
+    log = session.open(session.codex / "TASK-LOG.json")
+    found: list[lsp.Diagnostic] = []
+    for _ in range(100):
+        found = await session.diagnostics(log) if session.pull else await session.published(log, settled=0.3)
+        if "TC404" in codes(found):
+            break
+        await asyncio.sleep(0.1)
+    assert codes(found) == sorted([*BROKEN_CODES, "TC404"])
+    note = next(d for d in found if d.code == "TC404")
+    assert note.severity == lsp.DiagnosticSeverity.Information
+    assert note.range == lsp.Range(lsp.Position(0, 0), lsp.Position(0, 1))
+    assert note.message.startswith("git history checks TC403 (append-only) and TC404 (unlogged commits) were "
+                                   "skipped: git cannot read HEAD's commit")
