@@ -52,6 +52,7 @@ _ALL = [
     Code("TC402", "unfilled-placeholder", Severity.WARNING, "a `{{PLACEHOLDER}}` is left outside `templates/`"),
     Code("TC403", "history-rewritten", Severity.ERROR, "an entry that is in git HEAD was changed or removed"),
     Code("TC404", "unlogged-commits", Severity.INFO, "commits since the newest logged task have no entry"),
+    Code("TC405", "history-unavailable", Severity.INFO, "git could not run the history checks (TC403, TC404)"),
 ]
 
 CODES: dict[str, Code] = {code.code: code for code in _ALL}

@@ -112,8 +112,7 @@ RULE_NAMES = {"TC403": "TC403 (append-only)", "TC404": "TC404 (unlogged commits)
 
 
 def skipped_notice(log: TaskLog, skipped: dict[str, str]) -> Diagnostic:
-    """One note saying which history checks did not run, why, and what to do. It carries TC404, the info code
-    of the git-history family, until the catalogue has a code of its own for it."""
+    """One note (TC405) saying which history checks did not run, why, and what to do."""
     names = " and ".join(RULE_NAMES[code] for code in skipped)
     reasons = list(dict.fromkeys(skipped.values()))
     reason = "; ".join(reasons)
@@ -123,7 +122,7 @@ def skipped_notice(log: TaskLog, skipped: dict[str, str]) -> Diagnostic:
         "; the other checks ran, and `techcat check --no-git` skips the history checks without this note")
     start = log.top_level_span[0]
     where = log.range(start, min(len(log.text), start + 1)) if log.text else Range.of(0, 0)
-    return Diagnostic("TC404", Severity.INFO,
+    return Diagnostic("TC405", Severity.INFO,
                       f"git history check{'s' if plural else ''} {names} {'were' if plural else 'was'} skipped: "
                       f"{reason}{advice}", log.path, where)
 

@@ -263,7 +263,7 @@ def test_shallow_clone_says_so_and_how_to_fix_it(tmp_path: Path) -> None:
     # check runs (exit 0: notes only) and says why TC404 could not count, instead of a silent "no drift"
     code, diagnostics = _check_json(clone)
     assert code == 0
-    assert [(d["code"], d["severity"], d["range"]) for d in diagnostics] == [("TC404", "info", _range(0, 0, 0, 1))]
+    assert [(d["code"], d["severity"], d["range"]) for d in diagnostics] == [("TC405", "info", _range(0, 0, 0, 1))]
     message = str(diagnostics[0]["message"])
     assert message.startswith("git history check TC404 (unlogged commits) was skipped: this is a shallow clone")
     assert "git fetch --unshallow" in message
@@ -318,7 +318,7 @@ def test_a_damaged_repository_skips_the_history_checks_with_a_note(tmp_path: Pat
     _drop_object(root, "HEAD")  # HEAD names a commit git cannot read
     found = history_rules(load_workspace(root / ".codex"))
     assert [(d.code, d.severity.label, d.range) for d in found] == [
-        ("TC404", "info", Range(Position(0, 0), Position(0, 1)))]
+        ("TC405", "info", Range(Position(0, 0), Position(0, 1)))]
     assert found[0].message.startswith("git history checks TC403 (append-only) and TC404 (unlogged commits) were "
                                        "skipped: git cannot read HEAD's commit")
     assert "git fsck" in found[0].message and "--no-git" in found[0].message
@@ -326,7 +326,7 @@ def test_a_damaged_repository_skips_the_history_checks_with_a_note(tmp_path: Pat
     log = root / ".codex" / "TASK-LOG.json"
     log.write_text(log.read_text().replace('"2025-07-02"', '"2025/07/02"'))
     code, diagnostics = _check_json(root)
-    assert code == 1 and sorted(str(d["code"]) for d in diagnostics) == ["TC108", "TC404"]
+    assert code == 1 and sorted(str(d["code"]) for d in diagnostics) == ["TC108", "TC405"]
     assert codes(check_path(root / ".codex", git=False)) == ["TC108"]
 
 
@@ -340,6 +340,15 @@ def test_a_missing_parent_commit_skips_only_the_drift_check(tmp_path: Path) -> N
     code, diagnostics = _check_json(root)
     assert code == 1
     # TC403 still runs (it needs only HEAD), and the note names the one check that could not
-    assert [(d["code"], d["range"]) for d in diagnostics] == [("TC404", _range(0, 0, 0, 1)),
+    assert [(d["code"], d["range"]) for d in diagnostics] == [("TC405", _range(0, 0, 0, 1)),
                                                              ("TC403", _range(1, 2, 1, 3))]
     assert str(diagnostics[0]["message"]).startswith("git history check TC404 (unlogged commits) was skipped: ")
+
+
+def test_strict_does_not_count_the_history_note(tmp_path: Path) -> None:
+    origin = _repo_with_unlogged_commits(tmp_path, 0)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", str(clone))
+    strict = techcat("check", "--strict", "--format", "json", cwd=clone)
+    assert [d["code"] for d in json.loads(strict.stdout)["diagnostics"]] == ["TC405"]
+    assert strict.returncode == 0
