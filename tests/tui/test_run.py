@@ -244,11 +244,11 @@ async def test_a_broken_techcat_toml_is_shown_with_its_location_and_nothing_is_s
         app.open_run_dialog("doc_writer", "Write the release notes", None)
         await wait_for(pilot, lambda: isinstance(app.screen, RunDialog) and app.screen.query("#run-provider"),
                        what="the run dialog")
-        located = f"{codex / 'techcat.toml'}:3:1: provider.max_retries"
+        located = f"{codex / 'techcat.toml'}:3:15: provider.max_retries"  # the value's column
         note = app.screen.query_one("#run-provider", Static)
         assert located in str(note.content), note.content
         text = screen_text(app)
-        assert "techcat.toml:3:1:" in text and "provider.max_retries" in text
+        assert "techcat.toml:3:15:" in text and "provider.max_retries" in text
         assert "openai-compatible" not in text  # not the defaults' provider
         await pilot.press("ctrl+s")
         await pilot.pause(0.5)
