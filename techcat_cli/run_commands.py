@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -130,6 +128,9 @@ async def _drive(codex: Path, request: Any, printer: ProgressPrinter) -> None:
 
 def _run_with_cancel(codex: Path, request: Any, printer: ProgressPrinter) -> None:
     """Ctrl+C cancels the run cleanly: nothing is written."""
+    import asyncio  # here, not at the top: `techcat check` starts faster without it
+    import signal
+
     async def main() -> None:
         task = asyncio.ensure_future(_drive(codex, request, printer))
         loop = asyncio.get_running_loop()
@@ -183,6 +184,9 @@ def _proposed_item(codex: Path, number: int) -> tuple[str, str]:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
     from techcat_core.runtime.daemon import watch_and_run
 
     codex = codex_dir(args)

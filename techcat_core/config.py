@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import msgspec
+from msgspec import Meta
 
 from techcat_core.positions import Range
 
@@ -31,40 +33,40 @@ def toml_error_location(error: tomllib.TOMLDecodeError, text: str) -> tuple[str,
     return message.split(" (at")[0], 0, 0
 
 
-class ProviderConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ProviderConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     kind: Literal["openai", "azure", "openai-compatible", "dry-run"] | None = None
     model: str | None = None
     base_url: str | None = None
     azure_endpoint: str | None = None
     azure_deployment: str | None = None
     api_version: str | None = None
-    timeout: float | None = Field(default=None, gt=0)
-    max_retries: int | None = Field(default=None, ge=0, le=20)
-    context_window: int | None = Field(default=None, ge=1024)
-    max_concurrent_runs: int | None = Field(default=None, ge=1)
+    timeout: Annotated[float, Meta(gt=0)] | None = None
+    max_retries: Annotated[int, Meta(ge=0, le=20)] | None = None
+    context_window: Annotated[int, Meta(ge=1024)] | None = None
+    max_concurrent_runs: Annotated[int, Meta(ge=1)] | None = None
     stream: bool | None = None  # false for servers that cannot stream
 
 
-class CheckConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    ignore: list[str] = Field(default_factory=list)
-    future_date_tolerance_days: int = 1
+class CheckConfig(msgspec.Struct, forbid_unknown_fields=True):
+    ignore: list[str] = msgspec.field(default_factory=list)
+    future_date_tolerance_days: Annotated[int, Meta(ge=0)] = 1
 
 
-class McpConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class McpConfig(msgspec.Struct, forbid_unknown_fields=True):
     tools: Literal["all", "read-only"] | None = None  # `techcat mcp --tools` wins over this
 
 
-class TechcatConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    provider: ProviderConfig = Field(default_factory=ProviderConfig)
-    check: CheckConfig = Field(default_factory=CheckConfig)
-    mcp: McpConfig = Field(default_factory=McpConfig)
+class TechcatConfig(msgspec.Struct, forbid_unknown_fields=True):
+    """The settings. msgspec, not pydantic, validates them: every `techcat check` reads this file, and
+    importing pydantic alone costs more start-up time than checking a 10k-entry log."""
+
+    provider: ProviderConfig = msgspec.field(default_factory=ProviderConfig)
+    check: CheckConfig = msgspec.field(default_factory=CheckConfig)
+    mcp: McpConfig = msgspec.field(default_factory=McpConfig)
 
 
-class ConfigProblem(BaseModel):
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
     message: str
     line: int
     character: int
@@ -104,7 +106,8 @@ def _value_column(text: str, line: int, key: str) -> int:
 
 def _line_of(text: str, key: str) -> int:
     for number, line in enumerate(text.splitlines()):
-        if line.strip().startswith(key):
+        stripped = line.strip()
+        if stripped.startswith(key) or stripped.startswith(f"[{key}]"):
             return number
     return 0
 
@@ -112,15 +115,45 @@ def _line_of(text: str, key: str) -> int:
 def _validated(data: dict[str, object], problems: list[ConfigProblem], text: str) -> tuple[TechcatConfig,
                                                                                          list[ConfigProblem]]:
     try:
-        return TechcatConfig.model_validate(data), problems
-    except ValidationError as error:
-        for item in error.errors():
-            key = str(item["loc"][-1]) if item["loc"] else ""
-            where = ".".join(str(part) for part in item["loc"])
-            line = _line_of(text, key)
-            problems.append(ConfigProblem(message=f"{where}: {item['msg']}", line=line,
-                                          character=_value_column(text, line, key)))
+        return msgspec.convert(data, TechcatConfig), problems
+    except msgspec.ValidationError as error:
+        message, where = _split_error(str(error))
+        key = where.rsplit(".", 1)[-1] if where else ""
+        unknown = re.search(r"unknown field `([^`]+)`", message)
+        if unknown:
+            key = unknown.group(1)
+            where = f"{where}.{key}" if where else key
+            message = "not a setting TechCat knows (docs/codex-format.md lists them)"
+        message = message.replace(" | null", "")
+        if message.startswith("Invalid enum value"):
+            message += f"; use one of {', '.join(_choices(where))}"
+        line = _line_of(text, key) if key else 0
+        problems.append(ConfigProblem(message=f"{where}: {message}" if where else message, line=line,
+                                      character=_value_column(text, line, key) if key else 0))
         return TechcatConfig(), problems
+
+
+def _choices(where: str) -> list[str]:
+    """The allowed values of a Literal setting such as `provider.kind`."""
+    import typing
+
+    kind: object = TechcatConfig
+    for part in where.split("."):
+        hints = typing.get_type_hints(kind, include_extras=True) if isinstance(kind, type) else {}
+        kind = hints.get(part)
+        for arg in typing.get_args(kind):
+            if isinstance(arg, type) and issubclass(arg, msgspec.Struct):
+                kind = arg
+    values = [a for arg in typing.get_args(kind) for a in (typing.get_args(arg) or ()) if isinstance(a, str)]
+    return values or ["(see docs/codex-format.md)"]
+
+
+def _split_error(text: str) -> tuple[str, str]:
+    """msgspec says "Expected `int`, got `str` - at `$.provider.max_retries`": the message and the key path."""
+    match = re.match(r"(.*) - at `\$\.?([^`]*)`$", text)
+    if not match:
+        return text, ""
+    return match.group(1), re.sub(r"\[\d+\]", "", match.group(2))
 
 
 def load_config(path: Path) -> tuple[TechcatConfig, list[ConfigProblem]]:
