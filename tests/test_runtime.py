@@ -296,7 +296,7 @@ def test_watch_picks_up_an_item_within_a_second(tmp_path: Path, fake_openai: Fak
         assert time.monotonic() - marked < 1.0
     finally:
         daemon.terminate()
-        daemon.wait(timeout=20)
+        daemon.communicate(timeout=20)
     assert os.path.exists(codex / "TASK-LOG.json")
 
 

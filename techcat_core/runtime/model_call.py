@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,24 @@ class RetryNotice:
 
 class _Dropped(Exception):
     pass
+
+
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[ProviderSettings, Any]] = \
+    weakref.WeakKeyDictionary()
+
+
+def shared_client(settings: ProviderSettings) -> Any:
+    """One client per provider settings and event loop, reused by every run in it.
+
+    A new client builds a TLS context (about 45 ms here, loading the system's certificates) and a new
+    connection pool; a TUI, an editor or `techcat watch` that runs agent after agent should pay that once.
+    Clients are tied to their event loop, so `asyncio.run` (one CLI run) gets its own.
+    """
+    by_settings = _clients.setdefault(asyncio.get_running_loop(), {})
+    client = by_settings.get(settings)
+    if client is None:
+        client = by_settings[settings] = make_client(settings)
+    return client
 
 
 def make_client(settings: ProviderSettings) -> Any:
@@ -109,57 +128,54 @@ async def stream_reply(settings: ProviderSettings, model: str, messages: list[di
 
     retryable = (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError,
                  openai.InternalServerError, _Dropped)
-    client = make_client(settings)
+    client = shared_client(settings)
     attempt = 0
-    try:
-        while True:
-            try:
-                if not settings.stream:
-                    completion = await _or_cancel(client.chat.completions.create(model=model, messages=messages),
-                                                  cancel)
-                    content = completion.choices[0].message.content if completion.choices else None
-                    if content:
-                        yield content
-                    return
-                stream = await _or_cancel(client.chat.completions.create(model=model, messages=messages,
-                                                                         stream=True), cancel)
-                finished = False
-                iterator = stream.__aiter__()
-                while True:
-                    try:
-                        chunk = await _or_cancel(_next_chunk(iterator), cancel)
-                    except asyncio.CancelledError:
-                        with contextlib.suppress(Exception):
-                            await stream.close()
-                        raise
-                    if chunk is _END:
-                        break
-                    for choice in chunk.choices:
-                        if choice.delta is not None and choice.delta.content:
-                            yield choice.delta.content
-                        if choice.finish_reason:
-                            finished = True
-                if not finished:
-                    raise _Dropped
+    while True:
+        try:
+            if not settings.stream:
+                completion = await _or_cancel(client.chat.completions.create(model=model, messages=messages),
+                                              cancel)
+                content = completion.choices[0].message.content if completion.choices else None
+                if content:
+                    yield content
                 return
-            except retryable as error:
-                attempt += 1
-                if attempt > settings.max_retries:
-                    where = settings.where or "the provider"
-                    raise ModelError(f"{where} failed {attempt} time(s), last: {_describe(error)}; "
-                                     "try again later or check the server") from None
-                delay = _retry_after(error)
-                if delay is None:
-                    delay = min(MAX_BACKOFF, 0.25 * 2 ** (attempt - 1))
-                yield RetryNotice(attempt, delay, _describe(error))
-                await _or_cancel(asyncio.sleep(delay), cancel)
-            except openai.AuthenticationError:
-                raise ModelError("the provider rejected the API key (HTTP 401); check the key in your environment"
-                                 ) from None
-            except openai.NotFoundError:
-                raise ModelError(f"the provider does not know model {model!r} (HTTP 404); check --model or the "
-                                 "deployment name") from None
-            except openai.APIStatusError as error:
-                raise ModelError(f"the provider refused the request: {_describe(error)}") from None
-    finally:
-        await client.close()
+            stream = await _or_cancel(client.chat.completions.create(model=model, messages=messages,
+                                                                     stream=True), cancel)
+            finished = False
+            iterator = stream.__aiter__()
+            while True:
+                try:
+                    chunk = await _or_cancel(_next_chunk(iterator), cancel)
+                except asyncio.CancelledError:
+                    with contextlib.suppress(Exception):
+                        await stream.close()
+                    raise
+                if chunk is _END:
+                    break
+                for choice in chunk.choices:
+                    if choice.delta is not None and choice.delta.content:
+                        yield choice.delta.content
+                    if choice.finish_reason:
+                        finished = True
+            if not finished:
+                raise _Dropped
+            return
+        except retryable as error:
+            attempt += 1
+            if attempt > settings.max_retries:
+                where = settings.where or "the provider"
+                raise ModelError(f"{where} failed {attempt} time(s), last: {_describe(error)}; "
+                                 "try again later or check the server") from None
+            delay = _retry_after(error)
+            if delay is None:
+                delay = min(MAX_BACKOFF, 0.25 * 2 ** (attempt - 1))
+            yield RetryNotice(attempt, delay, _describe(error))
+            await _or_cancel(asyncio.sleep(delay), cancel)
+        except openai.AuthenticationError:
+            raise ModelError("the provider rejected the API key (HTTP 401); check the key in your environment"
+                             ) from None
+        except openai.NotFoundError:
+            raise ModelError(f"the provider does not know model {model!r} (HTTP 404); check --model or the "
+                             "deployment name") from None
+        except openai.APIStatusError as error:
+            raise ModelError(f"the provider refused the request: {_describe(error)}") from None
