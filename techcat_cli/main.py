@@ -27,7 +27,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     codex = _codex_dir(args)
     if args.fix:
-        result, applied = fix_workspace(codex, git=not args.no_git)
+        from techcat_core.fix_writer import FixNotApplied
+
+        try:
+            result, applied = fix_workspace(codex, git=not args.no_git)
+        except FixNotApplied as error:
+            print(f"techcat: fixes not applied: {error}", file=sys.stderr)
+            result, applied = check_path(codex, git=not args.no_git), 0
         if args.format == "text":
             print(f"Applied {applied} fix{'es' if applied != 1 else ''}.", file=sys.stderr)
     else:

@@ -115,21 +115,18 @@ def fix_workspace(codex_dir: Path, today: dt.date | None = None, max_passes: int
                   git: bool = True) -> tuple[CheckResult, int]:
     """`techcat check --fix`: apply safe fixes atomically, re-checking until nothing more applies.
 
-    Files are written through `fix_writer.write_fixes`, under the task-log lock and only while they
-    still hold the checked text, so an append made meanwhile by another process is never lost.
+    Each pass checks and writes while holding the task-log store's lock, so an agent appending at the
+    same moment waits for the pass instead of being overwritten (or making the fix stale again and again).
     """
-    from techcat_core.fix_writer import StaleFile, write_fixes
+    from techcat_core.fix_writer import held_log_lock, write_fixes
 
     applied = 0
-    result = check_path(codex_dir, today, git)
     for _ in range(max_passes):
-        safe = [fix for d in result.diagnostics for fix in d.fixes[:1] if fix.safe]
-        if not safe:
-            break
-        try:
-            write_fixes(result.workspace.codex_dir, safe, result.workspace.texts)
+        with held_log_lock(codex_dir):
+            result = check_path(codex_dir, today, git)
+            safe = [fix for d in result.diagnostics for fix in d.fixes[:1] if fix.safe]
+            if not safe:
+                return result, applied
+            write_fixes(result.workspace.codex_dir, safe, result.workspace.texts, locked=True)
             applied += len(safe)
-        except StaleFile:
-            pass  # someone wrote meanwhile: check their version and fix that
-        result = check_path(codex_dir, today, git)
-    return result, applied
+    return check_path(codex_dir, today, git), applied

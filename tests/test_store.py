@@ -204,3 +204,16 @@ def test_check_fix_and_concurrent_appends_lose_nothing(tmp_path: Path) -> None:
     assert {f"concurrent {i}" for i in range(6)} <= summaries
     ids = [e["task_id"] for e in entries]
     assert len(ids) == len(set(ids)) == 20006
+
+
+def test_check_fix_on_a_file_that_is_not_utf8_says_why_and_keeps_its_bytes(tmp_path: Path) -> None:
+    from tests.wsbuilder import entry
+
+    log = json.dumps([entry(1, summary=..., summery="typo")], indent=2).replace("typo", "typ\xe9").encode("latin-1")
+    codex = make_workspace(tmp_path, log=None, extra={"TASK-LOG.json": log})
+    techcat = str(Path(sys.executable).with_name("techcat"))
+    result = subprocess.run([techcat, "check", "--fix", "--no-git", "--workspace", str(codex)], capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "fixes not applied: TASK-LOG.json is not valid UTF-8" in result.stderr
+    assert (codex / "TASK-LOG.json").read_bytes() == log
