@@ -217,3 +217,23 @@ def test_check_fix_on_a_file_that_is_not_utf8_says_why_and_keeps_its_bytes(tmp_p
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "fixes not applied: TASK-LOG.json is not valid UTF-8" in result.stderr
     assert (codex / "TASK-LOG.json").read_bytes() == log
+
+
+@pytest.mark.parametrize("newline, bom", [("\n", b""), ("\r\n", b"\xef\xbb\xbf")])
+def test_appends_after_the_first_splice_bytes_exactly(tmp_path: Path, newline: str, bom: bytes) -> None:
+    """The second append trusts the store's state file and splices bytes: multi-byte text, CRLF and a BOM stay."""
+    from tests.wsbuilder import entry
+
+    text = json.dumps([entry(1, summary="Curly “quotes”, a dash – and 😀")], indent=2, ensure_ascii=False)
+    original = bom + text.replace("\n", newline).encode("utf-8") + newline.encode()
+    codex = make_workspace(tmp_path, log=None, extra={"TASK-LOG.json": original})
+    first = append_entry(codex, "planner", "First “append”")
+    after_first = (codex / "TASK-LOG.json").read_bytes()
+    second = append_entry(codex, "planner", "Second – with 😀")
+    data = (codex / "TASK-LOG.json").read_bytes()
+    cut = after_first.rindex(b"}") + 1
+    assert data.startswith(after_first[:cut]) and data.endswith(after_first[cut:])  # only added bytes
+    assert data.startswith(bom) and (b"\r\n" in data) == (newline == "\r\n")
+    entries = json.loads(data[len(bom):].decode("utf-8"))
+    assert [e["task_id"] for e in entries] == ["task-001", first["task_id"], second["task_id"]]
+    assert entries[-1]["summary"] == "Second – with 😀"

@@ -58,6 +58,12 @@ def render_entry(entry: dict[str, Any], style: LogStyle) -> str:
     return (style.newline + style.entry_indent).join(lines)
 
 
+def after_last_entry(rendered: list[str], style: LogStyle) -> str:
+    """The text that goes right after the last entry's closing brace: a comma and the new entries."""
+    joiner = "," + style.newline + style.entry_indent
+    return joiner + joiner.join(rendered)
+
+
 def insertion(log: TaskLog, rendered: list[str], style: LogStyle) -> tuple[int, int, str]:
     """Where and what to insert so the new entries follow the last one: (start, end, text).
 
@@ -68,7 +74,7 @@ def insertion(log: TaskLog, rendered: list[str], style: LogStyle) -> tuple[int, 
     joiner = "," + style.newline + style.entry_indent
     if log.entries:
         last_end = log.entries[-1].end
-        return last_end, last_end, joiner + joiner.join(rendered)
+        return last_end, last_end, after_last_entry(rendered, style)
     if log.array_close is not None:
         open_at = log.top_level_span[0]
         body = style.newline + style.entry_indent + joiner.join(rendered) + style.newline

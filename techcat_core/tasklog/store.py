@@ -22,8 +22,8 @@ from pydantic import ValidationError
 from techcat_core.atomic import TEMP_PREFIX, temp_prefix, write_atomic
 from techcat_core.schema import TaskEntry
 from techcat_core.tasklog.ids import TASK_ID, format_task_id, id_width, task_number
-from techcat_core.tasklog.parse import LogEntry, TaskLog, parse_task_log
-from techcat_core.tasklog.render import LogStyle, detect_style, insertion, render_entry
+from techcat_core.tasklog.parse import TaskLog, parse_task_log
+from techcat_core.tasklog.render import LogStyle, after_last_entry, detect_style, insertion, render_entry
 from techcat_core.workspace import TASK_LOG, decode_text
 
 STATE_DIR = ".techcat"
@@ -87,39 +87,41 @@ class _Snapshot:
     """What an append needs to know about the log, from a full parse or from the trusted cache."""
 
     text: str
-    last_end: int | None
     max_number: int
     width: int
     numbers: set[int] | None  # None when read from the cache (only max and width are kept)
     log: TaskLog | None
     style: LogStyle | None = None
+    data: bytes | None = None  # from the cache: the file's bytes, never decoded
+    last_end_byte: int | None = None  # from the cache: where the last entry's closing brace ends, in bytes
 
 
 def _read_for_append(codex_dir: Path, path: Path, trust_cache: bool = True) -> _Snapshot:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return _Snapshot("", None, 0, 3, set(), parse_task_log("", path))
-    text = decode_text(data, path)
+        return _Snapshot("", 0, 3, set(), parse_task_log("", path))
     key = _stat_key(path)
     cache = _cache_path(codex_dir)
     try:
         cached = json.loads(cache.read_text(encoding="utf-8"))
-        if trust_cache and cached.get("stat") == key and cached.get("length") == len(text):
-            # The file is exactly as our last locked append left it, so it is valid: skip the full parse.
+        if (trust_cache and cached.get("stat") == key and cached.get("bytes") == len(data)
+                and isinstance(cached.get("last_end_byte"), int)):
+            # The file is exactly as our last locked append left it, so it is valid: skip the parse, and even
+            # the decoding; the new entries are spliced in as bytes after the last one.
             style = LogStyle(cached["style"][0], cached["style"][1], tuple(cached["style"][2]), cached["style"][3],
                              cached["style"][4])
-            return _Snapshot(text, int(cached["last_end"]), int(cached["max"]), int(cached["width"]), None, None,
-                             style)
+            return _Snapshot("", int(cached["max"]), int(cached["width"]), None, None, style, data,
+                             int(cached["last_end_byte"]))
     except (OSError, ValueError, KeyError, TypeError):
         pass
+    text = decode_text(data, path)
     log = parse_task_log(text, path)
     if not log.valid and log.top_level != "empty":
         raise StoreError(_describe(log))
     ids = [e.task_id for e in log.entries]
     numbers = {n for t in ids if (n := task_number(t)) is not None}
-    return _Snapshot(text, log.entries[-1].end if log.entries else None, max(numbers, default=0), id_width(ids),
-                     numbers, log)
+    return _Snapshot(text, max(numbers, default=0), id_width(ids), numbers, log)
 
 
 def _validated(entry: dict[str, Any]) -> dict[str, Any]:
@@ -169,15 +171,25 @@ def append_entries(codex_dir: Path, new: Sequence[NewEntry], today: dt.date | No
             wants_ids = any(item.task_id for item in new)
             snapshot = _read_for_append(codex_dir, path, trust_cache=not wants_ids)
             entries = allocate(new, snapshot.numbers or set(), snapshot.width, snapshot.max_number, today)
-            log = snapshot.log or _tail_log(snapshot.text, snapshot.last_end, path)
-            style = snapshot.style or detect_style(log)
-            rendered = [render_entry(entry, style) for entry in entries]
-            start, end, insert = insertion(log, rendered, style)
-            text = snapshot.text[:start] + insert + snapshot.text[end:]
-            write_atomic(path, text)
-            last_end = text.rfind("}", 0, start + len(insert)) + 1
             new_max = max([snapshot.max_number, *(task_number(e["task_id"]) or 0 for e in entries)])
-            _write_cache(codex_dir, path, text, last_end, new_max, snapshot.width, style)
+            if snapshot.data is not None and snapshot.last_end_byte is not None and snapshot.style is not None:
+                style = snapshot.style
+                insert = after_last_entry([render_entry(entry, style) for entry in entries], style).encode("utf-8")
+                at = snapshot.last_end_byte
+                payload = snapshot.data[:at] + insert + snapshot.data[at:]
+                write_atomic(path, payload)
+                _write_cache(codex_dir, path, len(payload), at + insert.rindex(b"}") + 1, new_max, snapshot.width,
+                             style)
+            else:
+                log = snapshot.log or parse_task_log(snapshot.text, path)
+                style = snapshot.style or detect_style(log)
+                start, end, insert_text = insertion(log, [render_entry(entry, style) for entry in entries], style)
+                text = snapshot.text[:start] + insert_text + snapshot.text[end:]
+                data = text.encode("utf-8")
+                write_atomic(path, data)
+                last_end = text.rfind("}", 0, start + len(insert_text)) + 1
+                _write_cache(codex_dir, path, len(data), len(text[:last_end].encode("utf-8")), new_max,
+                             snapshot.width, style)
             _clean_stale_temps(codex_dir)
             return entries
     except Timeout:
@@ -185,47 +197,9 @@ def append_entries(codex_dir: Path, new: Sequence[NewEntry], today: dt.date | No
                          f"if none is running, delete {state_dir(codex_dir) / 'task-log.lock'}") from None
 
 
-def _tail_log(text: str, last_end: int | None, path: Path) -> TaskLog:
-    """A TaskLog that knows only the last entry (real offsets), for a trusted, unchanged file."""
-    opening = _matching_open(text, last_end - 1) if last_end else None
-    if last_end is None or opening is None:
-        return parse_task_log(text, path)
-    value = json.loads(text[opening:last_end])
-    return TaskLog(path, text, entries=[LogEntry(0, opening, last_end, value)])
-
-
-def _matching_open(text: str, close: int) -> int | None:
-    """The '{' matching the '}' at `close`, scanning backwards while respecting JSON strings."""
-    depth = 0
-    index = close
-    while index >= 0:
-        char = text[index]
-        if char == '"':
-            # skip back over a string: find the opening quote that is not escaped
-            index -= 1
-            while index >= 0:
-                if text[index] == '"':
-                    backslashes = 0
-                    probe = index - 1
-                    while probe >= 0 and text[probe] == "\\":
-                        backslashes += 1
-                        probe -= 1
-                    if backslashes % 2 == 0:
-                        break
-                index -= 1
-        elif char == "}":
-            depth += 1
-        elif char == "{":
-            depth -= 1
-            if depth == 0:
-                return index
-        index -= 1
-    return None
-
-
-def _write_cache(codex_dir: Path, path: Path, text: str, last_end: int, max_number: int, width: int,
+def _write_cache(codex_dir: Path, path: Path, size: int, last_end_byte: int, max_number: int, width: int,
                  style: LogStyle) -> None:
-    payload = {"stat": _stat_key(path), "length": len(text), "last_end": last_end, "max": max_number,
+    payload = {"stat": _stat_key(path), "bytes": size, "last_end_byte": last_end_byte, "max": max_number,
                "width": width, "style": [style.entry_indent, style.unit, list(style.key_order), style.ensure_ascii,
                                          style.newline]}
     with contextlib.suppress(OSError):
