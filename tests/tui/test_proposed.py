@@ -113,9 +113,11 @@ async def test_keys_right_after_a_tab_switch_act_on_the_new_view(tmp_path: Path)
                        (codex / "PROPOSED-TASKS.md").read_text(encoding="utf-8"), what="item 3 queued")
         assert (codex / "PROPOSED-TASKS.md").read_text(encoding="utf-8").count("[>]") == 1
         view = app.screen.query_one(ProposedView)
-        assert selected_number(view) == 3 and app.screen.focused is view.query_one("#proposed-list")
+        await wait_for(pilot, lambda: selected_number(view) == 3 and app.screen.focused is
+                       view.query_one("#proposed-list"), what="item 3 selected, with focus")
         log = app.screen.query_one(LogView)
         assert selected_task(log) == "task-002"  # the log's cursor did not move
         burst(app, "1", "up", "2", "3", "up")  # and back, and across two tabs at once
-        await wait_for(pilot, lambda: selected_number(view) == 2, what="the proposed cursor to move up")
-        assert selected_task(log) == "task-001" and app.screen.focused is view.query_one("#proposed-list")
+        await wait_for(pilot, lambda: selected_number(view) == 2 and app.screen.focused is
+                       view.query_one("#proposed-list"), what="the proposed cursor to move up, with focus")
+        assert selected_task(log) == "task-001"
