@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -45,9 +46,10 @@ def shared_client(settings: ProviderSettings) -> Any:
     Clients are tied to their event loop, so `asyncio.run` (one CLI run) gets its own.
     """
     by_settings = _clients.setdefault(asyncio.get_running_loop(), {})
-    client = by_settings.get(settings)
+    key = dataclasses.replace(settings, model="")  # the model is per request: agents on other models share one
+    client = by_settings.get(key)
     if client is None:
-        client = by_settings[settings] = make_client(settings)
+        client = by_settings[key] = make_client(settings)
     return client
 
 

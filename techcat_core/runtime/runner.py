@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
-import os
 import re
 import uuid
 import weakref
@@ -155,20 +154,18 @@ def _commit_run(ws: Workspace, agent: str, plans: list[PlannedWrite], summary: s
     return entry
 
 
-def _tick(ws: Workspace, request: RunRequest, item_text: str | None, task_id: str) -> str | None:
-    """Tick the proposed item the run came from; returns a notice when it could not be ticked.
+def _tick(ws: Workspace, number: int, item_text: str, task_id: str) -> str | None:
+    """Tick the proposed item the run came from; returns why it could not be, or None.
 
     The item is found by its text as read before the run, not just its number: the run itself (a
     planner whose output is PROPOSED-TASKS.md) or a user may have renumbered the checklist meanwhile.
     """
     from techcat_core.proposed_edit import ProposedEditError, tick_item
 
-    if request.proposed_item is None or item_text is None:
-        return None
     try:
-        tick_item(ws.codex_dir, request.proposed_item, item_text, task_id)
+        tick_item(ws.codex_dir, number, item_text, task_id)
     except (ProposedEditError, OSError) as error:
-        return f"item {request.proposed_item} was not ticked: {error}"
+        return f"item {number} was not ticked: {error}"
     return None
 
 
@@ -195,18 +192,6 @@ def find_agent(ws: Workspace, name: str) -> Agent | None:
     return agent
 
 
-def model_for(ws: Workspace, agent: Agent, settings: ProviderSettings, request: RunRequest) -> str:
-    """Flags, then TECHCAT_MODEL, then techcat.toml, then the agent's own `Model:` line, then the default.
-
-    A project-wide choice (a local Ollama model, say) must win over a roster written for another
-    provider, or every run would ask the local server for a model it does not have.
-    """
-    env = request.env if request.env is not None else os.environ
-    if request.model or env.get("TECHCAT_MODEL") or ws.config.provider.model or not agent.model:
-        return settings.model
-    return agent.model
-
-
 def prepare(codex_dir: Path, request: RunRequest, previous: str | None = None
             ) -> tuple[Workspace, Agent, ProviderSettings, Prompt, list[str], bool, str]:
     """Everything up to the network call; raises RunError with a sentence for the user."""
@@ -217,10 +202,10 @@ def prepare(codex_dir: Path, request: RunRequest, previous: str | None = None
         raise RunError(f"no agent named `{request.agent}` in the roster (known: {known})")
     try:
         settings = workspace_settings(ws, request.env, provider=request.provider, model=request.model,
-                                      base_url=request.base_url)
+                                      base_url=request.base_url, agent_model=agent.model)
     except SettingsError as error:
         raise RunError(str(error)) from None
-    model = model_for(ws, agent, settings, request)
+    model = settings.model
     targets, multi = agent_targets(agent)
     prompt = build_prompt(ws, agent, request.task, targets, multi, settings.context_window, request.today, previous)
     return ws, agent, settings, prompt, targets, multi, model
@@ -266,13 +251,8 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
         entry = await asyncio.shield(asyncio.ensure_future(asyncio.to_thread(_builtin_logger_entry, ws, request,
                                                                                today)))
         yield Logged(run_id, entry)
-        ticked = await _tick_and_note(ws, request, item_text, entry, run_id)
-        for event in ticked.events:
+        async for event in _tick_and_commit(ws, [], entry, request, item_text, run_id):
             yield event
-        if request.commit:
-            committed = await _commit(ws, [], entry, run_id, ticked.ticked)
-            if committed is not None:
-                yield committed
         yield RunFinished(run_id, agent.name, entry)
         return
     reply_parts: list[str] = []
@@ -319,13 +299,8 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
     for plan in plans:
         yield FileWritten(run_id, plan.path)
     yield Logged(run_id, entry)
-    ticked = await _tick_and_note(ws, request, item_text, entry, run_id)
-    for event in ticked.events:
+    async for event in _tick_and_commit(ws, plans, entry, request, item_text, run_id):
         yield event
-    if request.commit:
-        committed = await _commit(ws, plans, entry, run_id, ticked.ticked)
-        if committed is not None:
-            yield committed
     if request.chain:
         targets = chain_targets(ws, agent)
         async for event in _chain(codex_dir, request, agent.name, targets, entry, reply, depth,
@@ -334,21 +309,24 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
     yield RunFinished(run_id, agent.name, entry, tuple(p.path for p in plans), reply)
 
 
-@dataclass(slots=True)
-class _Ticked:
-    ticked: bool
-    events: list[RunEvent]
-
-
-async def _tick_and_note(ws: Workspace, request: RunRequest, item_text: str | None, entry: dict[str, Any],
-                         run_id: str) -> _Ticked:
-    if request.proposed_item is None:
-        return _Ticked(False, [])
-    problem = await asyncio.shield(asyncio.ensure_future(asyncio.to_thread(_tick, ws, request, item_text,
-                                                                             entry["task_id"])))
-    if item_text is None:
-        problem = f"PROPOSED-TASKS.md had no item {request.proposed_item} when the run started; nothing was ticked"
-    return _Ticked(problem is None, [Notice(run_id, problem)] if problem else [])
+async def _tick_and_commit(ws: Workspace, plans: list[PlannedWrite], entry: dict[str, Any], request: RunRequest,
+                           item_text: str | None, run_id: str) -> AsyncIterator[RunEvent]:
+    """After the entry is logged: tick the item the run came from, then commit if asked."""
+    ticked = False
+    if request.proposed_item is not None:
+        if item_text is None:
+            problem: str | None = (f"PROPOSED-TASKS.md had no item {request.proposed_item} when the run started; "
+                                   "nothing was ticked")
+        else:
+            problem = await asyncio.shield(asyncio.ensure_future(asyncio.to_thread(
+                _tick, ws, request.proposed_item, item_text, entry["task_id"])))
+        ticked = problem is None
+        if problem:
+            yield Notice(run_id, problem)
+    if request.commit:
+        committed = await _commit(ws, plans, entry, run_id, ticked)
+        if committed is not None:
+            yield committed
 
 
 async def _commit(ws: Workspace, plans: list[PlannedWrite], entry: dict[str, Any], run_id: str,

@@ -91,8 +91,13 @@ def _user_credentials(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def resolve_settings(config: TechcatConfig, env: Mapping[str, str] | None = None, *, provider: str | None = None,
-                     model: str | None = None, base_url: str | None = None) -> ProviderSettings:
-    """Merge flags > environment > techcat.toml > user config > defaults into one settings object."""
+                     model: str | None = None, base_url: str | None = None,
+                     agent_model: str | None = None) -> ProviderSettings:
+    """Merge flags > environment > techcat.toml > user config > defaults into one settings object.
+
+    `agent_model`, an agent's own `Model:` line, ranks just above the default: a project-wide model (a
+    local Ollama model, say) must win over a roster written for another provider.
+    """
     env = os.environ if env is None else env
     creds = _user_credentials(env)
     file = config.provider
@@ -114,7 +119,7 @@ def resolve_settings(config: TechcatConfig, env: Mapping[str, str] | None = None
         raise SettingsError(f"unknown provider {kind!r}; use one of {', '.join(PROVIDERS)}")
     settings = ProviderSettings(
         kind=kind,
-        model=model or env.get("TECHCAT_MODEL") or file.model or DEFAULT_MODEL,
+        model=model or env.get("TECHCAT_MODEL") or file.model or agent_model or DEFAULT_MODEL,
         base_url=base_url,
         azure_endpoint=azure_endpoint,
         azure_deployment=env.get("AZURE_OPENAI_DEPLOYMENT") or file.azure_deployment,
@@ -147,7 +152,8 @@ def resolve_settings(config: TechcatConfig, env: Mapping[str, str] | None = None
 
 
 def workspace_settings(ws: Workspace, env: Mapping[str, str] | None = None, *, provider: str | None = None,
-                       model: str | None = None, base_url: str | None = None) -> ProviderSettings:
+                       model: str | None = None, base_url: str | None = None,
+                       agent_model: str | None = None) -> ProviderSettings:
     """`resolve_settings` for a workspace, refusing a `techcat.toml` that did not parse or validate.
 
     A config with a problem falls back to defaults for checking; running on those defaults could send
@@ -159,4 +165,5 @@ def workspace_settings(ws: Workspace, env: Mapping[str, str] | None = None, *, p
         where = ws.path(CONFIG)
         raise SettingsError(f"{where}:{problem.line + 1}:{problem.character + 1}: {problem.message}; fix it "
                             "before running (`techcat check` shows every problem)")
-    return resolve_settings(ws.config, env, provider=provider, model=model, base_url=base_url)
+    return resolve_settings(ws.config, env, provider=provider, model=model, base_url=base_url,
+                            agent_model=agent_model)
