@@ -181,15 +181,16 @@ def append_entries(codex_dir: Path, new: Sequence[NewEntry], today: dt.date | No
                 _write_cache(codex_dir, path, len(payload), at + insert.rindex(b"}") + 1, new_max, snapshot.width,
                              style)
             else:
-                log = snapshot.log or parse_task_log(snapshot.text, path)
+                log = snapshot.log
+                assert log is not None  # a full read always parses
                 style = snapshot.style or detect_style(log)
                 start, end, insert_text = insertion(log, [render_entry(entry, style) for entry in entries], style)
                 text = snapshot.text[:start] + insert_text + snapshot.text[end:]
                 data = text.encode("utf-8")
                 write_atomic(path, data)
                 last_end = text.rfind("}", 0, start + len(insert_text)) + 1
-                _write_cache(codex_dir, path, len(data), len(text[:last_end].encode("utf-8")), new_max,
-                             snapshot.width, style)
+                last_end_byte = len(data) - len(text[last_end:].encode("utf-8"))  # only the short tail again
+                _write_cache(codex_dir, path, len(data), last_end_byte, new_max, snapshot.width, style)
             _clean_stale_temps(codex_dir)
             return entries
     except Timeout:
