@@ -116,9 +116,12 @@ async def child(codex: Path, repeat: int) -> dict[str, object]:
         append_times = []
         for number in range(repeat):
             summary = f"Benchmark append {number}"
-            done = subprocess.run([sys.executable, "-c", APPENDER, str(codex), summary], capture_output=True,
-                                  text=True, check=True)
-            appended_at = float(done.stdout.strip())
+            # A separate process, not awaited with a blocking call: the app's event loop must run meanwhile,
+            # as it does when another process appends (the appender's own exit takes tens of ms).
+            appender = await asyncio.create_subprocess_exec(sys.executable, "-c", APPENDER, str(codex), summary,
+                                                            stdout=asyncio.subprocess.PIPE)
+            assert appender.stdout is not None
+            appended_at = float((await appender.stdout.readline()).decode().strip())
             while True:
                 rows = view.rows
                 if rows and rows[-1].summary == summary and len(view.positions) - 1 in view.table.visible_positions():
@@ -129,6 +132,8 @@ async def child(codex: Path, repeat: int) -> dict[str, object]:
             await pilot._wait_for_screen()
             app.screen._compositor.render_full_update()
             append_times.append(time.time() - appended_at)
+            if await appender.wait() != 0:
+                raise SystemExit("the appending process failed")
             await asyncio.sleep(0.5)  # the follow-up re-read starts 0.4 s after an append
             while app.check_running or app.check_pending or any(w.is_running for w in app.workers
                                                                  if w.group in ("load", "check")):
@@ -156,7 +161,7 @@ import sys, time
 from pathlib import Path
 from techcat_core.tasklog.store import append_entry
 append_entry(Path(sys.argv[1]), "qa_engineer", sys.argv[2], ["apps/web/src/pages/bench.ts"])
-print(time.time())
+print(time.time(), flush=True)
 """
 
 

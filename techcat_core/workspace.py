@@ -129,8 +129,13 @@ def decode_text(data: bytes, path: Path, problems: list[DecodeProblem] | None = 
         return data.decode("utf-8", errors="replace")
 
 
-def load_workspace(codex_dir: Path, overrides: dict[Path, str] | None = None) -> Workspace:
-    """Parse every file of the workspace. `overrides` holds unsaved editor buffers by absolute path."""
+def load_workspace(codex_dir: Path, overrides: dict[Path, str] | None = None, *,
+                   task_log: bool = True) -> Workspace:
+    """Parse every file of the workspace. `overrides` holds unsaved editor buffers by absolute path.
+
+    `task_log=False` leaves the log unread (`ws.task_log` is None): for a caller that shows a
+    decoded log first and parses it exactly afterwards (the TUI's first screen).
+    """
     codex_dir = codex_dir.resolve()
     git_root = find_git_root(codex_dir.parent)
     ws = Workspace(codex_dir=codex_dir, root=git_root or codex_dir.parent, git_root=git_root)
@@ -145,7 +150,7 @@ def load_workspace(codex_dir: Path, overrides: dict[Path, str] | None = None) ->
             ws.texts[path] = text
         return text
 
-    log_text = text_of(ws.path(TASK_LOG))
+    log_text = text_of(ws.path(TASK_LOG)) if task_log else None
     if log_text is not None:
         ws.task_log = parse_task_log(log_text, ws.path(TASK_LOG))
     agents_text = text_of(ws.path(AGENTS))

@@ -114,6 +114,7 @@ class TechcatApp(App[int]):
         self._watched_folders: list[Path] = []
         self._sync_timer_armed = False
         self._check_target: Workspace | None = None
+        self._check_after_mount = False
 
     # -- start-up -------------------------------------------------------------------------------------
 
@@ -170,9 +171,11 @@ class TechcatApp(App[int]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_snapshot(self, reason: str) -> None:
+        """Read the workspace; "open" loads quickly first, "exact" completes that quick load."""
         assert self.codex_dir is not None
         try:
-            snapshot = load_snapshot(self.codex_dir)
+            snapshot = load_snapshot(self.codex_dir, quick=reason == "open",
+                                     after=self.snapshot if reason == "exact" else None)
         except Exception as error:  # a file system failure; parsers themselves never raise
             self.post_message(SnapshotFailed(f"cannot read {self.codex_dir}: {error}"))
             return
@@ -195,17 +198,17 @@ class TechcatApp(App[int]):
         previous = self.snapshot
         self.snapshot = message.snapshot
         ws = message.snapshot.workspace
-        stats = message.snapshot.agent_stats()
         log_view = screen.query_one(LogView)
-        same_rows = (previous is not None and len(previous.rows) == len(message.snapshot.rows) ==
-                     len(log_view.rows) and bool(log_view.rows) and log_view.rows[-1] == message.snapshot.rows[-1])
-        if same_rows and previous is not None:
+        if previous is not None and message.snapshot.rows is previous.rows is log_view.rows:
+            pass  # the exact load of the quick one: the same rows, no re-filter
+        elif (previous is not None and len(previous.rows) == len(message.snapshot.rows) == len(log_view.rows)
+              and bool(log_view.rows) and log_view.rows[-1] == message.snapshot.rows[-1]):
             message.snapshot.rows = log_view.rows  # identical: keep the view's rows, skip the re-filter
         else:
-            log_view.load(message.snapshot.rows, sorted(ws.agent_names), ws.root, self._log_banner(ws))
-        screen.query_one(AgentsView).load(ws, stats)
-        screen.query_one(ProposedView).load(ws, stats)
-        screen.query_one(DocumentsView).load(ws)
+            log_view.load(message.snapshot.rows, sorted(ws.agent_names), ws.root,
+                          self._log_banner(ws) if message.snapshot.exact else None)
+        if screen.views_mounted:
+            self._load_later_views(screen, message.snapshot)
         self._select_pending()
         self._refresh_bar()
         if first:
@@ -214,14 +217,41 @@ class TechcatApp(App[int]):
         else:
             self.request_check()
 
+    def _load_later_views(self, screen: MainScreen, snapshot: Snapshot) -> None:
+        ws = snapshot.workspace
+        stats = snapshot.agent_stats()
+        screen.query_one(AgentsView).load(ws, stats)
+        screen.query_one(ProposedView).load(ws, stats)
+        screen.query_one(DocumentsView).load(ws)
+
     def on_first_screen_shown(self, message: FirstScreenShown) -> None:
         self.first_screen_seconds = message.seconds
         self.log.info(f"first screen after {message.seconds:.3f} s")
         if self.main_screen:
             self.main_screen.status("checking…   [$text-muted]? help · ctrl+p commands[/]")
-        self.request_check()
+        self.run_worker(self._after_first_screen(), group="start", exit_on_error=False)
+
+    async def _after_first_screen(self) -> None:
+        """The rest of start-up, while the log is already on screen and taking keys."""
+        screen = self.main_screen
+        if screen is None:
+            return
+        if self.snapshot is not None and not self.snapshot.exact:
+            self.load_snapshot("exact")  # in a thread, while the other views mount; it asks for the checks
+        else:
+            self._check_after_mount = True
+        await screen.mount_views()
+        if self.snapshot is not None:
+            self._load_later_views(screen, self.snapshot)
+        if self._check_after_mount:
+            self._check_after_mount = False
+            self.request_check()
         self.refresh_git()
         self.start_watching()
+        from techcat_tui.log_rows import fill_search_texts
+
+        rows = self.snapshot.rows if self.snapshot else []
+        self.run_worker(lambda: fill_search_texts(rows), thread=True, group="search-text", exit_on_error=False)
 
     def _log_banner(self, ws: Workspace) -> str | None:
         from textual.markup import escape
@@ -256,7 +286,11 @@ class TechcatApp(App[int]):
 
     def request_check(self) -> None:
         """Run the checks on the current snapshot; if a check is running, run once more after it."""
-        if self.snapshot is None:
+        if self.snapshot is None or not self.snapshot.exact:
+            return  # the exact load that follows a quick one asks for the checks
+        screen = self.main_screen
+        if screen is not None and not screen.views_mounted:
+            self._check_after_mount = True  # the Problems view must be there to show them
             return
         if self.check_running:
             self.check_pending = True
@@ -329,7 +363,7 @@ class TechcatApp(App[int]):
 
     def on_git_status_read(self, message: GitStatusRead) -> None:
         self.git_status = message.status
-        if self.main_screen:
+        if self.main_screen and self.main_screen.views_mounted:
             self.main_screen.query_one(GitView).show(message.status)
         self._refresh_bar()
 
@@ -552,6 +586,9 @@ class TechcatApp(App[int]):
     @on(EntryEditRequested)
     def _edit_entry(self, message: EntryEditRequested) -> None:
         if self.snapshot is None or self.codex_dir is None:
+            return
+        if not self.snapshot.exact:
+            self.notify("Still reading the task log's line numbers; try again in a moment.")
             return
         log = self.snapshot.workspace.task_log
         line = None

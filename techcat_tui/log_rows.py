@@ -1,7 +1,8 @@
 """The task log as display rows, and the filter and sort the log view applies to them.
 
 Plain Python, no Textual: a 100k-entry log is filtered with one pass of substring tests over a
-pre-lowered haystack per row, which keeps one keystroke well under the 100 ms budget.
+pre-lowered haystack per row, which keeps one keystroke well under the 100 ms budget. A well-formed
+log's rows are decoded straight from its bytes for the first screen (`quick_rows`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+
+import msgspec
 
 from techcat_core.tasklog.ids import task_number
 from techcat_core.tasklog.parse import REQUIRED_FIELDS, LogEntry
@@ -24,10 +26,12 @@ _DATE_RANGE = re.compile(rf"^({_PARTIAL_DATE})?\s*\.\.\s*({_PARTIAL_DATE})?$")
 _DATE_PREFIX = re.compile(rf"^{_PARTIAL_DATE}$")
 
 
-class LogRow(NamedTuple):
+class LogRow(msgspec.Struct, gc=False):
     """One entry as the table shows it; `entry` is the entry's position in the file.
 
-    A named tuple rather than a dataclass: 100k of them are built at start-up.
+    A msgspec struct rather than a dataclass or named tuple: 100k of them are built at start-up,
+    and structs are cheaper to build and invisible to the cyclic collector (they hold only strings).
+    The lower-cased search text is built on first use (`search_text`), after the first screen.
     """
 
     entry: int
@@ -36,12 +40,30 @@ class LogRow(NamedTuple):
     agent: str
     summary: str
     files: tuple[str, ...]
-    haystack: str
     extras: tuple[tuple[str, str], ...] = ()  # fields the format does not define, as JSON text
+    haystack: str = ""  # filled by `search_text`
 
     @property
     def number(self) -> int:
         return task_number(self.task_id) or -1
+
+
+def search_text(row: LogRow) -> str:
+    """What the filter's words are matched against, lower-cased once and kept on the row."""
+    haystack = row.haystack
+    if not haystack:
+        haystack = "\x00".join((row.task_id, row.date, row.agent, row.summary, *row.files)).lower()
+        if row.extras:
+            haystack += "".join(f"\x00{key}\x00{text}" for key, text in row.extras).lower()
+        row.haystack = haystack
+    return haystack
+
+
+def fill_search_texts(rows: Sequence[LogRow]) -> None:
+    """Build every row's search text now (off the main thread), so the first filter key need not."""
+    for row in rows:
+        if not row.haystack:
+            search_text(row)
 
 
 def _text(value: object) -> str:
@@ -50,9 +72,9 @@ def _text(value: object) -> str:
 
 def row_from_entry(entry: LogEntry) -> LogRow:
     value = entry.value
-    if type(value) is not dict:
+    if not isinstance(value, dict):  # (a DupKeys, for an entry with a repeated key, is a dict too)
         summary = f"(not an object: {json.dumps(value, ensure_ascii=False)[:60]})"
-        return LogRow(entry.index, "", "", "", summary, (), summary.lower())
+        return LogRow(entry.index, "", "", "", summary, ())
     raw_id, raw_date, raw_agent, raw_summary = (value.get("task_id"), value.get("date"), value.get("agent"),
                                                 value.get("summary"))
     task_id = raw_id if type(raw_id) is str else _text(raw_id)
@@ -61,20 +83,49 @@ def row_from_entry(entry: LogEntry) -> LogRow:
     summary = raw_summary if type(raw_summary) is str else _text(raw_summary)
     raw_files = value.get("output_files")
     files = tuple(f for f in raw_files if type(f) is str) if type(raw_files) is list else ()
-    haystack = "\x00".join((task_id, date, agent, summary, *files)).lower()
     if len(value) == 5 and "output_files" in value and "summary" in value and "task_id" in value \
             and "agent" in value and "date" in value:
-        return LogRow(entry.index, task_id, date, agent, summary, files, haystack)
+        return LogRow(entry.index, task_id, date, agent, summary, files)
     extras = tuple((key, json.dumps(item, ensure_ascii=False)) for key, item in value.items()
                    if key not in REQUIRED_FIELDS)
-    haystack += "".join(f"\x00{key}\x00{text}" for key, text in extras).lower()
-    return LogRow(entry.index, task_id, date, agent, summary, files, haystack, extras)
+    return LogRow(entry.index, task_id, date, agent, summary, files, extras)
 
 
 def rows_from_entries(entries: Iterable[LogEntry]) -> list[LogRow]:
     """Rows for every entry, with the cyclic garbage collector paused (it would walk the whole parsed log)."""
     with gc_paused():
         return [row_from_entry(entry) for entry in entries]
+
+
+class _PlainEntry(msgspec.Struct, gc=False, forbid_unknown_fields=True):
+    """An entry with exactly the five fields of the format, each of the right type."""
+
+    task_id: str
+    agent: str
+    date: str
+    summary: str
+    output_files: tuple[str, ...]
+
+
+_PLAIN_LOG = msgspec.json.Decoder(list[_PlainEntry])
+_BOM = b"\xef\xbb\xbf"
+
+
+def quick_rows(data: bytes) -> list[LogRow] | None:
+    """The rows of a log whose entries all have exactly the five fields, as strings and a list of strings.
+
+    That is almost every real log, and msgspec decodes it in C about four times faster than the exact
+    parser (which also records every entry's offsets); the rows are the same as `rows_from_entries`
+    would build. Anything else (a syntax error, an extra or missing field, a number where a string
+    belongs, bytes that are not UTF-8) returns None: the caller parses exactly.
+    """
+    try:
+        entries = _PLAIN_LOG.decode(data[3:] if data.startswith(_BOM) else data)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    with gc_paused():
+        return [LogRow(index, e.task_id, e.date, e.agent, e.summary, e.output_files)
+                for index, e in enumerate(entries)]
 
 
 @contextlib.contextmanager
@@ -167,7 +218,7 @@ def matching(rows: Sequence[LogRow], query: LogQuery, candidates: Iterable[int] 
         high = query.date_to
         result = [i for i in result if rows[i].date <= high]
     for word in query.words:
-        result = [i for i in result if word in rows[i].haystack]
+        result = [i for i in result if word in (rows[i].haystack or search_text(rows[i]))]
     return result
 
 

@@ -1,14 +1,20 @@
-"""Everything the views show about a workspace, loaded in one go off the main thread."""
+"""Everything the views show about a workspace, loaded in one go off the main thread.
+
+The first screen comes from a quick load: a well-formed task log is decoded straight into rows
+(`quick_rows`), without the exact parse that records every entry's offsets. The exact load follows
+right after the first screen, on the very text the rows came from, and keeps those rows; the checks,
+jumps and live tail reading wait for it (`Snapshot.exact`).
+"""
 
 from __future__ import annotations
 
 import gc
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from techcat_core.workspace import Workspace, load_workspace
-from techcat_tui.log_rows import AgentStats, LogRow, agent_stats, gc_paused, rows_from_entries
+from techcat_core.workspace import TASK_LOG, Workspace, load_workspace
+from techcat_tui.log_rows import AgentStats, LogRow, agent_stats, gc_paused, quick_rows, rows_from_entries
 from techcat_tui.log_tail import LogState, state_of
 
 FULL_COLLECTION_EVERY = 25  # reloads
@@ -21,16 +27,20 @@ class Snapshot:
     rows: list[LogRow]
     log_state: LogState | None
     seconds: float
+    # False for a quick load: `workspace.task_log` is not parsed yet, `log_bytes` is what the rows came from
+    exact: bool = True
+    log_bytes: bytes | None = field(default=None, repr=False)
 
     def agent_stats(self) -> dict[str, AgentStats]:
         return agent_stats(self.rows)
 
 
-def load_snapshot(codex_dir: Path) -> Snapshot:
+def load_snapshot(codex_dir: Path, *, quick: bool = False, after: Snapshot | None = None) -> Snapshot:
     """Parse the workspace and build the log rows with the collector paused, the result frozen.
 
     Frozen, the parsed log is out of the collector's sight, so later collections (many per second
-    while the UI runs) do not walk 100k entries each time.
+    while the UI runs) do not walk 100k entries each time. `quick` tries a quick load first (see the
+    module docstring); `after` is the quick snapshot the exact load completes.
     """
     start = time.perf_counter()
     _loads[0] += 1
@@ -40,6 +50,31 @@ def load_snapshot(codex_dir: Path) -> Snapshot:
         gc.unfreeze()
         gc.collect()
     with gc_paused():
-        workspace = load_workspace(codex_dir)
-        rows = rows_from_entries(workspace.task_log.entries) if workspace.task_log else []
-    return Snapshot(workspace, rows, state_of(workspace.task_log), time.perf_counter() - start)
+        if quick:
+            snapshot = _quick_snapshot(codex_dir, start)
+            if snapshot is not None:
+                return snapshot
+        overrides = None
+        data = after.log_bytes if after is not None else None
+        if after is not None and after.log_bytes is not None:
+            # the exact parse of the same text: the rows stay true whatever changed on disk since
+            overrides = {after.workspace.path(TASK_LOG): after.log_bytes.decode("utf-8")}
+        workspace = load_workspace(codex_dir, overrides)
+        log = workspace.task_log
+        if after is not None and log is not None and log.valid and len(log.entries) == len(after.rows):
+            rows = after.rows
+        else:
+            rows = rows_from_entries(log.entries) if log else []
+    return Snapshot(workspace, rows, state_of(workspace.task_log, data), time.perf_counter() - start)
+
+
+def _quick_snapshot(codex_dir: Path, start: float) -> Snapshot | None:
+    try:
+        data = (codex_dir / TASK_LOG).read_bytes()
+    except OSError:
+        return None  # missing or unreadable: the exact load says which
+    rows = quick_rows(data)
+    if rows is None:
+        return None
+    workspace = load_workspace(codex_dir, task_log=False)
+    return Snapshot(workspace, rows, None, time.perf_counter() - start, exact=False, log_bytes=data)

@@ -20,6 +20,7 @@ from techcat_tui.widgets.proposed_view import ProposedView
 from techcat_tui.widgets.workspace_bar import WorkspaceBar
 
 TABS = ("log", "agents", "proposed", "docs", "problems", "git")
+_LATER_TITLES = {"agents": "Agents", "proposed": "Proposed", "docs": "Docs", "problems": "Problems", "git": "Git"}
 
 
 class ViewTabs(TabbedContent):
@@ -58,22 +59,15 @@ class MainScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.wanted_tab = "log"
+        self.views_mounted = False
 
     def compose(self) -> ComposeResult:
         yield WorkspaceBar(id="bar")
         with ViewTabs(initial="log", id="tabs"):
             with TabPane("1 Log", id="log"):
                 yield LogView(id="log-view")
-            with TabPane("2 Agents", id="agents"):
-                yield AgentsView(id="agents-view")
-            with TabPane("3 Proposed", id="proposed"):
-                yield ProposedView(id="proposed-view")
-            with TabPane("4 Docs", id="docs"):
-                yield DocumentsView(id="docs-view")
-            with TabPane("5 Problems", id="problems"):
-                yield DiagnosticsView(id="problems-view")
-            with TabPane("6 Git", id="git"):
-                yield GitView(id="git-view")
+            for number, (tab, title) in enumerate(_LATER_TITLES.items(), start=2):
+                yield TabPane(f"{number} {title}", id=tab)
         yield Static("Loading the workspace…", id="status-line")
         yield Footer()
 
@@ -81,9 +75,26 @@ class MainScreen(Screen[None]):
         self.query_one(LogView).table.focus()
 
     def views_ready(self) -> bool:
-        """Whether every view has composed its widgets (the tab panes compose after the screen mounts)."""
-        needed = ("#log-table", "#agents-list", "#proposed-list", "#docs-tabs", "#problems-table", "#git-body")
-        return all(self.query(selector) for selector in needed)
+        """Whether the log view has composed its table (the tab panes compose after the screen mounts)."""
+        return bool(self.query("#log-table"))
+
+    async def mount_views(self) -> None:
+        """Mount the five views behind the log's tab, after the first screen.
+
+        Their widgets (a roster graph, Markdown documents, two tables) would otherwise be composed and
+        styled before the log could be shown. A tab chosen meanwhile is focused once its view is in.
+        """
+        if self.views_mounted:
+            return
+        views: dict[str, Widget] = {"agents": AgentsView(id="agents-view"),
+                                    "proposed": ProposedView(id="proposed-view"),
+                                    "docs": DocumentsView(id="docs-view"),
+                                    "problems": DiagnosticsView(id="problems-view"), "git": GitView(id="git-view")}
+        for tab, view in views.items():
+            await self.query_one(f"#{tab}", TabPane).mount(view)
+        self.views_mounted = True
+        if self.wanted_tab != "log":
+            self._focus_view(self.wanted_tab)
 
     def show_tab(self, tab: str) -> None:
         self.wanted_tab = tab
@@ -101,6 +112,8 @@ class MainScreen(Screen[None]):
         self._focus_view(pane_id)
 
     def _focus_view(self, tab: str) -> None:
+        if tab != "log" and not self.views_mounted:
+            return  # `mount_views` focuses it
         if tab == "docs":
             self.query_one(DocumentsView).activate()
         target: Widget
@@ -132,8 +145,10 @@ class MainScreen(Screen[None]):
     def active_tab(self) -> str:
         return self.query_one("#tabs", TabbedContent).active or "log"
 
-    def active_view(self) -> Widget:
-        return self.query_one(f"#{self.active_tab}-view")
+    def active_view(self) -> Widget | None:
+        """The view of the active tab; None for a view not mounted yet (see `mount_views`)."""
+        views = self.query(f"#{self.active_tab}-view")
+        return views.first() if views else None
 
     def set_problem_count(self, errors: int, total: int) -> None:
         tabs = self.query_one("#tabs", TabbedContent)

@@ -25,11 +25,17 @@ def _syntax(preview: FilePreview) -> RenderableType:
 class LogDetail(VerticalScroll, can_focus=True):
     """Scrollable; focus it (enter on a row) to scroll long previews with the keyboard."""
 
+    _shown: tuple[LogRow | None, int] | None = None
+
     def compose(self) -> ComposeResult:
         yield Static("Select an entry to see it here.", id="detail-head")
         yield Static("", id="detail-files")
 
     def show_row(self, row: LogRow | None, total: int) -> None:
+        shown = (row, total if row is None else -1)
+        if shown == self._shown:
+            return  # a filter that kept the selected entry: nothing to redraw (each update costs a reflow)
+        self._shown = shown
         head = self.query_one("#detail-head", Static)
         if row is None:
             head.update("[$text-muted]No entry selected.[/]" if total else

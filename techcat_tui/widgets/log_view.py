@@ -57,6 +57,7 @@ class LogView(Vertical):
         self.roster: set[str] = set()
         self._preview_timer: Timer | None = None
         self._filter_problem: str | None = None
+        self._status_text = ""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="log-filters"):
@@ -273,7 +274,9 @@ class LogView(Vertical):
         text = " · ".join(parts)
         if self._filter_problem:
             text += f"  [$text-error]{escape(self._filter_problem)}[/]"
-        self.query_one("#log-status", Static).update(text)
+        if text != self._status_text:  # an update costs a reflow of the screen
+            self._status_text = text
+            self.query_one("#log-status", Static).update(text)
 
     # -- actions --------------------------------------------------------------------------------------
 

@@ -131,8 +131,9 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def set_title(self, key: str, title: str) -> None:
         """Override a column title (a sort arrow, a count)."""
-        self._titles[key] = title
-        self.refresh(self.size.region)
+        if self._titles.get(key) != title:
+            self._titles[key] = title
+            self.refresh(self.size.region)
 
     def move_to(self, position: int) -> None:
         if not self.row_count:

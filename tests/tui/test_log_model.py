@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from techcat_core.tasklog.parse import parse_task_log
 from techcat_core.tasklog.store import append_entry
@@ -16,6 +18,7 @@ from techcat_tui.log_rows import (
     agent_stats,
     matching,
     parse_query,
+    quick_rows,
     rows_from_entries,
     sort_positions,
 )
@@ -98,3 +101,86 @@ def test_an_edited_entry_is_not_taken_for_an_append(tmp_path: Path) -> None:
     log_path.write_text(log_path.read_text(encoding="utf-8").replace("task number 1", "task number one"),
                         encoding="utf-8")
     assert read_appended(log_path, state) is None
+
+
+QUICK_CASES: list[object] = [
+    [entry(1), entry(2)],
+    [entry(1, summary="Café — 🐈 “quoted”", output_files=[])],
+    [],
+]
+EXACT_ONLY: list[object] = [
+    [entry(1, reviewer="qa")],  # a field the format does not define
+    [entry(1, summary=...)],  # a field missing
+    [entry(1, summary=42)],  # a number where a string belongs
+    [entry(1, output_files=["a.ts", 3])],
+    ["not an object"],
+]
+
+
+@pytest.mark.parametrize("entries", QUICK_CASES)
+def test_quick_rows_are_the_rows_of_the_exact_parse(entries: list[object]) -> None:
+    text = json.dumps(entries, indent=2, ensure_ascii=False)
+    for data in (text.encode(), b"\xef\xbb\xbf" + text.encode()):
+        quick = quick_rows(data)
+        assert quick == rows_from_entries(parse_task_log(data.decode("utf-8")).entries)
+
+
+@pytest.mark.parametrize("entries", EXACT_ONLY)
+def test_anything_but_the_five_plain_fields_is_left_to_the_exact_parser(entries: list[object]) -> None:
+    assert quick_rows(json.dumps(entries).encode()) is None
+
+
+@pytest.mark.parametrize("text", ['[{"task_id": "task-001"', "[1,]", "{}", '[{"a": NaN}]', "[] trailing"])
+def test_a_damaged_log_is_left_to_the_exact_parser(text: str) -> None:
+    assert quick_rows(text.encode()) is None
+    assert quick_rows(b'[{"task_id": "\xff"}]') is None  # not UTF-8
+
+
+def test_a_repeated_key_gives_the_same_row_either_way() -> None:
+    text = ('[{"task_id": "task-001", "agent": "a", "date": "2025-07-01", "summary": "first", '
+            '"summary": "second", "output_files": []}]')
+    exact = rows_from_entries(parse_task_log(text).entries)
+    assert exact[0].summary == "second"  # not shown as "(not an object …)"
+    assert quick_rows(text.encode()) == exact
+
+
+@given(st.lists(st.fixed_dictionaries({
+    "task_id": st.text(max_size=8), "agent": st.text(max_size=8), "date": st.text(max_size=10),
+    "summary": st.text(max_size=30), "output_files": st.lists(st.text(max_size=12), max_size=3)},
+    optional={"extra": st.integers()}), max_size=5), st.sampled_from([None, 2]))
+@settings(max_examples=150, deadline=None)
+def test_quick_rows_never_differ_from_the_exact_rows(entries: list[dict[str, object]], indent: int | None) -> None:
+    text = json.dumps(entries, indent=indent, ensure_ascii=False)
+    quick = quick_rows(text.encode("utf-8", errors="surrogatepass"))
+    if quick is not None:
+        assert quick == rows_from_entries(parse_task_log(text).entries)
+    plain = not any("extra" in e for e in entries)
+    if plain and _utf8(text):  # (text may hold lone surrogates, which no UTF-8 file can)
+        assert quick is not None
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def test_appends_after_non_ascii_text_keep_exact_offsets(tmp_path: Path) -> None:
+    log = [entry(1, summary="Café — 🐈 “quoted”"), entry(2, summary="naïve")]
+    codex = make_workspace(tmp_path, log=json.dumps(log, indent=2, ensure_ascii=False) + "\n")
+    log_path = codex / "TASK-LOG.json"
+    state = state_of(parse_task_log(log_path.read_text(encoding="utf-8"), log_path))
+    assert state is not None and state.end_byte > state.last_end  # bytes and characters differ here
+    for summary in ("Añadido ✓", "Zweite Änderung 🐈"):
+        append_entry(codex, "planner", summary, [])
+        appended = read_appended(log_path, state)
+        assert appended is not None
+        full = parse_task_log(log_path.read_text(encoding="utf-8"), log_path)
+        assert [(e.start, e.end, e.value) for e in full.entries[-1:]] == \
+            [(e.start, e.end, e.value) for e in appended.entries]
+        state = appended.state
+    assert state.count == 4
+    log_path.write_text(log_path.read_text(encoding="utf-8").replace("naïve", "naive"), encoding="utf-8")
+    assert read_appended(log_path, state) is None  # an edit before the end is not an append
