@@ -276,7 +276,7 @@ class LogView(Vertical):
             text += f"  [$text-error]{escape(self._filter_problem)}[/]"
         if text != self._status_text:  # an update costs a reflow of the screen
             self._status_text = text
-            self.query_one("#log-status", Static).update(text)
+            self.query_one("#log-status", Static).update(text, layout=False)  # one line, always
 
     # -- actions --------------------------------------------------------------------------------------
 

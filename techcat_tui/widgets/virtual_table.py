@@ -110,6 +110,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self.cursor = 0
         self._cells: CellSource = lambda _position: ()
         self._titles: dict[str, str] = {}
+        self._columns_at_width: tuple[tuple[int, tuple[Column, ...]], list[tuple[Column, int]]] | None = None
+        self._style_cache: dict[tuple[Style, Style | None], dict[str, Style]] = {}
 
     # -- data ---------------------------------------------------------------------------------------
 
@@ -214,6 +216,10 @@ class VirtualTable(ScrollView, can_focus=True):
             left += width + 1
         return None
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style_cache.clear()  # a theme or class change: the component styles may differ
+
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"virtual-table--{name}", partial=True)
 
@@ -237,16 +243,34 @@ class VirtualTable(ScrollView, can_focus=True):
         return self._strip(self._cells(position), width, base, overlay)
 
     def _strip(self, cells: Sequence[Cell], width: int, base: Style, overlay: Style | None) -> Strip:
+        key = (width, tuple(self.columns))
+        if self._columns_at_width is None or self._columns_at_width[0] != key:
+            self._columns_at_width = (key, self.layout_columns(width))
+        styles = self._combined_styles(base, overlay)
+        gap = styles[""] if overlay is None else base + overlay
         segments: list[Segment] = []
         by_key = dict(zip((c.key for c in self.columns), cells, strict=False))
-        for column, column_width in self.layout_columns(width):
+        for column, column_width in self._columns_at_width[1]:
             text, style_name = by_key.get(column.key, ("", ""))
-            text = text.replace("\n", " ").replace("\t", " ")
+            if "\n" in text or "\t" in text:
+                text = text.replace("\n", " ").replace("\t", " ")
             if cell_len(text) > column_width:
                 text = set_cell_size(text, max(0, column_width - 1)) + "…" if column_width > 1 else ""
-            style = base + self._style(style_name) if style_name else base
-            if overlay is not None:
-                style = style + overlay
+            style = styles.get(style_name)
+            if style is None:
+                style = styles[style_name] = (base + self._style(style_name) if style_name else base) + \
+                    (overlay or Style())
             segments.append(Segment(set_cell_size(text, column_width), style))
-            segments.append(Segment(" ", base + overlay if overlay is not None else base))
-        return Strip(segments).adjust_cell_length(width, base + overlay if overlay is not None else base)
+            segments.append(Segment(" ", gap))
+        return Strip(segments).adjust_cell_length(width, gap)
+
+    def _combined_styles(self, base: Style, overlay: Style | None) -> dict[str, Style]:
+        """Cell styles combined with the base and the cursor overlay, built once per pair (a repaint
+        asks for the same few dozens of combinations line after line)."""
+        cache_key = (base, overlay)
+        styles = self._style_cache.get(cache_key)
+        if styles is None:
+            if len(self._style_cache) > 16:
+                self._style_cache.clear()
+            styles = self._style_cache[cache_key] = {"": base + overlay if overlay is not None else base}
+        return styles
