@@ -12,7 +12,7 @@ import subprocess
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -21,7 +21,6 @@ from textual.events import Resize
 from textual.screen import Screen
 
 from techcat_core.diagnostics import Fix, Severity
-from techcat_core.engine import CheckResult, check_workspace
 from techcat_core.watcher import ChangeKind
 from techcat_core.workspace import CORE_FILES, PROPOSED, TASK_LOG, Workspace
 from techcat_tui import _start_time
@@ -60,6 +59,9 @@ from techcat_tui.widgets.git_view import GitView
 from techcat_tui.widgets.log_view import LogView
 from techcat_tui.widgets.proposed_view import ProposedView
 from techcat_tui.widgets.workspace_bar import WorkspaceBar, file_counts
+
+if TYPE_CHECKING:  # the checks load in their worker, after the first screen
+    from techcat_core.engine import CheckResult
 
 NARROW = 100  # columns below which the log's detail pane is hidden until asked for
 
@@ -305,6 +307,7 @@ class TechcatApp(App[int]):
     def _run_checks(self, generation: int) -> None:
         """Checks `_check_target` (not an argument: workers describe themselves with their arguments'
         repr, and a workspace's repr holds every file)."""
+        from techcat_core.engine import CheckResult, check_workspace
         from techcat_tui.log_rows import gc_paused
 
         ws = self._check_target

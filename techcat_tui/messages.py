@@ -7,18 +7,20 @@ GitStatusRead; DiskChanged → LogAppended or a new SnapshotLoaded; RunEventsBat
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
 from techcat_core.diagnostics import Diagnostic
-from techcat_core.engine import CheckResult
-from techcat_core.runtime.events import RunEvent
 from techcat_tui.git_status import GitStatus
 from techcat_tui.live import DiskChange
 from techcat_tui.log_rows import LogRow
 from techcat_tui.log_tail import LogState
 from techcat_tui.snapshot import Snapshot
+
+if TYPE_CHECKING:  # the checks and the runtime load after the first screen
+    from techcat_core.engine import CheckResult
+    from techcat_core.runtime.events import RunEvent
 
 
 class SnapshotLoaded(Message):

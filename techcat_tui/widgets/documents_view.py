@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,13 +17,16 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.message import Message
-from textual.widgets import MarkdownViewer, OptionList, Static, Tab, Tabs, TextArea
+from textual.widgets import OptionList, Static, Tab, Tabs, TextArea
 from textual.widgets.option_list import Option
 
 from techcat_core.markdown_doc import Heading, parse_markdown
 from techcat_core.workspace import AGENTS, ARCHITECTURE, PRD, Workspace
 from techcat_tui.messages import EditRequested
 from techcat_tui.unreadable import core_file_diagnostics, read_problem
+
+if TYPE_CHECKING:
+    from textual.widgets import MarkdownViewer
 
 LARGE_DOCUMENT = 20_000  # characters; above this the cheap renderer is used
 
@@ -86,6 +89,8 @@ class DocumentsView(Vertical):
     def compose(self) -> ComposeResult:
         yield Tabs(id="docs-tabs")
         yield Static("", id="docs-missing")
+        from textual.widgets import MarkdownViewer  # about 30 ms of imports: only once the view mounts
+
         yield MarkdownViewer(id="docs-viewer", show_table_of_contents=True)
         with Horizontal(id="docs-plain"):
             yield OptionList(id="docs-toc")
@@ -156,7 +161,7 @@ class DocumentsView(Vertical):
             return
         self.current = document
         missing = self.query_one("#docs-missing", Static)
-        viewer = self.query_one("#docs-viewer", MarkdownViewer)
+        viewer = self.query_one("#docs-viewer", _markdown_viewer())
         plain = self.query_one("#docs-plain")
         problem = self.read_problems.get(document.ref.path)
         if document.text is None:
@@ -195,7 +200,7 @@ class DocumentsView(Vertical):
             area.scroll_cursor_visible(center=True)
             return
         before = [n for n, heading in enumerate(document.headings) if heading.line <= line]
-        viewer = self.query_one("#docs-viewer", MarkdownViewer)
+        viewer = self.query_one("#docs-viewer", _markdown_viewer())
         toc = viewer.document.table_of_contents
         if before and before[-1] < len(toc):
             block_id = toc[before[-1]][2]
@@ -227,7 +232,13 @@ class DocumentsView(Vertical):
         self._switch(-1)
 
     def action_toggle_toc(self) -> None:
-        viewer = self.query_one("#docs-viewer", MarkdownViewer)
+        viewer = self.query_one("#docs-viewer", _markdown_viewer())
         viewer.show_table_of_contents = not viewer.show_table_of_contents
         toc = self.query_one("#docs-toc", OptionList)
         toc.display = viewer.show_table_of_contents
+
+
+def _markdown_viewer() -> type[MarkdownViewer]:
+    from textual.widgets import MarkdownViewer
+
+    return MarkdownViewer
