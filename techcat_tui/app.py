@@ -27,7 +27,7 @@ from techcat_tui import _start_time
 from techcat_tui.config import THEMES, TuiConfig, load_tui_config, save_theme
 from techcat_tui.git_status import GitStatus, read_git_status
 from techcat_tui.live import DiskChange, output_folders, watch_changes
-from techcat_tui.log_rows import LogRow, rows_from_entries
+from techcat_tui.log_rows import LogRow, rows_from_entries, same_row
 from techcat_tui.log_tail import LogState, read_appended
 from techcat_tui.messages import (
     ChecksFinished,
@@ -204,7 +204,7 @@ class TechcatApp(App[int]):
         if previous is not None and message.snapshot.rows is previous.rows is log_view.rows:
             pass  # the exact load of the quick one: the same rows, no re-filter
         elif (previous is not None and len(previous.rows) == len(message.snapshot.rows) == len(log_view.rows)
-              and bool(log_view.rows) and log_view.rows[-1] == message.snapshot.rows[-1]):
+              and bool(log_view.rows) and same_row(log_view.rows[-1], message.snapshot.rows[-1])):
             message.snapshot.rows = log_view.rows  # identical: keep the view's rows, skip the re-filter
         else:
             log_view.load(message.snapshot.rows, sorted(ws.agent_names), ws.root,

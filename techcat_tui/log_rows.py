@@ -48,6 +48,12 @@ class LogRow(msgspec.Struct, gc=False):
         return task_number(self.task_id) or -1
 
 
+def same_row(a: LogRow, b: LogRow) -> bool:
+    """Whether two rows show the same entry (`==` would also compare the search text, filled or not)."""
+    return (a.entry, a.task_id, a.date, a.agent, a.summary, a.files, a.extras) == \
+        (b.entry, b.task_id, b.date, b.agent, b.summary, b.files, b.extras)
+
+
 def search_text(row: LogRow) -> str:
     """What the filter's words are matched against, lower-cased once and kept on the row."""
     haystack = row.haystack

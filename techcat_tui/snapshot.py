@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from techcat_core.workspace import TASK_LOG, Workspace, load_workspace
-from techcat_tui.log_rows import AgentStats, LogRow, agent_stats, gc_paused, quick_rows, rows_from_entries
+from techcat_tui.log_rows import (
+    AgentStats,
+    LogRow,
+    agent_stats,
+    fill_search_texts,
+    gc_paused,
+    quick_rows,
+    rows_from_entries,
+)
 from techcat_tui.log_tail import LogState, state_of
 
 FULL_COLLECTION_EVERY = 25  # reloads
@@ -65,6 +73,7 @@ def load_snapshot(codex_dir: Path, *, quick: bool = False, after: Snapshot | Non
             rows = after.rows
         else:
             rows = rows_from_entries(log.entries) if log else []
+            fill_search_texts(rows)  # here in the worker, not at the first filter key
     return Snapshot(workspace, rows, state_of(workspace.task_log, data), time.perf_counter() - start)
 
 

@@ -20,6 +20,8 @@ from techcat_tui.log_rows import (
     parse_query,
     quick_rows,
     rows_from_entries,
+    same_row,
+    search_text,
     sort_positions,
 )
 from techcat_tui.log_tail import read_appended, state_of
@@ -184,3 +186,10 @@ def test_appends_after_non_ascii_text_keep_exact_offsets(tmp_path: Path) -> None
     assert state.count == 4
     log_path.write_text(log_path.read_text(encoding="utf-8").replace("naïve", "naive"), encoding="utf-8")
     assert read_appended(log_path, state) is None  # an edit before the end is not an append
+
+
+def test_rows_are_the_same_whether_or_not_their_search_text_is_built() -> None:
+    first, second = _rows([entry(1)]), _rows([entry(1)])
+    search_text(first[0])
+    assert same_row(first[0], second[0]) and second[0].haystack == ""
+    assert not same_row(first[0], _rows([entry(1, summary="Other")])[0])

@@ -104,3 +104,27 @@ async def test_a_damaged_log_skips_the_quick_load(tmp_path: Path) -> None:
         await wait_ready(pilot, app)
         assert loads[0] == ("open", True)
         assert app.check_result is not None and any(d.code == "TC100" for d in app.check_result.diagnostics)
+
+
+async def test_a_reload_of_an_unchanged_log_keeps_the_rows_and_their_search_text(tmp_path: Path) -> None:
+    from techcat_tui.messages import SnapshotLoaded
+    from techcat_tui.widgets.log_view import LogView
+    from tests.tui.helpers import make_app, wait_for, wait_ready
+    from tests.wsbuilder import entry, make_workspace
+
+    codex = make_workspace(tmp_path, log=[entry(n) for n in range(1, 51)])
+    reloads: list[SnapshotLoaded] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, SnapshotLoaded) and message.reason == "reload":
+            reloads.append(message)
+
+    app = make_app(codex)
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await wait_ready(pilot, app)
+        view = app.screen.query_one(LogView)
+        rows = view.rows
+        await wait_for(pilot, lambda: all(row.haystack for row in rows), what="the search texts")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: reloads and app.snapshot is reloads[-1].snapshot, what="the reload")
+        assert view.rows is rows  # not re-filtered, and no search text to build again
