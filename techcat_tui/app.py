@@ -27,7 +27,7 @@ from techcat_tui import _start_time
 from techcat_tui.config import THEMES, TuiConfig, load_tui_config, save_theme
 from techcat_tui.git_status import GitStatus, read_git_status
 from techcat_tui.live import DiskChange, output_folders, watch_changes
-from techcat_tui.log_rows import LogRow, rows_from_entries, same_row
+from techcat_tui.log_rows import LogRow, fill_search_texts, rows_from_entries, same_row
 from techcat_tui.log_tail import LogState, read_appended
 from techcat_tui.messages import (
     ChecksFinished,
@@ -250,8 +250,6 @@ class TechcatApp(App[int]):
             self.request_check()
         self.refresh_git()
         self.start_watching()
-        from techcat_tui.log_rows import fill_search_texts
-
         rows = self.snapshot.rows if self.snapshot else []
         self.run_worker(lambda: fill_search_texts(rows), thread=True, group="search-text", exit_on_error=False)
 

@@ -134,10 +134,15 @@ def test_append_validates_the_entry(tmp_path: Path) -> None:
     codex = make_workspace(tmp_path, log="[]\n")
     with pytest.raises(StoreError, match="date"):
         append_entry(codex, "a", "s", date="yesterday")
-    with pytest.raises(StoreError, match="2025-13-01 is not a date on the calendar"):
+    with pytest.raises(StoreError, match=r'date "2025-13-01" (does not exist|is not a real calendar date).*TC108'):
         append_entry(codex, "a", "s", date="2025-13-01")
     with pytest.raises(StoreError, match="summary"):
         append_entry(codex, "a", "")
+    with pytest.raises(StoreError, match="`summary` is empty"):
+        append_entry(codex, "a", "   ")  # what `techcat check` calls empty, the store refuses too
+    with pytest.raises(StoreError, match="escapes the repository"):
+        append_entry(codex, "a", "s", ["../outside.txt"])
+    assert json.loads((codex / "TASK-LOG.json").read_text(encoding="utf-8")) == []
 
 
 def test_external_edit_invalidates_the_cache(tmp_path: Path) -> None:

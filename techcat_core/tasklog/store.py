@@ -17,10 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
-from pydantic import ValidationError
 
 from techcat_core.atomic import TEMP_PREFIX, temp_prefix, write_atomic
-from techcat_core.schema import TaskEntry
 from techcat_core.tasklog.ids import TASK_ID, format_task_id, id_width, task_number
 from techcat_core.tasklog.parse import TaskLog, parse_task_log
 from techcat_core.tasklog.render import LogStyle, after_last_entry, detect_style, insertion, render_entry
@@ -124,13 +122,19 @@ def _read_for_append(codex_dir: Path, path: Path, trust_cache: bool = True) -> _
     return _Snapshot(text, max(numbers, default=0), id_width(ids), numbers, log)
 
 
-def _validated(entry: dict[str, Any]) -> dict[str, Any]:
-    try:
-        TaskEntry.model_validate(entry)
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
-        raise StoreError(f"invalid entry: {problems}") from None
-    return entry
+def validate_new_entries(entries: list[dict[str, Any]], root: Path) -> None:
+    """Refuse entries that `techcat check` would report as errors, with the same rules and messages.
+
+    The rules run on a small log of just these entries, so nothing the checker would refuse can be
+    written, and no second definition of a valid entry (nor pydantic's import) is needed.
+    """
+    from techcat_core.diagnostics import Severity
+    from techcat_core.tasklog.rules import check_task_log
+
+    log = parse_task_log(json.dumps(entries, indent=2, ensure_ascii=False))
+    errors = [d for d in check_task_log(log, root) if d.severity is Severity.ERROR]
+    if errors:
+        raise StoreError("invalid entry: " + "; ".join(f"{d.message} ({d.code})" for d in errors))
 
 
 def allocate(new: Sequence[NewEntry], taken: set[int], width: int, max_number: int,
@@ -149,13 +153,13 @@ def allocate(new: Sequence[NewEntry], taken: set[int], width: int, max_number: i
             task_id = format_task_id(next_number, width)
             taken.add(next_number)
             next_number += 1
-        result.append(_validated({
+        result.append({
             "task_id": task_id,
             "agent": item.agent,
             "date": item.date or (today or dt.date.today()).isoformat(),
             "summary": item.summary,
             "output_files": list(item.output_files),
-        }))
+        })
     return result
 
 
@@ -171,6 +175,7 @@ def append_entries(codex_dir: Path, new: Sequence[NewEntry], today: dt.date | No
             wants_ids = any(item.task_id for item in new)
             snapshot = _read_for_append(codex_dir, path, trust_cache=not wants_ids)
             entries = allocate(new, snapshot.numbers or set(), snapshot.width, snapshot.max_number, today)
+            validate_new_entries(entries, codex_dir.parent)
             new_max = max([snapshot.max_number, *(task_number(e["task_id"]) or 0 for e in entries)])
             if snapshot.data is not None and snapshot.last_end_byte is not None and snapshot.style is not None:
                 style = snapshot.style
