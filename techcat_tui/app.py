@@ -117,6 +117,7 @@ class TechcatApp(App[int]):
         self._sync_timer_armed = False
         self._check_target: Workspace | None = None
         self._check_after_mount = False
+        self._exact_for: Snapshot | None = None  # the quick snapshot an "exact" load completes
 
     # -- start-up -------------------------------------------------------------------------------------
 
@@ -177,7 +178,7 @@ class TechcatApp(App[int]):
         assert self.codex_dir is not None
         try:
             snapshot = load_snapshot(self.codex_dir, quick=reason == "open",
-                                     after=self.snapshot if reason == "exact" else None)
+                                     after=self._exact_for if reason == "exact" else None)
         except Exception as error:  # a file system failure; parsers themselves never raise
             self.post_message(SnapshotFailed(f"cannot read {self.codex_dir}: {error}"))
             return
@@ -196,6 +197,10 @@ class TechcatApp(App[int]):
             # a small workspace can load before the tabs have composed their views: try again shortly
             self.set_timer(0.02, lambda: self.post_message(SnapshotLoaded(message.snapshot, message.reason)))
             return
+        if message.reason == "exact":
+            if self.snapshot is not self._exact_for:
+                return  # a reload landed first: it is newer than the bytes this exact parse read
+            self._exact_for = None
         first = self.snapshot is None
         previous = self.snapshot
         self.snapshot = message.snapshot
@@ -218,6 +223,16 @@ class TechcatApp(App[int]):
                 FirstScreenShown(time.perf_counter() - _start_time.START_TIME)))
         else:
             self.request_check()
+        if message.reason == "exact":
+            self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Read what was appended since the quick load read the log, once the exact snapshot is in and the
+        watcher is running (an append between the two is seen by neither)."""
+        snapshot = self.snapshot
+        if (self.codex_dir is not None and snapshot is not None and snapshot.exact and snapshot.log_state is not None
+                and self._watch_stop is not None):
+            self._read_tail(self.codex_dir / TASK_LOG, snapshot.log_state, len(snapshot.rows))
 
     def _load_later_views(self, screen: MainScreen, snapshot: Snapshot) -> None:
         ws = snapshot.workspace
@@ -239,6 +254,7 @@ class TechcatApp(App[int]):
         if screen is None:
             return
         if self.snapshot is not None and not self.snapshot.exact:
+            self._exact_for = self.snapshot
             self.load_snapshot("exact")  # in a thread, while the other views mount; it asks for the checks
         else:
             self._check_after_mount = True
@@ -250,6 +266,7 @@ class TechcatApp(App[int]):
             self.request_check()
         self.refresh_git()
         self.start_watching()
+        self._catch_up()
         rows = self.snapshot.rows if self.snapshot else []
         self.run_worker(lambda: fill_search_texts(rows), thread=True, group="search-text", exit_on_error=False)
 
@@ -440,10 +457,11 @@ class TechcatApp(App[int]):
             snapshot.rows = log_view.rows
         log_view.append(rows)  # extends snapshot.rows too: they are the same list
         snapshot.log_state = message.state
-        if rows:
-            ids = ", ".join(r.task_id for r in rows[:3]) + (" …" if len(rows) > 3 else "")
-            self.note(f"{len(rows)} new log entr{'y' if len(rows) == 1 else 'ies'}: {ids}")
-        self._select_pending()
+        self._select_pending()  # a run's entry may have come in with an earlier read
+        if not rows:
+            return  # nothing new (a catch-up read after start-up): no sync reload either
+        ids = ", ".join(r.task_id for r in rows[:3]) + (" …" if len(rows) > 3 else "")
+        self.note(f"{len(rows)} new log entr{'y' if len(rows) == 1 else 'ies'}: {ids}")
         self._schedule_sync()
 
     def _schedule_sync(self) -> None:

@@ -140,9 +140,12 @@ def test_append_validates_the_entry(tmp_path: Path) -> None:
         append_entry(codex, "a", "")
     with pytest.raises(StoreError, match="`summary` is empty"):
         append_entry(codex, "a", "   ")  # what `techcat check` calls empty, the store refuses too
-    with pytest.raises(StoreError, match="escapes the repository"):
-        append_entry(codex, "a", "s", ["../outside.txt"])
+    with pytest.raises(StoreError, match=r"task-001 \('a'\): `summary` is empty"):
+        append_entry(codex, "a", "   ")
     assert json.loads((codex / "TASK-LOG.json").read_text(encoding="utf-8")) == []
+    # a path outside the repository is the check's to report (TC113), not a reason to lose an import
+    append_entry(codex, "a", "Imported", ["/home/me/proj/src/app.py", "~$report.docx"])
+    assert json.loads((codex / "TASK-LOG.json").read_text(encoding="utf-8"))[-1]["summary"] == "Imported"
 
 
 def test_external_edit_invalidates_the_cache(tmp_path: Path) -> None:

@@ -125,16 +125,27 @@ def _read_for_append(codex_dir: Path, path: Path, trust_cache: bool = True) -> _
 def validate_new_entries(entries: list[dict[str, Any]], root: Path) -> None:
     """Refuse entries that `techcat check` would report as errors, with the same rules and messages.
 
-    The rules run on a small log of just these entries, so nothing the checker would refuse can be
-    written, and no second definition of a valid entry (nor pydantic's import) is needed.
+    The rules run on a small log of just these entries, so there is no second definition of a valid
+    entry (nor pydantic's import). A path outside the repository (TC113) is reported by the check but
+    not refused here: imported legacy logs and git listings may name such paths, and losing the whole
+    import over one of them would be worse; `techcat log` refuses them before they get here.
     """
     from techcat_core.diagnostics import Severity
     from techcat_core.tasklog.rules import check_task_log
 
     log = parse_task_log(json.dumps(entries, indent=2, ensure_ascii=False))
-    errors = [d for d in check_task_log(log, root) if d.severity is Severity.ERROR]
-    if errors:
-        raise StoreError("invalid entry: " + "; ".join(f"{d.message} ({d.code})" for d in errors))
+    problems = []
+    for diagnostic in check_task_log(log, root):
+        if diagnostic.severity is not Severity.ERROR or diagnostic.code in _NOT_REFUSED:
+            continue
+        entry = log.entry_at(log.lines.offset(diagnostic.range.start))
+        label = f"{entry.task_id} ({entries[entry.index]['agent']!r}): " if entry is not None and entry.task_id else ""
+        problems.append(f"{label}{diagnostic.message} ({diagnostic.code})")
+    if problems:
+        raise StoreError("invalid entry: " + "; ".join(problems))
+
+
+_NOT_REFUSED = frozenset({"TC113"})
 
 
 def allocate(new: Sequence[NewEntry], taken: set[int], width: int, max_number: int,

@@ -128,3 +128,24 @@ async def test_a_reload_of_an_unchanged_log_keeps_the_rows_and_their_search_text
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: reloads and app.snapshot is reloads[-1].snapshot, what="the reload")
         assert view.rows is rows  # not re-filtered, and no search text to build again
+
+
+async def test_an_append_while_the_app_starts_is_not_missed(tmp_path: Path) -> None:
+    from techcat_core.tasklog.store import append_entry
+    from techcat_tui.messages import FirstScreenShown
+    from techcat_tui.widgets.log_view import LogView
+    from tests.tui.helpers import make_app, wait_for
+    from tests.wsbuilder import entry, make_workspace
+
+    codex = make_workspace(tmp_path, log=[entry(n) for n in range(1, 3001)])
+
+    def hook(message: object) -> None:
+        if isinstance(message, FirstScreenShown):  # after the log was read, before the watcher runs
+            append_entry(codex, "planner", "Appended during start-up", [])
+
+    app = make_app(codex, watch=True)
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        view = app.screen.query_one(LogView)
+        await wait_for(pilot, lambda: view.rows and view.rows[-1].summary == "Appended during start-up",
+                       what="the row appended during start-up")
+        assert len(view.rows) == 3001
