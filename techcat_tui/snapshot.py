@@ -62,11 +62,9 @@ def load_snapshot(codex_dir: Path, *, quick: bool = False, after: Snapshot | Non
             snapshot = _quick_snapshot(codex_dir, start)
             if snapshot is not None:
                 return snapshot
-        overrides = None
         data = after.log_bytes if after is not None else None
-        if after is not None and after.log_bytes is not None:
-            # the exact parse of the same text: the rows stay true whatever changed on disk since
-            overrides = {after.workspace.path(TASK_LOG): after.log_bytes.decode("utf-8")}
+        # the exact parse of the same text as the quick rows: they stay true whatever changed on disk since
+        overrides = {after.workspace.path(TASK_LOG): data.decode("utf-8")} if after and data is not None else None
         workspace = load_workspace(codex_dir, overrides)
         log = workspace.task_log
         if after is not None and log is not None and log.valid and len(log.entries) == len(after.rows):

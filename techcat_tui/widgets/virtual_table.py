@@ -247,7 +247,7 @@ class VirtualTable(ScrollView, can_focus=True):
         if self._columns_at_width is None or self._columns_at_width[0] != key:
             self._columns_at_width = (key, self.layout_columns(width))
         styles = self._combined_styles(base, overlay)
-        gap = styles[""] if overlay is None else base + overlay
+        gap = styles[""]  # the base with the overlay
         segments: list[Segment] = []
         by_key = dict(zip((c.key for c in self.columns), cells, strict=False))
         for column, column_width in self._columns_at_width[1]:
