@@ -53,7 +53,7 @@ export function findExecutable(command: string, env: NodeJS.ProcessEnv): string 
 export function notFoundMessage(server: ServerCommand): string {
   return (
     `TechCat: cannot start the language server: \`${server.command}\` (from ${server.origin}) was not found. ` +
-    "Install TechCat Studio (`pip install techcat-studio`) or set techcat.server.command " +
+    "Install TechCat Studio from its repository (`pipx install .` in a checkout) or set techcat.server.command " +
     "(e.g. [\"/path/to/.venv/bin/techcat-lsp\"]) or techcat.server.pythonPath."
   );
 }
