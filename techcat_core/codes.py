@@ -60,7 +60,7 @@ _ALL = [
     Code("TC403", "history-rewritten", Severity.ERROR, "an entry that is in git HEAD was changed or removed"),
     Code("TC404", "unlogged-commits", Severity.INFO, "commits since the newest logged task have no entry"),
     Code("TC405", "history-unavailable", Severity.INFO, "git could not run the history checks (TC403, TC404)"),
-    Code("TC406", "entry-repaired", Severity.INFO, "an entry in git HEAD was repaired to its valid form (not a rewrite)"),
+    Code("TC406", "entry-repaired", Severity.INFO, "an entry in git HEAD was repaired to its valid form"),
 ]
 
 CODES: dict[str, Code] = {code.code: code for code in _ALL}
