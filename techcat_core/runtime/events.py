@@ -1,8 +1,10 @@
 """The typed progress stream of an agent run, consumed by every front end.
 
-A run yields `RunStarted`, then any number of `TextDelta` / `Retrying`, then either `RunFailed` or
-`RunCancelled` (nothing was written) or `FileWritten`* → `Logged` → (`Chained` → the chained run's
-events)* → `RunFinished`.
+A run yields `RunStarted`, then any number of `TextDelta` / `Retrying`, then `Usage` once per model
+call that got a reply (what the server reported, else an estimate marked so), then either `RunFailed`
+or `RunCancelled` (nothing was written) or `FileWritten`* → `Logged` → `Committed`? → (`Chained` → the
+chained run's events)* → `RunFinished`. A dry run yields `DryRun` → `RunFinished`; `Notice` may come
+anywhere. Front ends must ignore event types they do not know: new ones are added over time.
 """
 
 from __future__ import annotations
@@ -34,6 +36,17 @@ class Retrying:
     attempt: int
     delay: float
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """The tokens one model call spent: the server's own count when it sent one, else an estimate (`estimated`)."""
+
+    run_id: str
+    prompt_tokens: int
+    completion_tokens: int
+    estimated: bool
+    model: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,5 +113,5 @@ class RunFinished:
     reply: str = ""
 
 
-RunEvent = (RunStarted | TextDelta | Retrying | FileWritten | Logged | Chained | Committed | DryRun | Notice
-            | RunFailed | RunCancelled | RunFinished)
+RunEvent = (RunStarted | TextDelta | Retrying | Usage | FileWritten | Logged | Chained | Committed | DryRun
+            | Notice | RunFailed | RunCancelled | RunFinished)
