@@ -56,6 +56,13 @@ class McpConfig(msgspec.Struct, forbid_unknown_fields=True):
     tools: Literal["all", "read-only"] | None = None  # `techcat mcp --tools` wins over this
 
 
+class LimitsConfig(msgspec.Struct, forbid_unknown_fields=True):
+    """Read caps (techcat_core.confine): a FIFO, /dev/zero or a huge file never stalls or exhausts TechCat."""
+
+    max_read_bytes: Annotated[int, Meta(ge=1024)] = 1024 * 1024  # a preview or one prompt part
+    max_file_bytes: Annotated[int, Meta(ge=1024)] = 256 * 1024 * 1024  # a workspace file `check` parses
+
+
 class TechcatConfig(msgspec.Struct, forbid_unknown_fields=True):
     """The settings. msgspec, not pydantic, validates them: every `techcat check` reads this file, and
     importing pydantic alone costs more start-up time than checking a 10k-entry log."""
@@ -63,6 +70,7 @@ class TechcatConfig(msgspec.Struct, forbid_unknown_fields=True):
     provider: ProviderConfig = msgspec.field(default_factory=ProviderConfig)
     check: CheckConfig = msgspec.field(default_factory=CheckConfig)
     mcp: McpConfig = msgspec.field(default_factory=McpConfig)
+    limits: LimitsConfig = msgspec.field(default_factory=LimitsConfig)
 
 
 @dataclass(frozen=True, slots=True)
