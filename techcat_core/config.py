@@ -63,6 +63,20 @@ class LimitsConfig(msgspec.Struct, forbid_unknown_fields=True):
     max_file_bytes: Annotated[int, Meta(ge=1024)] = 256 * 1024 * 1024  # a workspace file `check` parses
 
 
+class HistoryConfig(msgspec.Struct, forbid_unknown_fields=True):
+    """`[history]` (techcat_core.runs): no url keeps the run history in `.codex/.techcat/runs.sqlite3`."""
+
+    url: Annotated[str, Meta(pattern=r"^postgres(ql)?://")] | None = None  # a team's PostgreSQL; no password here
+    max_record_bytes: Annotated[int, Meta(ge=0)] = 256 * 1024  # each message and the reply kept up to this
+
+
+class PriceConfig(msgspec.Struct, forbid_unknown_fields=True):
+    """`[prices."model"]`: what a model costs per 1M tokens, so each run's record carries its cost."""
+
+    input: Annotated[float, Meta(ge=0)]
+    output: Annotated[float, Meta(ge=0)]
+
+
 class TechcatConfig(msgspec.Struct, forbid_unknown_fields=True):
     """The settings. msgspec, not pydantic, validates them: every `techcat check` reads this file, and
     importing pydantic alone costs more start-up time than checking a 10k-entry log."""
@@ -71,6 +85,8 @@ class TechcatConfig(msgspec.Struct, forbid_unknown_fields=True):
     check: CheckConfig = msgspec.field(default_factory=CheckConfig)
     mcp: McpConfig = msgspec.field(default_factory=McpConfig)
     limits: LimitsConfig = msgspec.field(default_factory=LimitsConfig)
+    history: HistoryConfig = msgspec.field(default_factory=HistoryConfig)
+    prices: dict[str, PriceConfig] = msgspec.field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
