@@ -1,19 +1,19 @@
 """Turning a model's reply into files, and refusing any path outside what the agent may write.
 
 A reply either is the whole content of the agent's single output file, or (for agents whose
-`Output:` allows several paths) holds fenced blocks that name their paths. Every path must be
-relative, stay inside the repository (no `..`, no symlink leading out), and match the agent's
-allowed globs; one bad path refuses the whole reply, so nothing is half-written.
+`Output:` allows several paths) holds fenced blocks that name their paths. Whether a path may be
+written is decided by `techcat_core.confine.writable` alone (no `..`, no `.git/`, no task log,
+`.codex/` only where `Output:` names the file, no symlink out); one bad path refuses the whole
+reply, so nothing is half-written.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from techcat_core.tasklog.rules import path_escape_problem
+from techcat_core.confine import Refused, glob_match, writable
 
 _FENCE_OPEN = re.compile(r"^(`{3,}|~{3,})\s*([^\n`]*)$")
 _PATH_ATTR = re.compile(r"(?:^|\s)(?:path|file|filename|title)=[\"']?([^\s\"']+)")
@@ -21,7 +21,7 @@ _BARE_PATH = re.compile(r"^[\w.-]*[\w-]+(?:/[\w.\-\[\]@+]+)+$|^[\w-]+\.[\w]+$")
 _FILE_LINE = re.compile(r"^(?:#+\s*|\*\*)?(?:file|path)\s*:\s*`?([^`*\s]+)`?\**\s*$", re.IGNORECASE)
 
 
-class OutputRefused(Exception):
+class OutputRefused(Refused):
     """The reply names a path the agent may not write; nothing is written."""
 
 
@@ -32,31 +32,9 @@ class PlannedWrite:
     content: str
 
 
-def glob_to_regex(pattern: str) -> re.Pattern[str]:
-    """`**` spans folders, `*` and `?` stay within one; as .gitignore-style globs read."""
-    out = ""
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out += "(?:.*/)?"
-            i += 3
-        elif pattern.startswith("**", i):
-            out += ".*"
-            i += 2
-        elif pattern[i] == "*":
-            out += "[^/]*"
-            i += 1
-        elif pattern[i] == "?":
-            out += "[^/]"
-            i += 1
-        else:
-            out += re.escape(pattern[i])
-            i += 1
-    return re.compile(out + r"\Z")
-
-
 def allowed(relative: str, globs: list[str]) -> bool:
-    return any(glob_to_regex(g.lstrip("./") if g.startswith("./") else g).match(relative) for g in globs)
+    """Whether the normalised path matches one of the globs (`techcat_core.confine.glob_match`)."""
+    return any(glob_match(g, relative) for g in globs)
 
 
 def fenced_files(reply: str) -> list[tuple[str, str]]:
@@ -105,35 +83,27 @@ def single_file_content(reply: str) -> str:
     return stripped + "\n"
 
 
-def confine(root: Path, relative: str) -> Path:
-    """The absolute path for `relative`, refusing absolute paths, `..` escapes and symlinks out of `root`."""
-    problem = path_escape_problem(relative)
-    if problem:
-        raise OutputRefused(f'the reply wants to write "{relative}", which {problem}; nothing was written')
-    real_root = Path(os.path.realpath(root))
-    target = Path(os.path.realpath(root / relative))
-    if target != real_root and real_root not in target.parents:
-        raise OutputRefused(f'the reply wants to write "{relative}", which leads outside the repository through a '
-                            "symbolic link; nothing was written")
-    return root / relative
+def confine(root: Path, relative: str, outputs: list[str]) -> Path:
+    """The absolute path for `relative` if an agent with these `outputs` may write it, else OutputRefused."""
+    try:
+        return writable(root, relative, outputs)
+    except Refused as error:
+        raise OutputRefused(error.path, error.reason, error.hint, doing="the reply wants to write") from None
 
 
 def plan_writes(root: Path, reply: str, targets: list[str], globs: list[str], multi: bool) -> list[PlannedWrite]:
     """Every file the reply asks for, all checked before anything is written."""
+    patterns = [*targets, *globs]
     if not multi:
         relative = targets[0]
-        return [PlannedWrite(relative, confine(root, relative), single_file_content(reply))]
+        return [PlannedWrite(relative, confine(root, relative, [relative]), single_file_content(reply))]
     blocks = fenced_files(reply)
     if not blocks:
-        raise OutputRefused("the reply names no files: expected fenced blocks such as ```python path=src/app.py; "
+        raise OutputRefused("", "the reply names no files: expected fenced blocks such as ```python path=src/app.py",
                             "nothing was written")
     plans: dict[str, PlannedWrite] = {}
-    patterns = [*targets, *globs]
     for relative, content in blocks:
-        relative = relative.removeprefix("./")
-        path = confine(root, relative)
-        if not allowed(relative, patterns):
-            raise OutputRefused(f'the reply wants to write "{relative}", which is not among this agent\'s outputs '
-                                f"({', '.join(patterns)}); nothing was written")
+        path = confine(root, relative, patterns)
+        relative = path.relative_to(root).as_posix()
         plans[relative] = PlannedWrite(relative, path, content)
     return list(plans.values())

@@ -5,6 +5,9 @@ The budget (in estimated tokens, 4 characters each) is the context window less a
 reply. Required parts (persona, output contract, task) always go in; then the current output files,
 PRD.md and ARCHITECTURE.md (each trimmed to a share of what is left); then task-log entries, newest
 first, while they fit. `techcat run --explain` prints the messages and this accounting.
+
+Every file is read through `techcat_core.confine` (inside the repository, regular files only, at most
+`[limits] max_read_bytes`); an output path the agent could not write is never read into its prompt.
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from techcat_core.confine import Refused, truncation_note, write_problem
+from techcat_core.confine import read_text_bounded as _read_bounded
 from techcat_core.roster import Agent
 from techcat_core.tasklog.ids import next_task_id, task_number
 from techcat_core.workspace import Workspace
@@ -57,14 +63,23 @@ def _trim(text: str, max_tokens: int) -> tuple[str, bool]:
     return text[:limit] + "\n[… trimmed to fit the context budget …]", True
 
 
+def read_part(ws: Workspace, path: Path | str) -> str | None:
+    """A prompt part's text, cut at the workspace's read cap with a marker; None when it may not be read."""
+    limit = ws.config.limits.max_read_bytes
+    try:
+        text, truncated = _read_bounded(ws.root, path, limit)
+    except (OSError, Refused):
+        return None
+    return text + "\n" + truncation_note(limit) if truncated else text
+
+
 def persona(ws: Workspace, agent: Agent) -> str:
     """The agent's own prompt file when it has one, else its roster section."""
     prompt_path = ws.prompts.get(agent.name)
     if prompt_path is not None:
-        try:
-            return prompt_path.read_text(encoding="utf-8", errors="replace").strip()
-        except OSError:
-            pass
+        text = read_part(ws, prompt_path)
+        if text is not None:
+            return text.strip()
     parts = [f"You are `{agent.name}`."]
     for label, value in (("Role", agent.role), ("Goal", agent.goal), ("Backstory", agent.backstory)):
         if value:
@@ -79,9 +94,8 @@ def persona(ws: Workspace, agent: Agent) -> str:
 def render_task(ws: Workspace, agent: Agent, task: str, today: dt.date) -> tuple[str, list[str]]:
     """The task through `.codex/templates/task-template.md` when there is one; unknown placeholders are listed."""
     template_path = ws.codex_dir / "templates" / "task-template.md"
-    try:
-        template = template_path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    template = read_part(ws, template_path)
+    if template is None:
         return task, []
     ids = [e.task_id for e in ws.task_log.entries] if ws.task_log else []
     next_id = next_task_id(ids)
@@ -143,10 +157,10 @@ def build_prompt(ws: Workspace, agent: Agent, task: str, targets: list[str], mul
 
     outputs_text = []
     for rel in targets:
-        path = ws.root / rel
-        try:
-            content = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        if write_problem(rel):
+            continue  # an Output: that is absolute, escapes or lies in .git/ is never read (TC206)
+        content = read_part(ws, rel)
+        if content is None:
             continue
         outputs_text.append(f"### Current content of `{rel}`\n\n```\n{content}\n```")
     if outputs_text:
@@ -157,7 +171,10 @@ def build_prompt(ws: Workspace, agent: Agent, task: str, targets: list[str], mul
     for label, doc in (("PRD.md", ws.prd), ("ARCHITECTURE.md", ws.architecture)):
         if doc is None or not doc.text.strip():
             continue
-        text, trimmed = _trim(f"### {label}\n\n{doc.text.strip()}", int(remaining * DOC_SHARE))
+        body = doc.text.strip()
+        if len(body) > ws.config.limits.max_read_bytes:
+            body = body[:ws.config.limits.max_read_bytes] + "\n" + truncation_note(ws.config.limits.max_read_bytes)
+        text, trimmed = _trim(f"### {label}\n\n{body}", int(remaining * DOC_SHARE))
         context.append(text)
         prompt.lines.append(BudgetLine(label, estimate_tokens(text), "trimmed" if trimmed else ""))
         remaining = budget - prompt.used
@@ -192,9 +209,8 @@ def chain_targets(ws: Workspace, agent: Agent) -> list[str]:
     for path in (ws.prompts.get(agent.name), ws.codex_dir / "templates" / "task-template.md"):
         if path is None:
             continue
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        text = read_part(ws, path)
+        if text is None:
             continue
         targets += [match.group(1) for match in CHAIN_PATTERN.finditer(text)]
     return [t for i, t in enumerate(targets) if t not in targets[:i] and t != agent.name]
