@@ -27,7 +27,7 @@ from techcat_tui import _start_time
 from techcat_tui.config import THEMES, TuiConfig, load_tui_config, save_theme
 from techcat_tui.git_status import GitStatus, read_git_status
 from techcat_tui.live import DiskChange, output_folders, watch_changes
-from techcat_tui.log_rows import LogRow, fill_search_texts, rows_from_entries, same_row
+from techcat_tui.log_rows import LogRow, fill_search_texts, rows_from_entries
 from techcat_tui.log_tail import LogState, read_appended
 from techcat_tui.messages import (
     ChecksFinished,
@@ -51,7 +51,7 @@ from techcat_tui.messages import (
 )
 from techcat_tui.screens.main import TABS, MainScreen
 from techcat_tui.screens.welcome import WelcomeChoice, WelcomeScreen
-from techcat_tui.snapshot import Snapshot, load_snapshot
+from techcat_tui.snapshot import Snapshot, load_snapshot, shows_same_rows
 from techcat_tui.widgets.agents_view import AgentsView
 from techcat_tui.widgets.diagnostics_view import DiagnosticsView
 from techcat_tui.widgets.documents_view import DocumentsView
@@ -208,9 +208,10 @@ class TechcatApp(App[int]):
         log_view = screen.query_one(LogView)
         if previous is not None and message.snapshot.rows is previous.rows is log_view.rows:
             pass  # the exact load of the quick one: the same rows, no re-filter
-        elif (previous is not None and len(previous.rows) == len(message.snapshot.rows) == len(log_view.rows)
-              and bool(log_view.rows) and same_row(log_view.rows[-1], message.snapshot.rows[-1])):
+        elif previous is not None and shows_same_rows(previous, log_view.rows, message.snapshot):
             message.snapshot.rows = log_view.rows  # identical: keep the view's rows, skip the re-filter
+            log_view.set_context(sorted(ws.agent_names), ws.root,
+                                 self._log_banner(ws) if message.snapshot.exact else None)
         else:
             log_view.load(message.snapshot.rows, sorted(ws.agent_names), ws.root,
                           self._log_banner(ws) if message.snapshot.exact else None)

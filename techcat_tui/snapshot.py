@@ -22,6 +22,7 @@ from techcat_tui.log_rows import (
     gc_paused,
     quick_rows,
     rows_from_entries,
+    same_row,
 )
 from techcat_tui.log_tail import LogState, state_of
 
@@ -41,6 +42,20 @@ class Snapshot:
 
     def agent_stats(self) -> dict[str, AgentStats]:
         return agent_stats(self.rows)
+
+
+def shows_same_rows(previous: Snapshot, shown: list[LogRow], new: Snapshot) -> bool:
+    """Whether `new` has exactly the rows on screen (`shown`, the rows of `previous`), so a reload may keep them.
+
+    The count and the last row are not enough: an editor, `check --fix` or the app's own fix changes an
+    entry in the middle in place. Two reads of the same bytes have the same rows (a memcmp, a few
+    milliseconds for 30 MB); without the bytes (a log that is not valid JSON) every row is compared.
+    """
+    if not (len(previous.rows) == len(shown) == len(new.rows)) or not shown:
+        return False
+    if previous.rows is shown and previous.log_state is not None and new.log_state is not None:
+        return previous.log_state.data == new.log_state.data
+    return all(map(same_row, shown, new.rows))
 
 
 def load_snapshot(codex_dir: Path, *, quick: bool = False, after: Snapshot | None = None) -> Snapshot:

@@ -55,6 +55,8 @@ class LogView(Vertical):
         self.descending = False
         self.root = Path(".")
         self.roster: set[str] = set()
+        self._agent_options: list[str] = []
+        self._banner: str | None = None
         self._preview_timer: Timer | None = None
         self._filter_problem: str | None = None
         self._status_text = ""
@@ -85,23 +87,40 @@ class LogView(Vertical):
         """Replace every row (a full reload), keeping the selected entry and the scroll position."""
         selected = self.current_row()
         self.rows = rows
+        self.set_context(agents, root, banner)
+        self._recompute(keep_index=selected.entry if selected else None, initial=selected is None)
+
+    def set_context(self, agents: list[str], root: Path, banner: str | None) -> None:
+        """What the rows are shown with (the roster, the agent choices, the banner), without re-filtering:
+        a reload whose log is unchanged may still bring a new roster."""
+        rows = self.rows
         self.root = root
-        self.roster = set(agents)
+        roster = set(agents)
         table = self.table
         id_width = max((len(r.task_id) for r in (rows[:1] + rows[-1:])), default=8)
         agent_width = min(22, max((len(a) for a in agents), default=10))
-        table.columns = self._columns(max(4, id_width), max(8, agent_width))
+        columns = self._columns(max(4, id_width), max(8, agent_width))
+        changed = columns != table.columns
+        if changed:
+            table.columns = columns
         select = self.query_one("#log-agent", Select)
         current_agent = select.value
-        options = sorted(set(agents) | {r.agent for r in rows[-2000:] if r.agent})
-        with self.prevent(Select.Changed):
-            select.set_options([(name, name) for name in options])
-            if isinstance(current_agent, str) and current_agent in options:
-                select.value = current_agent
+        options = sorted(roster | {r.agent for r in rows[-2000:] if r.agent})
+        if roster != self.roster or options != self._agent_options:
+            changed = True
+            self.roster = roster
+            self._agent_options = options
+            with self.prevent(Select.Changed):
+                select.set_options([(name, name) for name in options])
+                if isinstance(current_agent, str) and current_agent in options:
+                    select.value = current_agent
+        if changed:
+            table.refresh()  # the agent column marks names outside the roster
         banner_widget = self.query_one("#log-banner", Static)
-        banner_widget.update(banner or "")
-        banner_widget.display = bool(banner)
-        self._recompute(keep_index=selected.entry if selected else None, initial=selected is None)
+        if banner_widget.display != bool(banner) or self._banner != banner:
+            self._banner = banner
+            banner_widget.update(banner or "")
+            banner_widget.display = bool(banner)
 
     def append(self, rows: list[LogRow]) -> None:
         """New rows at the end of the log: only they are filtered, unless a sort reorders everything."""
