@@ -18,7 +18,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from techcat_core.atomic import TEMP_PREFIX, temp_prefix, write_atomic
+from techcat_core.atomic import TEMP_PREFIX, WriteRefused, temp_prefix, write_atomic
 from techcat_core.tasklog.ids import TASK_ID, format_task_id, id_width, task_number
 from techcat_core.tasklog.parse import TaskLog, parse_task_log
 from techcat_core.tasklog.render import LogStyle, after_last_entry, detect_style, insertion, render_entry
@@ -80,6 +80,14 @@ def _describe(log: TaskLog) -> str:
     return f"{log.path}:{start.line + 1}:{start.character + 1}: the task log is {log.top_level}, not a JSON array"
 
 
+def _not_yet_a_log(path: Path, data: bytes) -> str:
+    """An existing file with nothing in it is an editor's save in progress far more often than a real empty
+    log: appending to it as if empty would replace every entry the editor is about to write back."""
+    what = "0 bytes" if not data else f"{len(data)} byte{'s' if len(data) != 1 else ''} of whitespace"
+    return (f"{path}:1:1: the task log is {what}, not a JSON array; if an editor is saving it, let the save finish "
+            "and append again (an empty log is `[]`)")
+
+
 @dataclass(slots=True)
 class _Snapshot:
     """What an append needs to know about the log, from a full parse or from the trusted cache."""
@@ -115,7 +123,9 @@ def _read_for_append(codex_dir: Path, path: Path, trust_cache: bool = True) -> _
         pass
     text = decode_text(data, path)
     log = parse_task_log(text, path)
-    if not log.valid and log.top_level != "empty":
+    if log.top_level == "empty":
+        raise StoreError(_not_yet_a_log(path, data))
+    if not log.valid:
         raise StoreError(_describe(log))
     ids = [e.task_id for e in log.entries]
     numbers = {n for t in ids if (n := task_number(t)) is not None}
@@ -209,6 +219,8 @@ def append_entries(codex_dir: Path, new: Sequence[NewEntry], today: dt.date | No
                 _write_cache(codex_dir, path, len(data), last_end_byte, new_max, snapshot.width, style)
             _clean_stale_temps(codex_dir)
             return entries
+    except WriteRefused as error:
+        raise StoreError(str(error)) from None
     except Timeout:
         raise StoreError(f"{path}: another process has held the task-log lock for {timeout:.0f} s; "
                          f"if none is running, delete {state_dir(codex_dir) / 'task-log.lock'}") from None
