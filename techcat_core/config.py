@@ -45,6 +45,8 @@ class ProviderConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=T
     context_window: Annotated[int, Meta(ge=1024)] | None = None
     max_concurrent_runs: Annotated[int, Meta(ge=1)] | None = None
     stream: bool | None = None  # false for servers that cannot stream
+    deadline: Annotated[float, Meta(gt=0)] | None = None  # seconds one attempt may take, first byte to last
+    max_reply_bytes: Annotated[int, Meta(ge=1024)] | None = None  # a longer reply fails, nothing is written
 
 
 class CheckConfig(msgspec.Struct, forbid_unknown_fields=True):
@@ -107,6 +109,9 @@ def parse_config(text: str) -> tuple[TechcatConfig, list[ConfigProblem]]:
     except tomllib.TOMLDecodeError as error:
         message, line, col = toml_error_location(error, text)
         return TechcatConfig(), [ConfigProblem(message=message, line=line, character=col)]
+    except RecursionError:  # tomllib recurses once per level of nested arrays or inline tables
+        return TechcatConfig(), [ConfigProblem(message="the file nests arrays or tables hundreds of levels deep, "
+                                               "too deep to read; settings are flat tables", line=0, character=0)]
     for secret in ("api_key", "key", "token"):
         provider = data.get("provider")
         if isinstance(provider, dict) and secret in provider:

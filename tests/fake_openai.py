@@ -2,7 +2,11 @@
 
 It serves `/v1/chat/completions` and the Azure form `/openai/deployments/<name>/chat/completions`,
 streaming (SSE) and not, and plays a script of behaviours: replies, 429s, 500s, slow streams and
-connections dropped mid-stream. Every request is recorded for assertions.
+connections dropped mid-stream, usage in streams, cut-off replies (`finish_reason: "length"`),
+malformed chunks, error events inside a 200 stream, `: keep-alive` trickles, error bodies with
+reasons, HTTP-date `Retry-After`, bodies aborted mid-way, and (when `strict_fields` is set) a 400 for
+request fields it does not know, as older vLLM does. It also answers vLLM's `GET /v1/models` and
+Ollama's `POST /api/show` when told a context length. Every request is recorded for assertions.
 """
 
 from __future__ import annotations
@@ -27,7 +31,13 @@ class Behaviour:
     delay: float = 0.0  # before answering
     chunk_delay: float = 0.0  # between streamed chunks
     drop_after: int | None = None  # close the connection after this many streamed chunks
-    retry_after: float | None = None
+    retry_after: float | str | None = None  # seconds, or a raw header value such as an HTTP date
+    finish_reason: str = "stop"
+    usage: tuple[int, int] = (11, 7)  # prompt, completion tokens; sent when the request asks for usage
+    raw_after: list[str] | None = None  # raw SSE lines sent after the content chunks, instead of the finish
+    keep_alive: tuple[float, int] | None = None  # (interval, count) `: keep-alive` comments before the reply
+    error_body: dict[str, Any] | None = None  # the JSON body of a non-200 answer
+    abort_after: int | None = None  # promise a longer body than is sent, then close, after this many chunks
 
 
 @dataclass
@@ -42,10 +52,15 @@ class FakeOpenAI:
     server: ThreadingHTTPServer
     script: deque[Behaviour] = field(default_factory=deque)
     default: Behaviour = field(default_factory=Behaviour)
-    requests: list[Recorded] = field(default_factory=list)
+    requests: list[Recorded] = field(default_factory=list)  # every POST but `/api/show`
+    discovery: list[Recorded] = field(default_factory=list)  # `GET /v1/models` and `POST /api/show`
     lock: threading.Lock = field(default_factory=threading.Lock)
     in_flight: int = 0
     max_in_flight: int = 0  # the most requests the server was answering at one moment
+    strict_fields: frozenset[str] = frozenset()  # request fields answered with a 400, as an older server does
+    max_model_len: int | None = None  # what `GET /v1/models` reports (vLLM)
+    ollama_context: int | None = None  # what `POST /api/show` reports as model_info.<arch>.context_length
+    ollama_num_ctx: int | None = None  # a `num_ctx` in the model's parameters, as a Modelfile sets it
 
     @property
     def port(self) -> int:
@@ -69,6 +84,7 @@ class FakeOpenAI:
             return self.script.popleft() if self.script else self.default
 
 
+
 def _chunks(text: str, size: int = 12) -> list[str]:
     return [text[i:i + size] for i in range(0, len(text), size)] or [""]
 
@@ -79,6 +95,28 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         return
+
+    def do_GET(self) -> None:
+        fake = self.fake
+        with fake.lock:
+            fake.discovery.append(Recorded(self.path, {}, {k.lower(): v for k, v in self.headers.items()}))
+        if self.path == "/v1/models" and fake.max_model_len is not None:
+            self._json(200, {"object": "list", "data": [{"id": "fake-model", "object": "model",
+                                                         "max_model_len": fake.max_model_len}]})
+        elif self.path == "/v1/models":
+            self._json(200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+        else:
+            self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+
+    def _show(self, body: dict[str, Any]) -> None:
+        fake = self.fake
+        if fake.ollama_context is None:
+            self._text(404, "404 page not found")
+            return
+        parameters = f"num_ctx                        {fake.ollama_num_ctx}" if fake.ollama_num_ctx else ""
+        self._json(200, {"modelfile": "", "parameters": parameters, "details": {"family": "llama"},
+                         "model_info": {"general.architecture": "llama",
+                                        "llama.context_length": fake.ollama_context}})
 
     def do_POST(self) -> None:
         fake = self.fake
@@ -99,29 +137,54 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = {}
         fake = self.fake
+        recorded = Recorded(self.path, body, {k.lower(): v for k, v in self.headers.items()})
+        if self.path == "/api/show":
+            with fake.lock:
+                fake.discovery.append(recorded)
+            self._show(body)
+            return
         with fake.lock:
-            fake.requests.append(Recorded(self.path, body, {k.lower(): v for k, v in self.headers.items()}))
-        if not (self.path.startswith("/v1/chat/completions") or "/chat/completions" in self.path):
-            self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+            fake.requests.append(recorded)
+        if not (self.path.startswith("/v1/chat/completions") or self.path.startswith("/openai/deployments/")):
+            self._text(404, "404 page not found")  # what Ollama and vLLM answer for a path they do not serve
+            return
+        unknown = sorted(fake.strict_fields & set(body))
+        if unknown:
+            self._json(400, {"object": "error", "type": "BadRequestError", "param": None, "code": 400,
+                             "message": "[" + ", ".join(f"{{'type': 'extra_forbidden', 'loc': ('body', '{name}'), "
+                                                        "'msg': 'Extra inputs are not permitted'}" for name in unknown)
+                                        + "]"})
             return
         behaviour = fake.next_behaviour()
         if behaviour.delay:
             time.sleep(behaviour.delay)
         if behaviour.status != 200:
             headers = {"retry-after": str(behaviour.retry_after)} if behaviour.retry_after is not None else {}
-            self._json(behaviour.status, {"error": {"message": f"scripted {behaviour.status}",
-                                                    "type": "server_error", "code": None}}, headers)
+            error = behaviour.error_body or {"error": {"message": f"scripted {behaviour.status}",
+                                                       "type": "server_error", "code": None}}
+            self._json(behaviour.status, error, headers)
             return
         model = str(body.get("model") or "fake-model")
         if body.get("stream"):
-            self._stream(behaviour, model)
+            options = body.get("stream_options")
+            self._stream(behaviour, model, isinstance(options, dict) and options.get("include_usage") is True)
         else:
+            prompt, completion = behaviour.usage
             self._json(200, {
                 "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": model,
-                "choices": [{"index": 0, "finish_reason": "stop",
+                "choices": [{"index": 0, "finish_reason": behaviour.finish_reason,
                              "message": {"role": "assistant", "content": behaviour.reply}}],
-                "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+                "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
+                          "total_tokens": prompt + completion},
             })
+
+    def _text(self, status: int, text: str) -> None:
+        data = text.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
@@ -133,11 +196,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _stream(self, behaviour: Behaviour, model: str) -> None:
+    def _stream(self, behaviour: Behaviour, model: str, include_usage: bool = False) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Connection", "close")
+        if behaviour.abort_after is not None:
+            self.send_header("Content-Length", "10000000")  # a body the server never finishes
         self.end_headers()
         self.close_connection = True
 
@@ -147,6 +212,12 @@ class _Handler(BaseHTTPRequestHandler):
 
         base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
         try:
+            if behaviour.keep_alive is not None:
+                interval, count = behaviour.keep_alive
+                for _ in range(count):
+                    self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+                    time.sleep(interval)
             send({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
                                        "finish_reason": None}]})
             for number, piece in enumerate(_chunks(behaviour.reply)):
@@ -154,10 +225,23 @@ class _Handler(BaseHTTPRequestHandler):
                     self.wfile.flush()
                     self.connection.shutdown(2)
                     return
+                if behaviour.abort_after is not None and number >= behaviour.abort_after:
+                    self.wfile.flush()
+                    self.connection.shutdown(2)
+                    return
                 if behaviour.chunk_delay:
                     time.sleep(behaviour.chunk_delay)
                 send({**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
-            send({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+            if behaviour.raw_after is not None:
+                for line in behaviour.raw_after:
+                    self.wfile.write(line.encode() + b"\n\n")
+                self.wfile.flush()
+                return
+            send({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": behaviour.finish_reason}]})
+            if include_usage:
+                prompt, completion = behaviour.usage
+                send({**base, "choices": [], "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
+                                                       "total_tokens": prompt + completion}})
             self.wfile.write(b"data: [DONE]\n\n")
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError, OSError):

@@ -313,14 +313,16 @@ async def test_timeouts_are_retried_then_fail_clearly(tmp_path: Path, fake_opena
 async def test_chain_runs_the_next_model_agent_with_the_previous_result(tmp_path: Path,
                                                                         fake_openai: FakeOpenAI) -> None:
     agents = AGENTS_MD.replace("Once complete, invoke `task_logger`.", "Once complete, invoke `writer`.", 1) + \
-        "\n## Agent: `writer`\n\n- **Role:** Writes notes\n- **Output:** docs/notes.md\n"
+        "\n## Agent: `writer`\n\n- **Role:** Writes notes\n- **Output:** docs/notes.md\n\n" \
+        "Once complete, invoke `task_logger`.\n"
+    # the template names an agent too, but only the roster's hand-offs (Agent.chains) chain
     codex = make_workspace(tmp_path, agents=agents,
-                           extra={"templates/task-template.md": "# {{TASK}}\n\nPass control to the `task_logger` "
-                                                                "agent when done.\n"})
+                           extra={"templates/task-template.md": "# {{TASK}}\n\nPass control to the "
+                                                                "`frontend_specialist` agent when done.\n"})
     fake_openai.queue("Planned the release.\n", "Wrote the release notes.\n")
     events = await _collect(codex, RunRequest("planner", "Plan the release", env=_env(fake_openai)))
     chained = [(e.from_agent, e.to_agent) for e in events if isinstance(e, ev.Chained)]
-    assert chained == [("planner", "writer"), ("writer", "task_logger"), ("planner", "task_logger")]
+    assert chained == [("planner", "writer"), ("writer", "task_logger")]
     logged = [e.entry["agent"] for e in events if isinstance(e, ev.Logged)]
     assert logged == ["planner", "writer"]
     assert "Planned the release." in fake_openai.requests[-1].body["messages"][1]["content"]

@@ -1,7 +1,10 @@
 """Calling the model through the `openai` client: streaming, bounded retries with backoff, clear failures.
 
-The client's own retries are off so that every retry is visible as a `Retrying` event. A stream
-that ends without a finish reason (a dropped connection) counts as a failure, not a short reply.
+The client's own retries are off so that every retry is visible as a `Retrying` event. A reply
+counts only when it is complete: a stream that ends without a finish reason (a dropped connection)
+is retried, and one cut off by the length limit or a content filter fails, so nothing is written.
+Each attempt has a deadline (a server trickling `: keep-alive` must not hold a run open forever).
+Every failure is one sentence that never contains the key; the server's own reason is kept.
 """
 
 from __future__ import annotations
@@ -9,14 +12,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import datetime as dt
+import email.utils
+import json
+import re
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from techcat_core.runtime.settings import ProviderSettings
+from techcat_core.runtime.tokens import estimate_messages, estimate_tokens
 
 MAX_BACKOFF = 8.0
+MAX_RETRY_AFTER = 60.0
+REASON_CHARS = 300
+OPTIONAL_FIELDS = ("max_tokens", "stream_options")
+_REFUSAL_WORDS = ("extra", "unknown", "unrecognized", "unexpected", "not permitted", "not supported", "unsupported",
+                  "not allowed", "invalid field")
+_FATAL_STREAM_ERRORS = ("invalid_request", "context_length", "content_filter", "insufficient_quota", "authentication",
+                        "permission", "not_found", "invalid_api_key")
+_KEY_LIKE = re.compile(r"\b(sk|key|az)-[A-Za-z0-9_\-]{6,}")
 
 
 class ModelError(Exception):
@@ -30,12 +47,22 @@ class RetryNotice:
     reason: str
 
 
-class _Dropped(Exception):
-    pass
+@dataclass(frozen=True, slots=True)
+class CallUsage:
+    """The tokens of one call: the server's count, or (`estimated`) ours when it sent none."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    estimated: bool
+
+
+class _Transient(Exception):
+    """A fault worth another attempt; the message says what happened."""
 
 
 _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[ProviderSettings, Any]] = \
     weakref.WeakKeyDictionary()
+_refused: dict[str, frozenset[str]] = {}  # provider → optional fields it answered 400 to (or "max_completion_tokens")
 
 
 def shared_client(settings: ProviderSettings) -> Any:
@@ -63,57 +90,125 @@ def make_client(settings: ProviderSettings) -> Any:
     return AsyncOpenAI(api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout, max_retries=0)
 
 
-def _retry_after(error: Any) -> float | None:
-    response = getattr(error, "response", None)
-    headers = getattr(response, "headers", None)
+def provider_key(settings: ProviderSettings) -> str:
+    """What identifies one server for remembering what it refuses (in-process only)."""
+    return f"{settings.kind} {settings.base_url or settings.azure_endpoint or 'api.openai.com'}"
+
+
+def retry_after(headers: Any, now: dt.datetime | None = None) -> float | None:
+    """The server's wait, from `retry-after-ms`, or `Retry-After` in seconds or as an HTTP date; capped."""
     if headers is None:
         return None
+    millis = headers.get("retry-after-ms")
+    with contextlib.suppress(TypeError, ValueError):
+        if millis is not None:
+            return max(0.0, min(float(millis) / 1000, MAX_RETRY_AFTER))
     value = headers.get("retry-after")
-    try:
-        return max(0.0, min(float(value), 60.0)) if value is not None else None
-    except ValueError:
+    if value is None:
         return None
+    try:
+        return max(0.0, min(float(value), MAX_RETRY_AFTER))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    wait = (when - (now or dt.datetime.now(dt.UTC))).total_seconds()
+    return max(0.0, min(wait, MAX_RETRY_AFTER))
+
+
+def _redact(text: str, settings: ProviderSettings) -> str:
+    if settings.api_key and len(settings.api_key) >= 6:
+        text = text.replace(settings.api_key, "***")
+    return _KEY_LIKE.sub(lambda m: f"{m.group(1)}-***", text)
+
+
+def _body_fields(body: Any) -> tuple[str, str]:
+    """The message and the code (or type) of an error body, as OpenAI, Azure, vLLM and Ollama shape them."""
+    if isinstance(body, dict):
+        error = body.get("error")
+        inner: dict[str, Any] = error if isinstance(error, dict) else body
+        message = inner.get("message") or inner.get("detail") or (error if isinstance(error, str) else "")
+        code = inner.get("code") or inner.get("type") or ""
+        return (message if isinstance(message, str) else json.dumps(message)), str(code or "")
+    if isinstance(body, str):
+        return body, ""
+    return "", ""
+
+
+def server_reason(error: Any, settings: ProviderSettings) -> str:
+    """The server's own words for a refusal, one line, key-safe, not too long."""
+    message, _ = _body_fields(getattr(error, "body", None))
+    if not message:
+        message = str(getattr(error, "message", "") or "")
+        message = re.sub(r"^Error code: \d+ - ", "", message)
+    message = " ".join(message.split())
+    message = _redact(message, settings)
+    return message[:REASON_CHARS] + ("…" if len(message) > REASON_CHARS else "")
+
+
+def _error_code(error: Any) -> str:
+    code = getattr(error, "code", None)
+    if code:
+        return str(code)
+    return _body_fields(getattr(error, "body", None))[1]
 
 
 def _describe(error: BaseException) -> str:
+    if isinstance(error, _Transient):
+        return str(error)
     status = getattr(error, "status_code", None)
     if status:
         return f"HTTP {status}"
     name = type(error).__name__
-    return {"APITimeoutError": "timed out", "APIConnectionError": "could not connect",
-            "_Dropped": "the connection closed mid-reply"}.get(name, name)
+    return {"APITimeoutError": "timed out", "APIConnectionError": "could not connect"}.get(name, name)
 
 
 _END = object()
 
 
-async def _or_cancel(awaitable: Any, cancel: asyncio.Event | None) -> Any:
-    """Await `awaitable`, or raise CancelledError as soon as `cancel` is set (abandoning it).
+async def _bounded(awaitable: Any, cancel: asyncio.Event | None, deadline: float | None) -> Any:
+    """Await `awaitable`, abandoning it when `cancel` is set (CancelledError) or at `deadline` (loop time).
 
     A cancel must take effect while the client waits for the first byte or sleeps before a retry,
-    not only when the next chunk arrives.
+    not only when the next chunk arrives; a deadline must hold however often the server sends bytes.
     """
-    if cancel is None:
+    if cancel is None and deadline is None:
         return await awaitable
-    if cancel.is_set():
+    if cancel is not None and cancel.is_set():
         if asyncio.iscoroutine(awaitable):
             awaitable.close()
         raise asyncio.CancelledError
+    loop = asyncio.get_running_loop()
+    timeout = None if deadline is None else max(0.0, deadline - loop.time())
     work = asyncio.ensure_future(awaitable)
-    waiter = asyncio.ensure_future(cancel.wait())
+    waiter = asyncio.ensure_future(cancel.wait()) if cancel is not None else None
     abandoned = False
     try:
-        await asyncio.wait({work, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({work} | ({waiter} if waiter else set()), timeout=timeout,
+                           return_when=asyncio.FIRST_COMPLETED)
     finally:
-        waiter.cancel()
+        if waiter is not None:
+            waiter.cancel()
         if not work.done():
             abandoned = True
             work.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await work
-    if abandoned or work.cancelled():
+    if cancel is not None and cancel.is_set():
+        raise asyncio.CancelledError
+    if abandoned:
+        raise _Transient("passed the deadline for one attempt")
+    if work.cancelled():
         raise asyncio.CancelledError
     return work.result()
+
+
+async def _or_cancel(awaitable: Any, cancel: asyncio.Event | None) -> Any:
+    return await _bounded(awaitable, cancel, None)
 
 
 async def _next_chunk(iterator: Any) -> Any:
@@ -123,61 +218,223 @@ async def _next_chunk(iterator: Any) -> Any:
         return _END
 
 
+def _fields(settings: ProviderSettings, model: str, messages: list[dict[str, str]], max_tokens: int | None
+            ) -> dict[str, Any]:
+    refused = _refused.get(provider_key(settings), frozenset())
+    fields: dict[str, Any] = {"model": model, "messages": messages}
+    if settings.stream:
+        fields["stream"] = True
+        if "stream_options" not in refused:
+            fields["stream_options"] = {"include_usage": True}
+    if max_tokens and "max_tokens" not in refused:
+        fields["max_completion_tokens" if "max_completion_tokens" in refused else "max_tokens"] = max_tokens
+    return fields
+
+
+def _learn_refusal(settings: ProviderSettings, error: Any, sent: dict[str, Any]) -> bool:
+    """After a 400: if it names optional fields we sent (or says unknown fields), remember to leave them out."""
+    optional = {name for name in (*OPTIONAL_FIELDS, "max_completion_tokens") if name in sent}
+    if not optional:
+        return False
+    text = (server_reason(error, settings) + " " + json.dumps(getattr(error, "body", None), default=str)).lower()
+    named = {name for name in optional if name in text}
+    learned: set[str] = set()
+    if "max_tokens" in named and "max_completion_tokens" in text:
+        learned.add("max_completion_tokens")  # OpenAI's reasoning models: the same limit under its new name
+        named.discard("max_tokens")
+    if named:
+        learned |= {"max_tokens" if name == "max_completion_tokens" else name for name in named}
+    elif not learned and any(word in text for word in _REFUSAL_WORDS):
+        learned |= {"max_tokens" if name == "max_completion_tokens" else name for name in optional}
+    if not learned:
+        return False
+    key = provider_key(settings)
+    _refused[key] = _refused.get(key, frozenset()) | learned
+    return True
+
+
+def _not_found(settings: ProviderSettings, model: str, error: Any) -> ModelError:
+    message, code = _body_fields(getattr(error, "body", None))
+    about_model = "model" in (message + code).lower()
+    path = urlsplit(settings.base_url or "").path.rstrip("/")
+    if settings.kind == "openai-compatible" and not about_model and not path.endswith("/v1"):
+        fixed = (settings.where or "").rstrip("/") + "/v1"
+        return ModelError(f"{settings.where} has no /chat/completions (HTTP 404): OpenAI-compatible servers serve "
+                          f"under /v1, so the base URL is probably {fixed}")
+    if not about_model:
+        return ModelError(f"{settings.where or 'the provider'} has no /chat/completions here (HTTP 404); check the "
+                          "base URL")
+    return ModelError(f"the provider does not know model {model!r} (HTTP 404); check --model or the "
+                      "deployment name")
+
+
+def _cut_off(reason: str, max_tokens: int | None, sent_limit: bool) -> ModelError:
+    if reason == "content_filter":
+        return ModelError("the provider's content filter stopped the reply (finish_reason content_filter); nothing "
+                          "was written; rephrase the task, or review the deployment's content filter")
+    limit = (f"the {max_tokens}-token reply limit (max_tokens)" if sent_limit and max_tokens
+             else "the server's own reply length limit")
+    return ModelError(f"the reply was cut off at {limit} (finish_reason length); nothing was written; give the "
+                      "reply more room with a larger `context_window` in .codex/techcat.toml (the reply gets a "
+                      "quarter of a window under 16,384 tokens, else 4,096), or ask for less in one run")
+
+
+def _chunk_parts(chunk: Any) -> tuple[list[str], str | None, Any]:
+    """The text pieces, the finish reason and the usage of one streamed chunk; `_Transient` if malformed."""
+    choices = getattr(chunk, "choices", None)
+    if choices is None:
+        choices = []
+    if not isinstance(choices, list):
+        raise _Transient("the server sent a malformed stream chunk (`choices` is not a list)")
+    texts: list[str] = []
+    finish: str | None = None
+    for choice in choices:
+        delta = getattr(choice, "delta", None)
+        content = getattr(delta, "content", None) if delta is not None else None
+        if content is not None and not isinstance(content, str):
+            raise _Transient("the server sent a malformed stream chunk (its content is not text)")
+        if content:
+            texts.append(content)
+        reason = getattr(choice, "finish_reason", None)
+        if reason:
+            finish = str(reason)
+    return texts, finish, getattr(chunk, "usage", None)
+
+
+def _usage_of(usage: Any, messages: list[dict[str, str]], reply: str) -> CallUsage:
+    prompt = getattr(usage, "prompt_tokens", None) if usage is not None else None
+    completion = getattr(usage, "completion_tokens", None) if usage is not None else None
+    if isinstance(prompt, int) and isinstance(completion, int):
+        return CallUsage(prompt, completion, estimated=False)
+    return CallUsage(estimate_messages(messages), estimate_tokens(reply), estimated=True)
+
+
+class _Attempt:
+    """One request: its text so far, its finish reason and usage, bounded by the cap and the deadline."""
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        self.settings = settings
+        self.parts: list[str] = []
+        self.size = 0
+        self.finish: str | None = None
+        self.usage: Any = None
+        self.responded = False
+
+    def add(self, text: str) -> None:
+        self.size += len(text) if text.isascii() else len(text.encode("utf-8"))
+        if self.size > self.settings.max_reply_bytes:
+            raise ModelError(f"the reply passed {self.settings.max_reply_bytes:,} bytes, the cap "
+                             "(`max_reply_bytes` in .codex/techcat.toml); nothing was written")
+        self.parts.append(text)
+
+
 async def stream_reply(settings: ProviderSettings, model: str, messages: list[dict[str, str]],
-                       cancel: asyncio.Event | None = None) -> AsyncIterator[str | RetryNotice]:
-    """Yield text deltas (and retry notices) of one reply; raise ModelError when it cannot be had."""
+                       cancel: asyncio.Event | None = None, max_tokens: int | None = None
+                       ) -> AsyncIterator[str | RetryNotice | CallUsage]:
+    """Yield the text deltas (and retry notices) of one complete reply, then its `CallUsage`.
+
+    Raises ModelError when no complete reply can be had; a `CallUsage` comes first when the server
+    did answer (a cut-off reply still spent tokens).
+    """
     import openai
 
-    retryable = (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError,
-                 openai.InternalServerError, _Dropped)
     client = shared_client(settings)
+    loop = asyncio.get_running_loop()
     attempt = 0
+    fell_back = False
     while True:
+        fields = _fields(settings, model, messages, max_tokens)
+        current = _Attempt(settings)
+        deadline = loop.time() + settings.deadline
         try:
-            if not settings.stream:
-                completion = await _or_cancel(client.chat.completions.create(model=model, messages=messages),
-                                              cancel)
-                content = completion.choices[0].message.content if completion.choices else None
-                if content:
-                    yield content
-                return
-            stream = await _or_cancel(client.chat.completions.create(model=model, messages=messages,
-                                                                     stream=True), cancel)
-            finished = False
-            iterator = stream.__aiter__()
-            while True:
-                try:
-                    chunk = await _or_cancel(_next_chunk(iterator), cancel)
-                except asyncio.CancelledError:
-                    with contextlib.suppress(Exception):
-                        await stream.close()
-                    raise
-                if chunk is _END:
-                    break
-                for choice in chunk.choices:
-                    if choice.delta is not None and choice.delta.content:
-                        yield choice.delta.content
-                    if choice.finish_reason:
-                        finished = True
-            if not finished:
-                raise _Dropped
+            async for piece in _one_attempt(client, fields, current, cancel, deadline):
+                yield piece
+            usage = _usage_of(current.usage, messages, "".join(current.parts))
+            if current.finish in ("length", "content_filter"):
+                yield usage
+                raise _cut_off(current.finish, max_tokens, any(k in fields for k in ("max_tokens",
+                                                                                      "max_completion_tokens")))
+            yield usage
             return
-        except retryable as error:
-            attempt += 1
-            if attempt > settings.max_retries:
-                where = settings.where or "the provider"
-                raise ModelError(f"{where} failed {attempt} time(s), last: {_describe(error)}; "
-                                 "try again later or check the server") from None
-            delay = _retry_after(error)
-            if delay is None:
-                delay = min(MAX_BACKOFF, 0.25 * 2 ** (attempt - 1))
-            yield RetryNotice(attempt, delay, _describe(error))
-            await _or_cancel(asyncio.sleep(delay), cancel)
+        except openai.RateLimitError as error:
+            if _error_code(error) == "insufficient_quota" or "insufficient_quota" in server_reason(error, settings):
+                raise ModelError(f"{settings.where or 'the provider'} says the account has no quota or credit left "
+                                 f"(HTTP 429 insufficient_quota: {server_reason(error, settings)}); check its billing "
+                                 "— retrying would not help") from None
+            failure: BaseException = error
+        except (openai.APITimeoutError, openai.InternalServerError, _Transient) as error:
+            failure = error
+        except openai.APIConnectionError as error:
+            failure = _Transient("the connection closed mid-reply") if current.responded else error
         except openai.AuthenticationError:
             raise ModelError("the provider rejected the API key (HTTP 401); check the key in your environment"
                              ) from None
-        except openai.NotFoundError:
-            raise ModelError(f"the provider does not know model {model!r} (HTTP 404); check --model or the "
-                             "deployment name") from None
+        except openai.PermissionDeniedError as error:
+            raise ModelError(f"the provider refused access (HTTP 403): {server_reason(error, settings)}") from None
+        except openai.NotFoundError as error:
+            raise _not_found(settings, model, error) from None
+        except openai.BadRequestError as error:
+            if not fell_back and _learn_refusal(settings, error, fields):
+                fell_back = True  # once, without what it refused; remembered for this provider
+                continue
+            raise ModelError(f"the provider refused the request (HTTP 400): {server_reason(error, settings)}"
+                             ) from None
         except openai.APIStatusError as error:
-            raise ModelError(f"the provider refused the request: {_describe(error)}") from None
+            raise ModelError(f"the provider refused the request (HTTP {error.status_code}): "
+                             f"{server_reason(error, settings)}") from None
+        except openai.APIError as error:  # an error event inside a 200 stream
+            reason = server_reason(error, settings) or "no reason given"
+            if any(word in _error_code(error).lower() for word in _FATAL_STREAM_ERRORS):
+                raise ModelError(f"the server stopped the reply with an error: {reason}") from None
+            failure = _Transient(f"the server sent an error mid-reply: {reason}")
+        attempt += 1
+        if attempt > settings.max_retries:
+            where = settings.where or "the provider"
+            raise ModelError(f"{where} failed {attempt} time(s), last: {_describe(failure)}; "
+                             "try again later or check the server")
+        delay = retry_after(getattr(getattr(failure, "response", None), "headers", None))
+        if delay is None:
+            delay = min(MAX_BACKOFF, 0.25 * 2 ** (attempt - 1))
+        yield RetryNotice(attempt, delay, _describe(failure))
+        await _or_cancel(asyncio.sleep(delay), cancel)
+
+
+async def _one_attempt(client: Any, fields: dict[str, Any], current: _Attempt, cancel: asyncio.Event | None,
+                       deadline: float) -> AsyncIterator[str]:
+    """Send one request and yield its text; fills `current`. Raises the client's errors or `_Transient`."""
+    if not fields.get("stream"):
+        completion = await _bounded(client.chat.completions.create(**fields), cancel, deadline)
+        current.responded = True
+        choices = getattr(completion, "choices", None) or []
+        if not isinstance(choices, list):
+            raise _Transient("the server sent a malformed reply (`choices` is not a list)")
+        content = getattr(getattr(choices[0], "message", None), "content", None) if choices else None
+        current.finish = str(getattr(choices[0], "finish_reason", None) or "stop") if choices else "stop"
+        current.usage = getattr(completion, "usage", None)
+        if content:
+            current.add(str(content))
+            yield str(content)
+        return
+    stream = await _bounded(client.chat.completions.create(**fields), cancel, deadline)
+    current.responded = True
+    iterator = stream.__aiter__()
+    try:
+        while True:
+            try:
+                chunk = await _bounded(_next_chunk(iterator), cancel, deadline)
+            except ValueError as error:  # a `data:` line that is not JSON
+                raise _Transient("the server sent a malformed stream chunk (not JSON)") from error
+            if chunk is _END:
+                break
+            texts, finish, usage = _chunk_parts(chunk)
+            for text in texts:
+                current.add(text)
+                yield text
+            current.finish = finish or current.finish
+            current.usage = usage or current.usage
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await stream.close()
+        raise
+    if current.finish is None:
+        raise _Transient("the connection closed mid-reply")

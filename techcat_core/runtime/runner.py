@@ -39,10 +39,11 @@ from techcat_core.runtime.events import (
     RunFinished,
     RunStarted,
     TextDelta,
+    Usage,
 )
-from techcat_core.runtime.model_call import ModelError, RetryNotice, stream_reply
+from techcat_core.runtime.model_call import CallUsage, ModelError, RetryNotice, stream_reply
 from techcat_core.runtime.output import OutputRefused, PlannedWrite, plan_writes
-from techcat_core.runtime.prompt import Prompt, agent_targets, build_prompt, chain_targets
+from techcat_core.runtime.prompt import Prompt, agent_targets, build_prompt, prompt_budget
 from techcat_core.runtime.settings import SETUP_HINT, ProviderSettings, SettingsError, workspace_settings
 from techcat_core.workspace import Workspace, load_workspace
 
@@ -219,12 +220,19 @@ def explain_run(codex_dir: Path, request: RunRequest) -> tuple[Prompt, ProviderS
 
 async def run_agent(codex_dir: Path, request: RunRequest) -> AsyncIterator[RunEvent]:
     """Run one agent and its chain; see `techcat_core.runtime.events` for the stream's grammar."""
-    async for event in _run(codex_dir.resolve(), request, depth=0, chain_path=(), previous=None):
+    async for event in _run(codex_dir.resolve(), request, depth=0, chain_path=(), previous=None, ran=set()):
         yield event
 
 
+def chain_targets(agent: Agent) -> list[str]:
+    """Who runs after `agent`: its explicit hand-offs as the roster parser reads them, each once."""
+    targets = [link.target for link in agent.chains]
+    return [t for i, t in enumerate(targets) if t not in targets[:i] and t != agent.name]
+
+
 async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tuple[str, ...],
-               previous: str | None) -> AsyncIterator[RunEvent]:
+               previous: str | None, ran: set[str]) -> AsyncIterator[RunEvent]:
+    """One agent's run; `ran` holds every agent that already ran in this chain (each runs at most once)."""
     run_id = uuid.uuid4().hex[:8]
     today = request.today or dt.date.today()
     try:
@@ -234,6 +242,7 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
         yield RunFailed(run_id, str(error))
         return
     builtin = agent.name == BUILTIN_LOGGER
+    ran.add(agent.name)
     item_text = _item_text(ws, request)
     yield RunStarted(run_id, agent.name, request.task, settings.label if not builtin else "built-in",
                      model if not builtin else "-", depth)
@@ -262,10 +271,13 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
             ws = ws2
             prompt = build_prompt(ws, agent, request.task, targets, multi, settings.context_window, today, previous)
         try:
-            async for piece in stream_reply(settings, model, prompt.messages, request.cancel):
+            reserve = settings.context_window - prompt_budget(settings.context_window)
+            async for piece in stream_reply(settings, model, prompt.messages, request.cancel, max_tokens=reserve):
                 if isinstance(piece, RetryNotice):
                     reply_parts.clear()
                     yield Retrying(run_id, piece.attempt, piece.delay, piece.reason)
+                elif isinstance(piece, CallUsage):
+                    yield Usage(run_id, piece.prompt_tokens, piece.completion_tokens, piece.estimated, model)
                 else:
                     reply_parts.append(piece)
                     yield TextDelta(run_id, piece)
@@ -302,9 +314,8 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
     async for event in _tick_and_commit(ws, plans, entry, request, item_text, run_id):
         yield event
     if request.chain:
-        targets = chain_targets(ws, agent)
-        async for event in _chain(codex_dir, request, agent.name, targets, entry, reply, depth,
-                                  (*chain_path, agent.name)):
+        async for event in _chain(codex_dir, request, agent.name, chain_targets(agent), entry, reply, depth,
+                                  (*chain_path, agent.name), ran):
             yield event
     yield RunFinished(run_id, agent.name, entry, tuple(p.path for p in plans), reply)
 
@@ -347,12 +358,16 @@ async def _commit(ws: Workspace, plans: list[PlannedWrite], entry: dict[str, Any
 
 
 async def _chain(codex_dir: Path, request: RunRequest, agent_name: str, targets: list[str], entry: dict[str, Any],
-                 reply: str, depth: int, chain_path: tuple[str, ...]) -> AsyncIterator[RunEvent]:
+                 reply: str, depth: int, chain_path: tuple[str, ...], ran: set[str]) -> AsyncIterator[RunEvent]:
     for target in targets:
         if target in chain_path:
             yield Notice(entry["task_id"], f"`{agent_name}` chains to `{target}`, which already ran in this chain "
                                            f"({' → '.join((*chain_path, target))}); skipped so the chain ends")
             continue  # a cycle: each agent runs once per chain
+        if target in ran and target != BUILTIN_LOGGER:
+            yield Notice(entry["task_id"], f"`{agent_name}` chains to `{target}`, which already ran in this chain "
+                                           "(an agent runs once per chain); skipped")
+            continue  # fan-out: another branch of this chain ran it already
         if depth + 1 > request.max_chain_depth:
             yield Notice(entry["task_id"], f"the chain stops before `{target}`: it is {request.max_chain_depth} "
                                            "agents deep, the limit")
@@ -367,5 +382,6 @@ async def _chain(codex_dir: Path, request: RunRequest, agent_name: str, targets:
         follow = dataclasses.replace(
             request, agent=target, task=f"Continue after `{agent_name}` ({entry['task_id']}): {request.task}",
             chain=True, proposed_item=None)
-        async for event in _run(codex_dir, follow, depth + 1, chain_path, previous=f"{entry['summary']}\n\n{reply}"):
+        async for event in _run(codex_dir, follow, depth + 1, chain_path, previous=f"{entry['summary']}\n\n{reply}",
+                                ran=ran):
             yield event

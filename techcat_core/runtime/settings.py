@@ -21,6 +21,8 @@ from techcat_core.workspace import CONFIG, Workspace
 PROVIDERS = ("openai", "azure", "openai-compatible", "dry-run")
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_CONTEXT_WINDOW = 128_000
+DEFAULT_DEADLINE = 600.0
+DEFAULT_MAX_REPLY_BYTES = 4 * 1024 * 1024
 DEFAULT_AZURE_API_VERSION = "2024-10-21"
 SETUP_HINT = ("dry run: no provider is configured, so nothing was sent or written. Set OPENAI_API_KEY (or "
               "OPENAI_BASE_URL for a local server such as Ollama), or `[provider] kind = ...` in .codex/techcat.toml")
@@ -42,8 +44,11 @@ class ProviderSettings:
     timeout: float = 120.0
     max_retries: int = 3
     context_window: int = DEFAULT_CONTEXT_WINDOW
+    context_window_source: str = "the default"  # where the window came from, for --explain
     max_concurrent_runs: int = 4
     stream: bool = True
+    deadline: float = DEFAULT_DEADLINE  # per attempt, however the server trickles
+    max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES
 
     def __repr__(self) -> str:  # never show the key
         key = "set" if self.api_key else "unset"
@@ -92,7 +97,7 @@ def _user_credentials(env: Mapping[str, str]) -> dict[str, str]:
 
 def resolve_settings(config: TechcatConfig, env: Mapping[str, str] | None = None, *, provider: str | None = None,
                      model: str | None = None, base_url: str | None = None,
-                     agent_model: str | None = None) -> ProviderSettings:
+                     agent_model: str | None = None, deadline: float | None = None) -> ProviderSettings:
     """Merge flags > environment > techcat.toml > user config > defaults into one settings object.
 
     `agent_model`, an agent's own `Model:` line, ranks just above the default: a project-wide model (a
@@ -127,9 +132,14 @@ def resolve_settings(config: TechcatConfig, env: Mapping[str, str] | None = None
         timeout=file.timeout or 120.0,
         max_retries=file.max_retries if file.max_retries is not None else 3,
         context_window=file.context_window or DEFAULT_CONTEXT_WINDOW,
+        context_window_source="techcat.toml" if file.context_window else "the default",
         max_concurrent_runs=file.max_concurrent_runs or 4,
         stream=file.stream if file.stream is not None else True,
+        deadline=deadline or file.deadline or DEFAULT_DEADLINE,
+        max_reply_bytes=file.max_reply_bytes or DEFAULT_MAX_REPLY_BYTES,
     )
+    if deadline is not None and deadline <= 0:
+        raise SettingsError(f"the deadline must be a positive number of seconds, not {deadline:g}")
     if kind == "openai":
         if not openai_key:
             raise SettingsError("provider `openai` needs OPENAI_API_KEY in the environment "
@@ -153,7 +163,7 @@ def resolve_settings(config: TechcatConfig, env: Mapping[str, str] | None = None
 
 def workspace_settings(ws: Workspace, env: Mapping[str, str] | None = None, *, provider: str | None = None,
                        model: str | None = None, base_url: str | None = None,
-                       agent_model: str | None = None) -> ProviderSettings:
+                       agent_model: str | None = None, deadline: float | None = None) -> ProviderSettings:
     """`resolve_settings` for a workspace, refusing a `techcat.toml` that did not parse or validate.
 
     A config with a problem falls back to defaults for checking; running on those defaults could send
@@ -166,4 +176,4 @@ def workspace_settings(ws: Workspace, env: Mapping[str, str] | None = None, *, p
         raise SettingsError(f"{where}:{problem.line + 1}:{problem.character + 1}: {problem.message}; fix it "
                             "before running (`techcat check` shows every problem)")
     return resolve_settings(ws.config, env, provider=provider, model=model, base_url=base_url,
-                            agent_model=agent_model)
+                            agent_model=agent_model, deadline=deadline)
