@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from techcat_core.config import toml_error_location
+from techcat_core.handoff import BUILTIN_AGENTS, HandoffPattern, find_handoffs
 from techcat_core.markdown_doc import MarkdownDoc, parse_markdown
 from techcat_core.positions import Range
 
@@ -24,12 +25,10 @@ _FIELD = re.compile(
     re.IGNORECASE,
 )
 _NESTED_BULLET = re.compile(r"^\s+[-*+]\s+(.*)$")
-CHAIN_PATTERN = re.compile(
-    r"\b(?:invoke|pass(?:es)?\s+control\s+to|hand(?:s)?\s+(?:off|over)\s+to|delegate\s+to|chain\s+to)"
-    r"\s+(?:the\s+)?`?([A-Za-z][\w-]*)`?",
-    re.IGNORECASE,
-)
+CHAIN_PATTERN = HandoffPattern()  # the one hand-off grammar (techcat_core.handoff), under its old name
 _HEADING_LINE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
 @dataclass(slots=True)
 class ChainLink:
     """A "once complete, invoke X" line: the target and where its name stands."""
@@ -52,7 +51,10 @@ class Agent:
     model: str | None = None
     chains: list[ChainLink] = field(default_factory=list)
     body: str = ""
-    origin: str = "AGENTS.md"  # or "toml"
+    origin: str = "AGENTS.md"  # "toml" (.codex/agents/*.toml) or "config.toml" (an [agents.NAME] table alone)
+    named_by: str = "AGENTS.md heading"  # where the name comes from, as `techcat agents` shows it
+    chain_text: str = ""  # the text hand-offs are read from, starting at line `chain_line` of `source`
+    chain_line: int = 0
 
     @property
     def description(self) -> str:
@@ -107,12 +109,9 @@ def _split_list(value: str) -> list[str]:
     return [part.strip().strip("`").strip() for part in re.split(r",|;", value) if part.strip().strip("`")]
 
 
-def _fill_fields(agent: Agent, lines: list[str], first_line: int) -> None:
+def _fill_fields(agent: Agent, lines: list[str]) -> None:
     current: str | None = None
-    for offset, line in enumerate(lines):
-        for chain in CHAIN_PATTERN.finditer(line):
-            agent.chains.append(ChainLink(chain.group(1), Range.of(first_line + offset, chain.start(1),
-                                                                   end=chain.end(1))))
+    for line in lines:
         match = _FIELD.match(line)
         if match:
             current = match.group(1).lower().rstrip("s") if match.group(1).lower() != "responsibilities" \
@@ -163,9 +162,10 @@ def parse_agents_md(text: str, path: Path | str) -> Roster:
         agent = Agent(name=name, source=Path(path), name_range=Range.of(line, max(col, 0), end=max(col, 0) +
                                                                          len(name)),
                       section=Range.of(line, 0, end - 1, len(lines[end - 1]) if end - 1 < len(lines) else 0),
-                      body="\n".join(body_lines))
-        _fill_fields(agent, body_lines, line + 1)
+                      body="\n".join(body_lines), chain_text="\n".join(body_lines), chain_line=line + 1)
+        _fill_fields(agent, body_lines)
         roster.agents.append(agent)
+    resolve_chains(roster.agents)
     if roster.agents:
         roster.kind = "roster"
     elif text.strip():
@@ -175,28 +175,50 @@ def parse_agents_md(text: str, path: Path | str) -> Roster:
     return roster
 
 
-def parse_agent_toml(text: str, path: Path) -> Agent | TomlProblem:
-    """A Codex CLI custom agent (`name`, `description`, `developer_instructions`), read-only."""
+_NAME_KEY = re.compile(r"^\s*name\s*=")
+
+
+def parse_agent_toml(text: str, path: Path, declared: str | None = None) -> Agent | TomlProblem:
+    """A Codex CLI custom agent (`name`, `description`, `developer_instructions`), read-only.
+
+    Named as Codex CLI names it (codex-rs `agent_roles.rs`): a non-empty `name` key, else the
+    `[agents.NAME]` table of `config.toml` whose `config_file` is this file (`declared`), else the
+    file stem, which Codex itself does not accept but which is the best guess left.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         message, line, col = toml_error_location(error, text)
         return TomlProblem(path, message, Range.of(line, col, end=col + 1))
-    name = data.get("name") if isinstance(data.get("name"), str) else path.stem
-    assert isinstance(name, str)
+    raw_name = data.get("name")
     lines = text.splitlines()
-    line_no = next((i for i, line in enumerate(lines) if line.strip().startswith("name")), 0)
-    col = lines[line_no].find(name) if lines else 0
+    if isinstance(raw_name, str) and raw_name.strip():
+        name, named_by = raw_name.strip(), f"`name` in agents/{path.name}"
+        line_no = next((i for i, line in enumerate(lines) if _NAME_KEY.match(line)), 0)
+    elif declared:
+        name, named_by, line_no = declared, f"[agents.{declared}] in config.toml", 0
+    else:
+        name, named_by, line_no = path.stem, f"file name agents/{path.name}", 0
+    col = lines[line_no].find(name) if lines else -1
+    name_range = Range.of(line_no, col, end=col + len(name)) if col >= 0 else Range.of(line_no, 0)
     description = data.get("description")
     instructions = data.get("developer_instructions")
-    agent = Agent(name=name, source=path, name_range=Range.of(line_no, max(col, 0), end=max(col, 0) + len(name)),
+    agent = Agent(name=name, source=path, name_range=name_range,
                   section=Range.of(0, 0, max(len(lines) - 1, 0), len(lines[-1]) if lines else 0),
-                  role=description if isinstance(description, str) else "",
-                  body=instructions if isinstance(instructions, str) else "", origin="toml")
+                  role=description.strip() if isinstance(description, str) else "",
+                  body=instructions if isinstance(instructions, str) else "", origin="toml", named_by=named_by,
+                  chain_text=text)
     model = data.get("model")
     if isinstance(model, str):
         agent.model = model
-    for line_number, raw_line in enumerate(lines):
-        for chain in CHAIN_PATTERN.finditer(raw_line):
-            agent.chains.append(ChainLink(chain.group(1), Range.of(line_number, chain.start(1), end=chain.end(1))))
+    agent.chains = [ChainLink(h.target, Range.of(h.line, h.start, end=h.end))
+                    for h in find_handoffs(text, {name} | BUILTIN_AGENTS)]
     return agent
+
+
+def resolve_chains(agents: list[Agent]) -> None:
+    """Read every agent's hand-offs once all agents are known: a bare name counts only when it is one of them."""
+    known = {agent.name for agent in agents} | BUILTIN_AGENTS
+    for agent in agents:
+        agent.chains = [ChainLink(h.target, Range.of(h.line, h.start, end=h.end))
+                        for h in find_handoffs(agent.chain_text, known, agent.chain_line)]

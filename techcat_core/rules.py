@@ -6,11 +6,12 @@ import difflib
 import re
 
 from techcat_core.diagnostics import Diagnostic, Fix, Severity, TextEdit
+from techcat_core.folder_kind import is_techcat_workspace, near_miss_rules, not_a_workspace_note
+from techcat_core.handoff import BUILTIN_AGENTS as BUILTIN_AGENTS  # re-exported (techcat_lsp)
 from techcat_core.positions import Range
 from techcat_core.roster import Agent
 from techcat_core.workspace import CONFIG, CORE_FILES, Workspace, markdown_files
 
-BUILTIN_AGENTS = frozenset({"task_logger"})
 PLACEHOLDER = re.compile(r"\{\{\s*[A-Za-z][^{}\n]{0,80}?\}\}")
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -35,7 +36,9 @@ def workspace_rules(ws: Workspace) -> list[Diagnostic]:
     for problem in ws.decode_problems:
         out.append(Diagnostic("TC001", Severity.ERROR, problem.message, problem.path,
                               Range.of(problem.line, problem.character, end=problem.character + 1)))
-    for name in CORE_FILES:
+    if not is_techcat_workspace(ws):
+        out.append(not_a_workspace_note(ws))  # one note, not a TC002 for each of the five files
+    for name in CORE_FILES if is_techcat_workspace(ws) else ():
         path = ws.path(name)
         if path not in ws.texts:
             if path.is_dir():
@@ -49,16 +52,15 @@ def workspace_rules(ws: Workspace) -> list[Diagnostic]:
             out.append(Diagnostic("TC002", Severity.WARNING, message, path, Range.of(0, 0)))
     for config_problem in ws.config_problems:
         out.append(Diagnostic("TC003", Severity.ERROR, config_problem.message, ws.path(CONFIG), config_problem.range))
+    out.extend(near_miss_rules(ws))
     return out
 
 
 def roster_rules(ws: Workspace) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     roster = ws.roster
-    if roster is not None and roster.kind == "instructions":
-        out.append(Diagnostic("TC200", Severity.INFO, "AGENTS.md reads as free-form instructions for a coding agent, "
-                              "not a roster of `## Agent: name` sections; agent checks are off",
-                              roster.path, Range.of(0, 0)))
+    if roster is not None and roster.kind == "instructions" and is_techcat_workspace(ws):
+        out.append(Diagnostic("TC200", Severity.INFO, _free_form_message(ws), roster.path, Range.of(0, 0)))
     for problem in ws.toml_problems:
         out.append(Diagnostic("TC205", Severity.ERROR, f"cannot read custom agent: {problem.message}", problem.path,
                               problem.range))
@@ -77,8 +79,9 @@ def roster_rules(ws: Workspace) -> list[Diagnostic]:
         for link in agent.chains:
             if link.target not in names:
                 guess = nearest(link.target, names)
+                editable = agent.origin == "AGENTS.md"  # Codex CLI's files are read-only to TechCat
                 fixes = (Fix(f"Chain to `{guess}`", (TextEdit(agent.source, link.range, guess),), safe=False),) \
-                    if guess else ()
+                    if guess and editable else ()
                 hint = f"; did you mean `{guess}`?" if guess else ""
                 out.append(Diagnostic("TC202", Severity.ERROR, f"`{agent.name}` chains to `{link.target}`, which is "
                                       f"not in the roster{hint}", agent.source, link.range, fixes))
@@ -89,6 +92,17 @@ def roster_rules(ws: Workspace) -> list[Diagnostic]:
                 out.append(Diagnostic("TC204", Severity.WARNING, f"agent `{agent.name}` has no prompt file; create "
                                       f".codex/prompts/{agent.name}.md", agent.source, agent.name_range))
     return out
+
+
+def _free_form_message(ws: Workspace) -> str:
+    """TC200, saying truthfully which agent checks still run."""
+    head = "AGENTS.md reads as free-form instructions for a coding agent, not a roster of `## Agent: name` sections"
+    codex = ws.custom_agents
+    if not codex:
+        return head + "; no agent is defined anywhere, so the agent-name checks (TC301, TC401) are off"
+    count = f"{len(codex)} Codex CLI agent{'' if len(codex) == 1 else 's'}"
+    return (head + f"; agent names in the task log and the checklist are checked against the {count} of "
+            ".codex/agents/*.toml and config.toml")
 
 
 def _cycles(agents: dict[str, Agent]) -> list[Diagnostic]:

@@ -1,4 +1,9 @@
-"""Finding and loading a `.codex/` workspace into one immutable snapshot every front end shares."""
+"""Finding and loading a `.codex/` workspace into one immutable snapshot every front end shares.
+
+Every file is read through `techcat_core.confine`: a FIFO, socket or device, a symbolic link out of the
+repository or a file over `[limits] max_file_bytes` is not read but recorded (TC004), so `check` never
+hangs on a pipe nor exhausts memory on `/dev/zero`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from techcat_core.config import ConfigProblem, TechcatConfig, parse_config
+from techcat_core.confine import DEFAULT_MAX_FILE_BYTES, Refused, probe, read_bounded
 from techcat_core.markdown_doc import MarkdownDoc, parse_markdown
 from techcat_core.proposed import ProposedTasks, parse_proposed
 from techcat_core.roster import Agent, Roster, TomlProblem, parse_agent_toml, parse_agents_md
@@ -59,6 +65,15 @@ class DecodeProblem:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class UnsafeFile:
+    """A workspace file TechCat refused to read: `reason` and `hint` complete a sentence about it (TC004)."""
+
+    path: Path
+    reason: str
+    hint: str
+
+
 @dataclass(slots=True)
 class Workspace:
     codex_dir: Path
@@ -77,6 +92,7 @@ class Workspace:
     config_problems: list[ConfigProblem] = field(default_factory=list)
     decode_problems: list[DecodeProblem] = field(default_factory=list)
     texts: dict[Path, str] = field(default_factory=dict)
+    unsafe_files: list[UnsafeFile] = field(default_factory=list)
 
     def path(self, name: str) -> Path:
         return self.codex_dir / name
@@ -104,15 +120,39 @@ class Workspace:
             return str(path)
 
 
-def read_text(path: Path, problems: list[DecodeProblem] | None = None) -> str | None:
-    """Read a file as UTF-8; undecodable bytes are replaced and reported, never fatal."""
+def repository_root(path: Path) -> Path:
+    """The root a file's reads are confined to: its git top level, else the folder holding its `.codex/`."""
+    start = Path(os.path.abspath(path)).parent
+    git_root = find_git_root(start)
+    if git_root is not None:
+        return git_root
+    for directory in (start, *start.parents):
+        if directory.name == CODEX_DIR:
+            return directory.parent
+    return start
+
+
+def read_text(path: Path, problems: list[DecodeProblem] | None = None, *, root: Path | None = None,
+              limit: int = DEFAULT_MAX_FILE_BYTES, unsafe: list[UnsafeFile] | None = None) -> str | None:
+    """Read a file as UTF-8; undecodable bytes are replaced and reported, never fatal.
+
+    None when the file is missing or may not be read: outside `root` (the repository), inside `.git/`,
+    not a regular file, or over `limit` bytes; those refusals are added to `unsafe` when given.
+    """
     try:
-        data = path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        read = read_bounded(root or repository_root(path), path, limit)
+    except Refused as error:
+        if unsafe is not None:
+            unsafe.append(UnsafeFile(path, error.reason, error.hint))
         return None
     except OSError:
         return None
-    return decode_text(data, path, problems)
+    if read.truncated:
+        if unsafe is not None:
+            unsafe.append(UnsafeFile(path, f"is over the {limit:,}-byte limit ([limits] max_file_bytes)",
+                                     "split it or raise the limit in techcat.toml"))
+        return None
+    return decode_text(read.data, path, problems)
 
 
 def decode_text(data: bytes, path: Path, problems: list[DecodeProblem] | None = None) -> str:
@@ -140,16 +180,21 @@ def load_workspace(codex_dir: Path, overrides: dict[Path, str] | None = None, *,
     git_root = find_git_root(codex_dir.parent)
     ws = Workspace(codex_dir=codex_dir, root=git_root or codex_dir.parent, git_root=git_root)
     overrides = overrides or {}
+    limit = DEFAULT_MAX_FILE_BYTES
 
     def text_of(path: Path) -> str | None:
         if path in overrides:
             text: str | None = overrides[path]
         else:
-            text = read_text(path, ws.decode_problems)
+            text = read_text(path, ws.decode_problems, root=ws.root, limit=limit, unsafe=ws.unsafe_files)
         if text is not None:
             ws.texts[path] = text
         return text
 
+    config_text = text_of(ws.path(CONFIG))  # first: it sets the read limit of the others
+    if config_text is not None:
+        ws.config, ws.config_problems = parse_config(config_text)
+        limit = ws.config.limits.max_file_bytes
     log_text = text_of(ws.path(TASK_LOG)) if task_log else None
     if log_text is not None:
         ws.task_log = parse_task_log(log_text, ws.path(TASK_LOG))
@@ -164,18 +209,24 @@ def load_workspace(codex_dir: Path, overrides: dict[Path, str] | None = None, *,
     arch_text = text_of(ws.path(ARCHITECTURE))
     if arch_text is not None:
         ws.architecture = parse_markdown(arch_text, ws.path(ARCHITECTURE))
-    config_text = text_of(ws.path(CONFIG))
-    if config_text is not None:
-        ws.config, ws.config_problems = parse_config(config_text)
     prompts_dir = codex_dir / "prompts"
     if prompts_dir.is_dir():
         for prompt in sorted(prompts_dir.glob("*.md")):
             ws.prompts[prompt.stem] = prompt
+            _probe(ws, prompt)  # read later, bounded, into prompts; reported now
     templates_dir = codex_dir / "templates"
     if templates_dir.is_dir():
-        ws.templates = sorted(p for p in templates_dir.rglob("*") if p.is_file())
+        ws.templates = sorted(p for p in templates_dir.rglob("*") if p.is_file() and _probe(ws, p))
     _load_custom_agents(ws, text_of)
     return ws
+
+
+def _probe(ws: Workspace, path: Path) -> bool:
+    """Whether `path` may be read; a refusal is recorded for TC004 (nothing is opened, nothing blocks)."""
+    refused = probe(ws.root, path)
+    if refused is not None:
+        ws.unsafe_files.append(UnsafeFile(path, refused.reason, refused.hint))
+    return refused is None
 
 
 def load_roster(codex_dir: Path) -> Workspace:
@@ -183,25 +234,32 @@ def load_roster(codex_dir: Path) -> Workspace:
     codex_dir = codex_dir.resolve()
     git_root = find_git_root(codex_dir.parent)
     ws = Workspace(codex_dir=codex_dir, root=git_root or codex_dir.parent, git_root=git_root)
-    text = read_text(ws.path(AGENTS), ws.decode_problems)
+    text = read_text(ws.path(AGENTS), ws.decode_problems, root=ws.root, unsafe=ws.unsafe_files)
     ws.roster = parse_agents_md(text, ws.path(AGENTS)) if text is not None else None
-    _load_custom_agents(ws, lambda path: read_text(path, ws.decode_problems))
+    _load_custom_agents(ws, lambda path: read_text(path, ws.decode_problems, root=ws.root, unsafe=ws.unsafe_files))
     return ws
 
 
 def _load_custom_agents(ws: Workspace, text_of: Callable[[Path], str | None]) -> None:
-    agents_dir = ws.codex_dir / "agents"
-    if not agents_dir.is_dir():
-        return
-    for toml_path in sorted(agents_dir.glob("*.toml")):
+    """Codex CLI's agents, named as Codex names them (`techcat_core.codex_agents`); then every agent's hand-offs
+    are read against the whole roster."""
+    from techcat_core.codex_agents import agent_files, read_declarations
+    from techcat_core.roster import resolve_chains
+
+    declared = read_declarations(ws.codex_dir, text_of)
+    read: set[Path] = set()
+    for toml_path in agent_files(ws.codex_dir, declared):
         toml_text = text_of(toml_path)
         if toml_text is None:
             continue
-        parsed = parse_agent_toml(toml_text, toml_path)
+        read.add(toml_path)
+        parsed = parse_agent_toml(toml_text, toml_path, declared.name_for(toml_path))
         if isinstance(parsed, TomlProblem):
             ws.toml_problems.append(parsed)
         else:
             ws.custom_agents.append(parsed)
+    ws.custom_agents.extend(declared.table_agents(read))
+    resolve_chains(ws.agents)
 
 
 def markdown_files(ws: Workspace) -> list[Path]:
@@ -214,5 +272,6 @@ def markdown_files(ws: Workspace) -> list[Path]:
             dirnames[:] = []
             continue
         dirnames[:] = [d for d in dirnames if d not in ("skills", "templates") and not d.startswith(".")]
-        result.extend(directory / name for name in filenames if name.endswith(".md"))
+        result.extend(directory / name for name in filenames
+                      if name.endswith(".md") and probe(ws.root, directory / name) is None)
     return sorted(result)
