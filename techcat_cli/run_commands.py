@@ -93,7 +93,8 @@ def _request(args: argparse.Namespace, agent: str, task: str, proposed: int | No
     from techcat_core.runtime.runner import RunRequest
 
     return RunRequest(agent=agent, task=task, provider=args.provider, model=args.model, base_url=args.base_url,
-                      commit=args.commit, chain=not args.no_chain, proposed_item=proposed)
+                      commit=args.commit, chain=not args.no_chain, proposed_item=proposed,
+                      deadline=getattr(args, "deadline", None))
 
 
 def _explain(codex: Path, request: Any) -> int:
@@ -222,6 +223,8 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     run.add_argument("--explain", action="store_true", help="show the messages and the context budget; send nothing")
     run.add_argument("--dry-run", action="store_true", help="run everything but the model call; write nothing")
     run.add_argument("--no-chain", action="store_true", help="do not run the agents this one chains to")
+    run.add_argument("--deadline", type=float, metavar="SECONDS",
+                     help="the most one attempt at the model may take (default: [provider] deadline, else 600)")
     provider_flags(run)
     watch = add("watch", cmd_watch, "run every item marked [>] in PROPOSED-TASKS.md, as it is marked")
     provider_flags(watch)

@@ -63,6 +63,7 @@ class RunRequest:
     proposed_item: int | None = None
     dry_run: bool = False
     max_chain_depth: int = DEFAULT_CHAIN_DEPTH
+    deadline: float | None = None  # seconds per model attempt; None: the settings' own
     cancel: asyncio.Event | None = field(default=None, compare=False)
     env: Mapping[str, str] | None = field(default=None, compare=False)
     today: dt.date | None = None
@@ -203,7 +204,7 @@ def prepare(codex_dir: Path, request: RunRequest, previous: str | None = None
         raise RunError(f"no agent named `{request.agent}` in the roster (known: {known})")
     try:
         settings = workspace_settings(ws, request.env, provider=request.provider, model=request.model,
-                                      base_url=request.base_url, agent_model=agent.model)
+                                      base_url=request.base_url, agent_model=agent.model, deadline=request.deadline)
     except SettingsError as error:
         raise RunError(str(error)) from None
     model = settings.model
@@ -219,8 +220,13 @@ def explain_run(codex_dir: Path, request: RunRequest) -> tuple[Prompt, ProviderS
 
 
 async def run_agent(codex_dir: Path, request: RunRequest) -> AsyncIterator[RunEvent]:
-    """Run one agent and its chain; see `techcat_core.runtime.events` for the stream's grammar."""
-    async for event in _run(codex_dir.resolve(), request, depth=0, chain_path=(), previous=None, ran=set()):
+    """Run one agent and its chain; see `techcat_core.runtime.events` for the stream's grammar.
+
+    Every run of the chain is recorded in the run history (`techcat_core.runs`) as it ends."""
+    from techcat_core.runs.recording import recorded
+
+    events = _run(codex_dir.resolve(), request, depth=0, chain_path=(), previous=None, ran=set())
+    async for event in recorded(codex_dir.resolve(), request.agent, request.task, request.env, events):
         yield event
 
 
@@ -270,6 +276,9 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
             # re-read inside the lock: another run of the same file may just have changed it
             ws = ws2
             prompt = build_prompt(ws, agent, request.task, targets, multi, settings.context_window, today, previous)
+        from techcat_core.runs.recording import note_messages
+
+        note_messages(run_id, prompt.messages)  # the run's record keeps the exact messages it sent
         try:
             reserve = settings.context_window - prompt_budget(settings.context_window)
             async for piece in stream_reply(settings, model, prompt.messages, request.cancel, max_tokens=reserve):
