@@ -231,6 +231,21 @@ def _kind(mode: int) -> str | None:
     return "not a regular file"
 
 
+def probe(root: Path, path: Path | str) -> Refused | None:
+    """Why `path` may not be read (outside, in `.git/`, not a regular file), judged without opening it."""
+    try:
+        target = readable(root, path)
+        mode = os.stat(target).st_mode
+    except Refused as error:
+        return error
+    except OSError:
+        return None  # missing or unreadable: the read itself says so
+    kind = _kind(mode)
+    if kind is not None and not stat.S_ISDIR(mode):
+        return Refused(str(path), f"is {kind}", "TechCat reads only regular files")
+    return None
+
+
 def read_bounded(root: Path, path: Path | str, limit: int = DEFAULT_MAX_READ_BYTES) -> BoundedRead:
     """Read at most `limit` bytes of a regular file inside the repository, never blocking on a FIFO.
 
@@ -266,7 +281,7 @@ def read_bounded(root: Path, path: Path | str, limit: int = DEFAULT_MAX_READ_BYT
         chunks: list[bytes] = []
         wanted = max(0, limit) + 1
         while wanted > 0:
-            chunk = os.read(fd, min(wanted, 1024 * 1024))
+            chunk = os.read(fd, min(wanted, max(before.st_size + 1, 64 * 1024)))  # one read for most files
             if not chunk:
                 break
             chunks.append(chunk)

@@ -42,7 +42,9 @@ class CheckResult:
 def check_workspace(ws: Workspace, today: dt.date | None = None, git: bool = True) -> CheckResult:
     """Run every rule; `git=False` skips the rules that compare with git history (TC403, TC404)."""
     today = today or dt.date.today()
-    diagnostics = workspace_rules(ws)
+    from techcat_core.confinement_rules import confinement_rules  # TC004, TC206: what confinement refused
+
+    diagnostics = workspace_rules(ws) + confinement_rules(ws)
     task_ids: set[str] = set()
     if ws.task_log is not None:
         diagnostics += check_task_log(ws.task_log, ws.root, today, ws.config.check.future_date_tolerance_days)

@@ -184,9 +184,10 @@ def placeholder_rules(ws: Workspace) -> list[Diagnostic]:
     for path in markdown_files(ws):
         text = ws.texts.get(path)
         if text is None:
-            try:
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
+            from techcat_core.workspace import read_text  # confined and bounded (issue 11)
+
+            text = read_text(path, root=ws.root, limit=ws.config.limits.max_file_bytes)
+            if text is None:
                 continue
         if "{{" not in text:
             continue
