@@ -7,6 +7,7 @@ import difflib
 import itertools
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -25,6 +26,31 @@ _EXPECTED_TYPES: dict[str, tuple[type, str]] = {
 }
 _KNOWN_FIELDS = frozenset(REQUIRED_FIELDS)
 _DUP_TYPE = DupKeys
+
+
+_FIELD_FORMS = {
+    "task_id": "a task id of the form task-<digits>",
+    "agent": "an agent name",
+    "date": "a YYYY-MM-DD date",
+    "summary": "a non-empty line of text",
+    "output_files": "an array of paths",
+}
+_AGENT_NAME = re.compile(r"^[A-Za-z][\w.-]*$")
+
+
+def valid_for(name: str, value: object) -> bool:
+    """Whether `value` is already valid as field `name`: only then is renaming a key to `name` a safe fix."""
+    if name == "task_id":
+        return isinstance(value, str) and TASK_ID.match(value) is not None
+    if name == "agent":
+        return isinstance(value, str) and _AGENT_NAME.match(value) is not None
+    if name == "date":
+        return isinstance(value, str) and parse_iso_date(value) is not None
+    if name == "summary":
+        return isinstance(value, str) and bool(value.strip())
+    if name == "output_files":
+        return isinstance(value, list) and all(isinstance(item, str) and item.strip() for item in value)
+    return False
 
 
 def _json_type(value: object) -> str:
@@ -75,7 +101,7 @@ class _Checker:
             start, end = self.log.top_level_span
             article = "an" if self.log.top_level in ("object", "array") else "a"
             self.diag("TC101", Severity.ERROR, f"the task log must be a JSON array of entries, not {article} "
-                      f"{self.log.top_level}; wrap the entries in [ ]", start, max(end, start + 1))
+                      f"{self.log.top_level}; {self.where_the_array_is(start, end)}", start, max(end, start + 1))
             return self.out
         for entry in self.log.entries:
             value = entry.value
@@ -105,8 +131,28 @@ class _Checker:
                     before -= 1
                 fixes = (Fix("Insert the missing comma", (TextEdit(self.path, self.log.range(before, before), ","),)),)
                 message = "missing ',' between entries"
-            self.diag("TC100", Severity.ERROR, f"JSON syntax error: {message}", problem.start,
+            pos = self.log.lines.position(problem.start)
+            self.diag("TC100", Severity.ERROR, f"JSON syntax error at line {pos.line + 1}, column {pos.character + 1}: "
+                      f"{explain_syntax(message, text, problem.start)}", problem.start,
                       max(problem.end, problem.start + 1), fixes)
+
+    def where_the_array_is(self, start: int, end: int) -> str:
+        """What to do about a wrong top level; an object wrapping the entries (`{"tasks": [...]}`) says where."""
+        try:
+            value = json.loads(self.log.text[start:end])
+        except ValueError:
+            value = None
+        if isinstance(value, dict):
+            arrays = [key for key, item in value.items() if isinstance(item, list)]
+            if arrays:
+                key = arrays[0]
+                at = self.log.text.find(json.dumps(key), start, end)
+                line = self.log.lines.position(at).line + 1 if at >= 0 else 1
+                count = len(value[key])
+                others = f" (and drop {', '.join(repr(k) for k in value if k != key)})" if len(value) > 1 else ""
+                return (f"the {count} entr{'y is' if count == 1 else 'ies are'} already in an array, under "
+                        f"\"{key}\" at line {line}: make that array the whole file{others}")
+        return "wrap the entries in [ ]"
 
     def well_formed(self, value: dict[str, Any]) -> bool:
         """The common case, decided in a few operations: the five fields, well typed and non-empty."""
@@ -125,6 +171,12 @@ class _Checker:
         unknown = [key for key in keys if key not in _KNOWN_FIELDS]
         for key in unknown:
             guess = difflib.get_close_matches(key, missing, n=1, cutoff=0.6)
+            if guess and not valid_for(guess[0], value[key]):
+                self.diag_range("TC106", Severity.WARNING, f"unknown field `{key}`: its value is not "
+                                f"{_FIELD_FORMS[guess[0]]}, so it is not a misspelt `{guess[0]}`; the task log format "
+                                "defines task_id, agent, date, summary and output_files",
+                                self.log.key_range(entry, key))
+                continue  # a rename would turn it into an invalid `task_id` (or date, …): no fix
             if guess:
                 span = self.log.spans(entry)[key]
                 fix = Fix(f"Rename `{key}` to `{guess[0]}`",
@@ -187,8 +239,9 @@ class _Checker:
                 message = f'date "{date}" is not YYYY-MM-DD; did you mean {suggestion}?'
             else:
                 message = f'date "{date}" is not YYYY-MM-DD (for example 2025-06-30)'
-            if ISO_DATE.match(date) and suggestion:
-                message = f'date "{date}" does not exist; did you mean {suggestion}?'
+            if suggestion and not safe:
+                message = (f'date "{date}" is not a real calendar date, so its meaning is not certain (the last day of '
+                           f"that month is {suggestion}); write the intended date as YYYY-MM-DD")
             fixes = (self.replace_value(entry, "date", suggestion, f"Change the date to {suggestion}", safe),) \
                 if suggestion else ()
             self.diag_range("TC108", Severity.ERROR, message, self.log.value_range(entry, "date"), fixes)
@@ -277,6 +330,33 @@ class _Checker:
     def item_span(self, entry: LogEntry, index: int) -> tuple[int, int]:
         spans = self.log.item_spans(entry, "output_files")
         return spans[index] if index < len(spans) else (entry.start, entry.start + 1)
+
+
+_CONTROL_NAMES = {"\n": "a line break", "\r": "a carriage return", "\t": "a tab"}
+_DECODER_MESSAGES = {
+    # json's decoder messages, some cut mid-sentence ("Invalid control character at"), as whole sentences
+    "Unterminated string starting at": "a string starts here and is never closed with '\"'; add the closing quote",
+    "Invalid \\escape": "a backslash starts an escape JSON does not have; write a literal backslash as \\\\ "
+                         "(Windows paths: use forward slashes)",
+    "Invalid \\uXXXX escape": "\\u must be followed by four hexadecimal digits",
+    "Expecting property name enclosed in double quotes": "expected a key in double quotes (a trailing comma before "
+                                                         "'}', or a key in single quotes?)",
+    "Expecting ':' delimiter": "expected ':' between a key and its value",
+    "Expecting ',' delimiter": "expected ',' between two fields of the entry (or a missing quote before here)",
+    "Expecting value": "expected a value (a string, number, array, object, true, false or null)",
+    "Extra data": "unexpected text after the end of the value",
+}
+
+
+def explain_syntax(message: str, text: str, offset: int) -> str:
+    """The whole decoder message as a sentence, with what to do."""
+    if message.startswith("Invalid control character"):
+        char = text[offset:offset + 1]
+        name = _CONTROL_NAMES.get(char, f"the control character U+{ord(char):04X}" if char else "a control character")
+        escape = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, "\\u00XX")
+        return (f"{name} inside a string; JSON strings cannot contain raw control characters: write it as {escape}, "
+                "or end the string with '\"' before it")
+    return _DECODER_MESSAGES.get(message, message)
 
 
 def path_escape_problem(path: str) -> str | None:
