@@ -9,10 +9,11 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from techcat_cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError
+from techcat_cli.common import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UserError
 from techcat_cli.common import codex_dir as _codex_dir
+from techcat_cli.safe_io import argv_problem, error_json, internal_error_message, reconfigure_streams, wants_json
 from techcat_core import __version__
 
 try:
@@ -143,8 +144,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return int(run_tui(codex, demo=True))
 
 
+class UsageError(Exception):
+    """The command line does not parse; argparse has printed the usage line already."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error comes back to `main` (which may owe a JSON error) instead of exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="techcat", description="The cockpit for a .codex/ agent-memory folder.")
+    parser = _Parser(prog="techcat", description="The cockpit for a .codex/ agent-memory folder.")
     parser.add_argument("--version", action="version", version=f"techcat {__version__}")
     parser.add_argument("--workspace", "-w", metavar="PATH", help="a folder inside the workspace (default: cwd)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -179,10 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _register_more(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
-    from techcat_cli import frontend_commands, log_commands, run_commands
+    from techcat_cli import frontend_commands, log_commands, run_commands, runs_commands
 
     log_commands.register(sub, add)
     run_commands.register(sub, add)
+    runs_commands.register(sub, add)
     frontend_commands.register(sub, add)
 
 
@@ -190,31 +204,51 @@ _extra_commands: list[Callable[..., None]] = [_register_more]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every outcome is an exit code with one meaning, and never a traceback."""
+    reconfigure_streams()
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    as_json = wants_json(args_list)
+
+    def fail(kind: str, message: str, code: int) -> int:
+        print(f"techcat: {message}", file=sys.stderr)
+        if as_json:
+            sys.stdout.write(error_json(kind, message))
+        return code
+
+    problem = argv_problem(args_list)
+    if problem is not None:
+        return fail("usage", problem, EXIT_USAGE)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    handler = getattr(args, "handler", None)
     try:
-        if handler is None:
-            try:
-                from techcat_tui.launch import run_tui  # type: ignore[import-untyped,import-not-found,unused-ignore]
-            except ImportError:
-                parser.print_help()
-                return EXIT_OK
-            return int(run_tui(_codex_dir(args) if _has_workspace(args) else None))
-        return int(handler(args))
+        args = parser.parse_args(args_list)
+    except UsageError as error:
+        return fail("usage", str(error), EXIT_USAGE)
+    try:
+        return _run(parser, args)
     except GitProblemError as error:
-        print(f"techcat: git: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail("git", f"git: {error}", EXIT_USAGE)
     except UserError as error:
-        print(f"techcat: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail("usage", str(error), EXIT_USAGE)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK
     except OSError as error:
-        print(f"techcat: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
-        return EXIT_USAGE
+        return fail("os", f"{error.strerror or error}: {error.filename or ''}".rstrip(": "), EXIT_USAGE)
+    except (Exception, RecursionError) as error:  # a bug: say so in one line, never as exit 0 or 1
+        return fail("internal", internal_error_message(error), EXIT_INTERNAL)
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        try:
+            from techcat_tui.launch import run_tui  # type: ignore[import-untyped,import-not-found,unused-ignore]
+        except ImportError:
+            parser.print_help()
+            return EXIT_OK
+        return int(run_tui(_codex_dir(args) if _has_workspace(args) else None))
+    return int(handler(args))
 
 
 def _has_workspace(args: argparse.Namespace) -> bool:

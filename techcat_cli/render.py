@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from techcat_core.engine import CheckResult
 from techcat_core.positions import LineIndex
 
 JSON_SCHEMA_VERSION = 1
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _display_path(path: Path, base: Path) -> str:
@@ -55,7 +57,7 @@ def render_text(result: CheckResult, base: Path, color: bool = False) -> str:
         lines.append(f"  {number} | {source}")
         lines.append(f"  {' ' * len(number)} | {' ' * d.range.start.character}{'^' * max(1, width)}")
     lines.append(_summary(result))
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def diagnostic_json(d: Diagnostic, base: Path) -> dict[str, Any]:
@@ -87,7 +89,25 @@ def render_json(result: CheckResult, base: Path) -> str:
         "summary": {s.label: result.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)},
         "diagnostics": [diagnostic_json(d, base) for d in result.diagnostics],
     }
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    return json_text(payload)
+
+
+def json_text(payload: Any) -> str:
+    """Indented JSON that is valid UTF-8 whatever it quotes.
+
+    A lone surrogate (a `\\ud800` escape in the log, a non-UTF-8 byte in a file name) cannot be written
+    as UTF-8, and as a JSON escape strict parsers reject it; it is written as the six characters `\\ud800`
+    instead, which reads as what the user typed.
+    """
+    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    if not text.isascii() and _SURROGATE.search(text):
+        text = _SURROGATE.sub(lambda m: f"\\\\u{ord(m.group(0)):04x}", text)
+    return text
+
+
+def printable(text: str) -> str:
+    """Text for a terminal or a CI log: a lone surrogate shows as its `\\ud800` escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8") if _SURROGATE.search(text) else text
 
 
 def _escape(value: str, property_value: bool = False) -> str:
@@ -106,4 +126,4 @@ def render_github(result: CheckResult, base: Path) -> str:
                  f"endColumn={d.range.end.character + 1},title={d.code}")
         lines.append(f"::{kinds[d.severity]} {props}::{_escape(d.message)}")
     lines.append(_summary(result))
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")

@@ -6,8 +6,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-TASK_ID = re.compile(r"^task-(\d+)$")
-_DIGITS = re.compile(r"(\d+)")
+# At most 18 digits: every id is a small int, and converting thousands of digits would hit Python's
+# int-conversion limit (a ValueError) or cost quadratic time. A longer id is malformed (TC110).
+MAX_ID_DIGITS = 18
+TASK_ID = re.compile(rf"^task-([0-9]{{1,{MAX_ID_DIGITS}}})$")
+_DIGITS = re.compile(r"([0-9]+)")
 
 
 def task_number(task_id: str | None) -> int | None:
@@ -37,6 +40,7 @@ def next_task_id(task_ids: Iterable[str | None]) -> str:
 def repair_task_id(value: str, width: int) -> str | None:
     """`TASK_12`, `task-12a`, `12` → `task-012` when the intent is plain; else None."""
     digits = _DIGITS.findall(value)
-    if len(digits) != 1 or not re.fullmatch(r"(?i)\s*(task)?[\s_#-]*\d+\s*", value):
+    if len(digits) != 1 or len(digits[0]) > MAX_ID_DIGITS or \
+            not re.fullmatch(r"(?i)\s*(task)?[\s_#-]*[0-9]+\s*", value):
         return None
     return format_task_id(int(digits[0]), width)

@@ -23,6 +23,12 @@ _WS = re.compile(r"[ \t\n\r]*")
 # or an opening brace at the start of a line (the next entry).
 _RESYNC = re.compile(r"\}\s*(?:,|(?=\]))|\n[ \t]*(?=\{)")
 REQUIRED_FIELDS = ("task_id", "agent", "date", "summary", "output_files")
+# A `\uD800`–`\uDFFF` escape: half of a UTF-16 pair. Alone it is no character, and cannot be saved as UTF-8.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LOW_SURROGATE_ESCAPE = re.compile(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+_LONG_NUMBER = re.compile(r"-?\d{4000,}")
+MAX_SURROGATE_PROBLEMS = 20  # per entry: one broken paste can hold thousands
+TOO_DEEP = "nested too deeply to read (hundreds of levels of brackets); a task log entry is one flat object"
 
 
 class DupKeys(dict[str, Any]):
@@ -209,7 +215,7 @@ def scan_object_fields(text: str, start: int) -> list[FieldSpan]:
                 break
             value_start = _skip_ws(text, colon + 1)
             _, value_end = _scan_once(text, value_start)
-        except (ValueError, StopIteration):
+        except (ValueError, StopIteration, RecursionError):
             break
         spans.append(FieldSpan(key, index, key_end, value_start, value_end))
         index = _skip_ws(text, value_end)
@@ -227,7 +233,7 @@ def scan_array_items(text: str, start: int) -> list[tuple[int, int]]:
     while index < length and text[index] != "]":
         try:
             _, end = _scan_once(text, index)
-        except (ValueError, StopIteration):
+        except (ValueError, StopIteration, RecursionError):
             break
         items.append((index, end))
         index = _skip_ws(text, end)
@@ -252,10 +258,44 @@ def _kind(value: Any) -> str:
     return "number"
 
 
-def _decode_error(error: ValueError, fallback: int) -> tuple[str, int]:
+def _decode_error(error: ValueError, text: str, fallback: int) -> tuple[str, int]:
+    """The decoder's message and offset; Python's own limits (a number of 4,300+ digits) get a sentence."""
     if isinstance(error, json.JSONDecodeError):
         return error.msg, error.pos
+    if "integer string conversion" in str(error):
+        match = _LONG_NUMBER.search(text, fallback)
+        return ("a number with thousands of digits cannot be read; write it as a string, or shorten it",
+                match.start() if match else fallback)
     return str(error), fallback
+
+
+def lone_surrogates(text: str, start: int, end: int) -> list[SyntaxProblem]:
+    """`\\ud800`-style escapes in `text[start:end]` that are not half of a high+low pair.
+
+    JSON's grammar allows them, but they decode to no character: the entry could never be written back
+    as UTF-8, and every tool that reads the log as UTF-8 text would fail on it.
+    """
+    problems: list[SyntaxProblem] = []
+    index = start
+    while len(problems) < MAX_SURROGATE_PROBLEMS:
+        match = _SURROGATE_ESCAPE.search(text, index, end)
+        if match is None:
+            break
+        at = match.start()
+        index = match.end()
+        backslashes = 0
+        while at - backslashes - 1 >= start and text[at - backslashes - 1] == "\\":
+            backslashes += 1
+        if backslashes % 2:  # `\\ud800`: an escaped backslash, then plain text
+            continue
+        escape = match.group(0)
+        if escape[3].lower() in "89ab" and _LOW_SURROGATE_ESCAPE.match(text, index, end):
+            index += 6  # a proper pair: one character outside the Basic Multilingual Plane
+            continue
+        problems.append(SyntaxProblem(
+            f"`{escape}` is a lone surrogate escape, half of a UTF-16 pair: it is no character and cannot be "
+            "saved as UTF-8; remove it, or write the character itself", at, match.end()))
+    return problems
 
 
 def parse_task_log(text: str, path: Path | str = "TASK-LOG.json") -> TaskLog:
@@ -285,6 +325,10 @@ def _parse(text: str, path: Path | str) -> TaskLog:
             value, end = _scan_once(text, index)
             log.top_level = _kind(value)
             log.top_level_span = (index, end)
+        except RecursionError:
+            log.top_level = "invalid"
+            log.top_level_span = (index, min(length, index + 1))
+            log.problems.append(SyntaxProblem(f"the top-level value is {TOO_DEEP}", index, index + 1))
         except (ValueError, StopIteration):
             log.top_level = "invalid"
             log.top_level_span = (index, min(length, index + 1))
@@ -312,6 +356,7 @@ def parse_entries(log: TaskLog, index: int, expect_value: bool, last_comma: int 
     """
     text = log.text
     length = len(text)
+    next_escape = text.find("\\u", index)  # entries before it hold no escape, so no lone surrogate
     while index < length:
         char = text[index]
         if char == "]":
@@ -343,8 +388,12 @@ def parse_entries(log: TaskLog, index: int, expect_value: bool, last_comma: int 
                 continue
             index, expect_value = _resync(text, max(pos, index + 1))
             continue
+        except RecursionError:
+            log.problems.append(SyntaxProblem(f"this entry is {TOO_DEEP}", index, index + 1))
+            index, expect_value = _resync(text, index + 1)
+            continue
         except ValueError as error:
-            message, pos = _decode_error(error, index)
+            message, pos = _decode_error(error, text, index)
             if _skip_ws(text, pos) >= length:  # the file stops inside this entry: one problem, where it starts
                 log.problems.append(SyntaxProblem(
                     "unexpected end of file: this entry is cut off, and the array is never closed with ']'",
@@ -353,6 +402,9 @@ def parse_entries(log: TaskLog, index: int, expect_value: bool, last_comma: int 
             log.problems.append(SyntaxProblem(message, pos, min(length, pos + 1)))
             index, expect_value = _resync(text, max(pos, index + 1))
             continue
+        if 0 <= next_escape < end:
+            log.problems.extend(lone_surrogates(text, start, end))
+            next_escape = text.find("\\u", end)
         entry = LogEntry(len(log.entries), start, end, value)
         log.entries.append(entry)
         index = _skip_ws(text, end)
