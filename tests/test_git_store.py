@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import shlex
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
 from techcat_core.gitops import GitProblem, changed_since, commit_paths, file_at_head
 from techcat_core.positions import Position, Range
-from tests.gitutil import commit_all, git, init_repo, techcat
+from tests.gitutil import GIT_ENV, commit_all, git, init_repo, techcat
 from tests.wsbuilder import codes, entry, make_workspace
 
 
@@ -352,3 +356,162 @@ def test_strict_does_not_count_the_history_note(tmp_path: Path) -> None:
     strict = techcat("check", "--strict", "--format", "json", cwd=clone)
     assert [d["code"] for d in json.loads(strict.stdout)["diagnostics"]] == ["TC405"]
     assert strict.returncode == 0
+
+
+# -- the three-way merge driver under real git operations ---------------------------------------------------------
+
+
+def _append(root: Path, summaries: list[str], date: str = "2025-07-10") -> None:
+    """Append in-process through the store (real files), quicker than one CLI process per entry."""
+    from techcat_core.tasklog.store import append_entry
+
+    for summary in summaries:
+        append_entry(root / ".codex", "planner", summary, date=date)
+
+
+def _commit_entries(root: Path, summaries: list[str], date: str = "2025-07-10") -> None:
+    _append(root, summaries, date)
+    commit_all(root, f"log {summaries[0]}")
+
+
+def _exactly_once(root: Path) -> list[str]:
+    """The summaries of the log, after checking every id and every entry's content occurs once."""
+    entries = _log(root)
+    ids = [e["task_id"] for e in entries]
+    assert len(ids) == len(set(ids)), ids
+    summaries = [str(e["summary"]) for e in entries]
+    assert len(summaries) == len(set(summaries)), summaries
+    return summaries
+
+
+START = ["Did task number 1.", "Did task number 2."]
+
+
+def test_merging_main_into_a_feature_twice_repeats_nothing(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    git(root, "branch", "feature")
+    _commit_entries(root, ["main 1"])
+    git(root, "checkout", "-q", "feature")
+    _commit_entries(root, ["feature 1"])
+    assert "CONFLICT" not in git(root, "merge", "--no-edit", "main")
+    git(root, "checkout", "-q", "main")
+    _commit_entries(root, ["main 2"])
+    git(root, "checkout", "-q", "feature")
+    _commit_entries(root, ["feature 2"])
+    assert "CONFLICT" not in git(root, "merge", "--no-edit", "main")
+    assert sorted(_exactly_once(root)) == sorted([*START, "main 1", "main 2", "feature 1", "feature 2"])
+    git(root, "checkout", "-q", "main")
+    git(root, "merge", "--no-edit", "feature")  # and back: main now holds the same entries, once each
+    assert sorted(_exactly_once(root)) == sorted([*START, "main 1", "main 2", "feature 1", "feature 2"])
+    result = techcat("check", "--format", "json", cwd=root)
+    assert [d["code"] for d in json.loads(result.stdout)["diagnostics"]] == []
+
+
+def test_rebasing_ten_logging_commits_onto_ten_gives_exactly_the_union(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    init_repo(root)
+    make_workspace(root, log=[entry(n) for n in (1, 2, 3)])
+    assert techcat("init", "--git", cwd=root).returncode == 0
+    commit_all(root, "start")
+    git(root, "branch", "feature")
+    for n in range(10):
+        _commit_entries(root, [f"main {n}.{k}" for k in range(5)])
+    git(root, "checkout", "-q", "feature")
+    for n in range(10):
+        _commit_entries(root, [f"feature {n}.{k}" for k in range(5)], date="2025-07-11")
+    rebased = subprocess.run(["git", "rebase", "main"], cwd=root, env=GIT_ENV, capture_output=True, text=True,
+                             check=False)
+    assert rebased.returncode == 0, rebased.stdout + rebased.stderr
+    summaries = _exactly_once(root)
+    assert len(summaries) == 3 + 50 + 50 == 103
+    assert summaries[3:] == [f"main {n}.{k}" for n in range(10) for k in range(5)] + \
+        [f"feature {n}.{k}" for n in range(10) for k in range(5)]
+    assert [e["task_id"] for e in _log(root)] == [f"task-{n:03d}" for n in range(1, 104)]
+
+
+def test_interactive_rebase_with_exec_keeps_every_entry_once(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    git(root, "branch", "feature")
+    _commit_entries(root, ["main 1"])
+    _commit_entries(root, ["main 2"])
+    git(root, "checkout", "-q", "feature")
+    for n in range(1, 5):
+        _commit_entries(root, [f"feature {n}"], date="2025-07-11")
+    # the todo list, reversed, with an `exec` after the first pick that logs and commits one more entry
+    editor = tmp_path / "sequence_editor.py"
+    log_cmd = (f"{shlex.quote(sys.executable)} -m techcat_cli.main log -a planner -s 'logged by exec' "
+               "--date 2025-07-12 && git commit -qam 'exec entry'")
+    editor.write_text(textwrap.dedent(f"""
+        import sys
+        path = sys.argv[1]
+        picks = [line for line in open(path) if line.startswith("pick ")]
+        picks.reverse()
+        picks.insert(1, {("exec " + log_cmd + chr(10))!r})
+        open(path, "w").writelines(picks)
+    """))
+    env = {**GIT_ENV, "GIT_SEQUENCE_EDITOR": f"{shlex.quote(sys.executable)} {shlex.quote(str(editor))}"}
+    rebased = subprocess.run(["git", "rebase", "-i", "main"], cwd=root, env=env, capture_output=True, text=True,
+                             check=False)
+    assert rebased.returncode == 0, rebased.stdout + rebased.stderr
+    assert "exec" in git(root, "log", "--format=%s", "-n", "4")
+    summaries = _exactly_once(root)
+    assert summaries == [*START, "main 1", "main 2", "feature 4", "feature 3", "feature 2", "feature 1",
+                         "logged by exec"]
+
+
+def test_cherry_pick_brings_only_its_entry_and_revert_removes_it(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    git(root, "branch", "feature")
+    _commit_entries(root, ["main 1"])
+    git(root, "checkout", "-q", "feature")
+    _commit_entries(root, ["feature 1"])
+    _commit_entries(root, ["feature 2"])
+    picked = git(root, "rev-parse", "HEAD").strip()
+    git(root, "checkout", "-q", "main")
+    git(root, "cherry-pick", picked)
+    assert _exactly_once(root) == [*START, "main 1", "feature 2"]
+    assert _log(root)[-1]["task_id"] == "task-004"  # its id was taken by main 1: the next free one
+    _commit_entries(root, ["main 2"])
+    git(root, "revert", "--no-edit", "HEAD~1")
+    assert _exactly_once(root) == [*START, "main 1", "main 2"]
+
+
+def test_an_entry_deleted_on_one_side_stays_deleted(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    git(root, "branch", "feature")
+    log = root / ".codex" / "TASK-LOG.json"
+    data = _log(root)
+    log.write_text(json.dumps(data[1:], indent=2) + "\n")  # main deletes task-001 (on purpose)
+    commit_all(root, "drop the first entry")
+    git(root, "checkout", "-q", "feature")
+    _commit_entries(root, ["feature 1"])
+    git(root, "checkout", "-q", "main")
+    assert "CONFLICT" not in git(root, "merge", "--no-edit", "feature")
+    assert _exactly_once(root) == [START[1], "feature 1"]
+    git(root, "checkout", "-q", "feature")
+    assert "CONFLICT" not in git(root, "merge", "--no-edit", "main")
+    assert _exactly_once(root) == [START[1], "feature 1"]
+
+
+def test_different_edits_to_one_entry_are_a_reported_conflict(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    git(root, "branch", "feature")
+    log = root / ".codex" / "TASK-LOG.json"
+    for branch, summary in (("main", "Fixed on main."), ("feature", "Fixed on the feature.")):
+        git(root, "checkout", "-q", branch)
+        log.write_text(log.read_text().replace('"Did task number 2."', json.dumps(summary)))
+        _append(root, [f"{branch} work"])
+        commit_all(root, f"edit on {branch}")
+    git(root, "checkout", "-q", "main")
+    merged = subprocess.run(["git", "merge", "--no-edit", "feature"], cwd=root, env=GIT_ENV, capture_output=True,
+                            text=True, check=False)
+    assert merged.returncode == 1
+    assert "CONFLICT (content): Merge conflict in .codex/TASK-LOG.json" in merged.stdout
+    assert "task-002 was changed differently on both branches" in merged.stdout + merged.stderr
+    assert git(root, "diff", "--name-only", "--diff-filter=U").split() == [".codex/TASK-LOG.json"]
+    text = log.read_text()
+    assert text.count("<<<<<<< ours: task-002 on this branch\n") == 1
+    assert text.count('"Fixed on main."') == 1 and text.count('"Fixed on the feature."') == 1
+    assert text.count('"main work"') == 1 and text.count('"feature work"') == 1  # the rest is merged
+    assert techcat("check", cwd=root).returncode == 1  # never "All checks passed" with markers in it
