@@ -6,9 +6,10 @@ has rules of its own.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from techcat_core.workspace import Workspace, load_workspace
 class CheckResult:
     workspace: Workspace
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    rolled_back: list[RolledBack] = field(default_factory=list)  # by `--fix`, see `fix_workspace`
 
     def count(self, severity: Severity) -> int:
         return sum(1 for d in self.diagnostics if d.severity == severity)
@@ -48,6 +50,9 @@ def check_workspace(ws: Workspace, today: dt.date | None = None, git: bool = Tru
     task_ids: set[str] = set()
     if ws.task_log is not None:
         diagnostics += check_task_log(ws.task_log, ws.root, today, ws.config.check.future_date_tolerance_days)
+        from techcat_core.tasklog.duplicates import duplicate_entries  # TC115
+
+        diagnostics += duplicate_entries(ws.task_log)
         task_ids = set(iter_task_ids(ws.task_log))
     diagnostics += roster_rules(ws)
     diagnostics += proposed_rules(ws, task_ids)
@@ -113,22 +118,113 @@ def _overlaps(edits: list[TextEdit]) -> bool:
     return any(b_start < a_end for (_, a_end), (b_start, _) in itertools.pairwise(spans))
 
 
+@dataclass(frozen=True, slots=True)
+class RolledBack:
+    """A safe fix `--fix` did not keep: applied to the checked text, it added errors (their codes)."""
+
+    diagnostic: Diagnostic
+    fix: Fix
+    new_errors: tuple[str, ...]
+
+
+def _errors(result: CheckResult) -> Counter[tuple[str, str]]:
+    return Counter((str(d.path), d.code) for d in result.diagnostics if d.severity == Severity.ERROR)
+
+
+def _added_errors(before: Counter[tuple[str, str]], after: CheckResult) -> tuple[str, ...]:
+    counts = _errors(after)
+    return tuple(sorted({key[1] for key, count in counts.items() if count > before[key]}))
+
+
+def _trial(codex_dir: Path, texts: dict[Path, str], fixes: list[Fix], today: dt.date | None,
+           git: bool) -> CheckResult:
+    """The check of the workspace as it would be with `fixes` applied, nothing written."""
+    return check_workspace(load_workspace(codex_dir, overrides=apply_fixes(fixes, texts)), today, git)
+
+
+def _fix_key(diagnostic: Diagnostic, fix: Fix) -> tuple[str, str, str]:
+    return (str(diagnostic.path), diagnostic.code, fix.title)
+
+
+def _keep_harmless(codex_dir: Path, result: CheckResult, candidates: list[tuple[Diagnostic, Fix]],
+                   today: dt.date | None, git: bool) -> tuple[list[Fix], list[RolledBack]]:
+    """The fixes that add no error, checked on the texts they would produce; the others are rolled back."""
+    texts = result.workspace.texts
+    before = _errors(result)
+    fixes = [fix for _, fix in candidates]
+    if not _added_errors(before, _trial(codex_dir, texts, fixes, today, git)):
+        return fixes, []
+    kept: list[Fix] = []
+    rolled: list[RolledBack] = []
+    for diagnostic, fix in candidates:  # one at a time, so each fix is judged with the ones already kept
+        added = _added_errors(before, _trial(codex_dir, texts, [*kept, fix], today, git))
+        if added:
+            rolled.append(RolledBack(diagnostic, fix, added))
+        else:
+            kept.append(fix)
+    return kept, rolled
+
+
+def _explain_rollbacks(result: CheckResult, rolled: list[RolledBack]) -> CheckResult:
+    """Say on each diagnostic whose fix was rolled back why it is still there; its fix is no longer safe."""
+    by_key = {_fix_key(r.diagnostic, r.fix): r for r in rolled}
+    diagnostics: list[Diagnostic] = []
+    for diagnostic in result.diagnostics:
+        match = next((by_key[_fix_key(diagnostic, fix)] for fix in diagnostic.fixes[:1]
+                      if _fix_key(diagnostic, fix) in by_key), None)
+        if match is None:
+            diagnostics.append(diagnostic)
+            continue
+        codes = ", ".join(match.new_errors)
+        fixes = tuple(dataclasses.replace(fix, safe=False) for fix in diagnostic.fixes)
+        diagnostics.append(dataclasses.replace(
+            diagnostic, fixes=fixes, message=f"{diagnostic.message} (`techcat check --fix` rolled back "
+            f"“{match.fix.title}”: it added {'an error' if len(match.new_errors) == 1 else 'errors'} ({codes}))"))
+    return CheckResult(result.workspace, diagnostics, rolled)
+
+
+def _unchanged(result: CheckResult) -> bool:
+    """Every file the check read still holds the text it checked."""
+    from techcat_core.workspace import read_text
+
+    return all(read_text(path) == text for path, text in result.workspace.texts.items())
+
+
 def fix_workspace(codex_dir: Path, today: dt.date | None = None, max_passes: int = 5,
                   git: bool = True) -> tuple[CheckResult, int]:
     """`techcat check --fix`: apply safe fixes atomically, re-checking until nothing more applies.
 
-    Each pass checks and writes while holding the task-log store's lock, so an agent appending at the
-    same moment waits for the pass instead of being overwritten (or making the fix stale again and again).
+    Each pass checks the texts its fixes would write before writing them: a fix that would add any
+    error is rolled back (never written), and the remaining diagnostic says so. A pass checks and
+    writes while holding the task-log store's lock, so an agent appending at the same moment waits
+    for the pass instead of being overwritten; with nothing to fix, no lock is taken and no file is
+    created.
     """
     from techcat_core.fix_writer import held_log_lock, write_fixes
 
     applied = 0
+    rolled: list[RolledBack] = []
+    skip: set[tuple[str, str, str]] = set()
+
+    def candidates(result: CheckResult) -> list[tuple[Diagnostic, Fix]]:
+        return [(d, fix) for d in result.diagnostics for fix in d.fixes[:1]
+                if fix.safe and _fix_key(d, fix) not in skip]
+
     for _ in range(max_passes):
+        result = check_path(codex_dir, today, git)
+        if not candidates(result):
+            break
         with held_log_lock(codex_dir):
-            result = check_path(codex_dir, today, git)
-            safe = [fix for d in result.diagnostics for fix in d.fixes[:1] if fix.safe]
-            if not safe:
-                return result, applied
-            write_fixes(result.workspace.codex_dir, safe, result.workspace.texts, locked=True)
-            applied += len(safe)
-    return check_path(codex_dir, today, git), applied
+            if not _unchanged(result):  # someone wrote meanwhile: check what is there now
+                result = check_path(codex_dir, today, git)
+            todo = candidates(result)
+            if not todo:
+                break
+            kept, rolled_now = _keep_harmless(result.workspace.codex_dir, result, todo, today, git)
+            rolled += rolled_now
+            skip.update(_fix_key(r.diagnostic, r.fix) for r in rolled_now)
+            if not kept:
+                break
+            write_fixes(result.workspace.codex_dir, kept, result.workspace.texts, locked=True)
+            applied += len(kept)
+    return _explain_rollbacks(check_path(codex_dir, today, git), rolled), applied

@@ -6,11 +6,15 @@ And a log that stops being updated while commits go on is drift: one note, with 
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import itertools
 import json
 from collections import Counter
 from typing import Any
 
 from techcat_core.diagnostics import Diagnostic, Fix, Severity, TextEdit
+from techcat_core.engine import FixConflict, apply_edits
 from techcat_core.gitops import (
     SHALLOW_ADVICE,
     GitProblem,
@@ -20,9 +24,9 @@ from techcat_core.gitops import (
     last_commit_touching,
     shallow_commits,
 )
-from techcat_core.positions import Range
+from techcat_core.positions import LineIndex, Range
 from techcat_core.tasklog.ids import next_task_id
-from techcat_core.tasklog.parse import TaskLog, parse_task_log
+from techcat_core.tasklog.parse import LogEntry, TaskLog, parse_task_log
 from techcat_core.tasklog.render import detect_style, insertion, render_entry
 from techcat_core.workspace import TASK_LOG, Workspace
 
@@ -31,6 +35,67 @@ DRIFT_AGENT = "task_logger"
 
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+class Repairs:
+    """The fixes TechCat offers for the entries of HEAD's log: a change that applies some of them is a repair.
+
+    Computed once, and only when an entry changed; each changed entry is compared with its HEAD version
+    after every combination of its own fixes (an entry has a handful), applied to the entry's text alone.
+    """
+
+    _MAX_FIXES = 6
+
+    def __init__(self, ws: Workspace, head: TaskLog) -> None:
+        self.ws = ws
+        self.head = head
+        self._by_entry: dict[int, list[Fix]] | None = None
+
+    def _fixes(self) -> dict[int, list[Fix]]:
+        if self._by_entry is None:
+            from techcat_core.rules import agent_reference_rules
+            from techcat_core.tasklog.rules import check_task_log
+
+            head_ws = dataclasses.replace(self.ws, task_log=self.head)
+            diagnostics = [*check_task_log(self.head, self.ws.root, dt.date.today(),
+                                           self.ws.config.check.future_date_tolerance_days),
+                           *agent_reference_rules(head_ws)]
+            by_entry: dict[int, list[Fix]] = {}
+            for diagnostic in diagnostics:
+                for fix in diagnostic.fixes[:1]:
+                    if fix.edits and all(edit.path == self.head.path for edit in fix.edits):
+                        entry = self.head.entry_at(self.head.lines.offset(fix.edits[0].range.start))
+                        if entry is not None:
+                            by_entry.setdefault(entry.index, []).append(fix)
+            self._by_entry = by_entry
+        return self._by_entry
+
+    def titles_for(self, entry: LogEntry, current: LogEntry) -> list[str]:
+        """The fixes that turn HEAD's `entry` into `current`, or [] when no combination of them does."""
+        fixes = self._fixes().get(entry.index, [])[:self._MAX_FIXES]
+        if not fixes:
+            return []
+        target = _canonical(current.value)
+        text = self.head.text[entry.start:entry.end]
+        piece = LineIndex(text)
+        for size in range(1, len(fixes) + 1):
+            for chosen in itertools.combinations(fixes, size):
+                edits = [TextEdit(edit.path, _shift(self.head, edit.range, entry.start, piece), edit.new_text)
+                         for fix in chosen for edit in fix.edits]
+                try:
+                    value = json.loads(apply_edits(text, edits))
+                except (ValueError, FixConflict):
+                    continue
+                if _canonical(value) == target:
+                    return [fix.title for fix in chosen]
+        return []
+
+
+def _shift(log: TaskLog, rng: Range, base: int, piece: LineIndex) -> Range:
+    """`rng` of the whole log as a range of `piece`, the text that starts at offset `base` (one entry's)."""
+    start = piece.position(log.lines.offset(rng.start) - base)
+    end = piece.position(log.lines.offset(rng.end) - base)
+    return Range(start, end)
 
 
 def append_only_rule(ws: Workspace, log: TaskLog, head_text: str) -> list[Diagnostic]:
@@ -47,6 +112,7 @@ def append_only_rule(ws: Workspace, log: TaskLog, head_text: str) -> list[Diagno
                          for e in log.entries if isinstance(e.value, dict))
     head_ids = Counter(e.task_id for e in head.entries)
     by_id = {e.task_id: e for e in log.entries if e.task_id}
+    repairs = Repairs(ws, head)
     out: list[Diagnostic] = []
     for entry in head.entries:
         key = _canonical(entry.value)
@@ -60,6 +126,17 @@ def append_only_rule(ws: Workspace, log: TaskLog, head_text: str) -> list[Diagno
                 continue
         label = entry.task_id or f"entry {entry.index + 1}"
         found = by_id.get(entry.task_id) if entry.task_id else None
+        if found is None and entry.index < len(log.entries):
+            found = log.entries[entry.index]  # an id repaired too (`TASK_12` → `task-012`): the same place
+        repaired = repairs.titles_for(entry, found) if found is not None else None
+        if found is not None and repaired:
+            out.append(Diagnostic("TC406", Severity.INFO, f"{label} was repaired since the last commit ("
+                                  f"{'; '.join(repaired)}): brought to its valid form by a fix TechCat offers, so "
+                                  "it is not a history rewrite; commit the repair", log.path,
+                                  log.range(found.start, found.start + 1)))
+            continue
+        if found is not None and entry.task_id and by_id.get(entry.task_id) is None:
+            found = None  # the entry at that place is another one: this one was removed
         if found is not None:
             out.append(Diagnostic("TC403", Severity.ERROR, f"{label} was changed since the last commit; "
                                   "the task log is append-only: restore it (`git checkout -p` on the log) "
