@@ -8,11 +8,12 @@ within 300 ms, so it takes the raw batch here and decides itself what to re-read
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from techcat_core.tasklog.rules import path_escape_problem
+from techcat_core.confine import is_git_path, normalise, path_problem
 from techcat_core.watcher import ChangeKind, classify, is_ignored
 
 
@@ -37,13 +38,19 @@ def output_folders(root: Path, codex_dir: Path, files: Iterable[str], limit: int
     folders: dict[Path, None] = {}
     resolved_root = root.resolve()
     codex = codex_dir.resolve()
+    seen: set[str] = set()
     for name in files:
-        if path_escape_problem(name):
+        if path_problem(name) or is_git_path(normalise(name)):
+            continue  # the confinement rule (techcat_core.confine): never watch outside the repository or .git/
+        lexical = normalise(name).rpartition("/")[0]
+        if lexical in seen:
             continue
-        folder = (resolved_root / name).parent
+        seen.add(lexical)
+        folder = Path(os.path.realpath(resolved_root / lexical))
         if folder in (resolved_root, codex) or folder in folders or codex in folder.parents:
             continue
-        if resolved_root in folder.parents and folder.is_dir():
+        if resolved_root in folder.parents and not is_git_path(folder.relative_to(resolved_root).as_posix()) \
+                and folder.is_dir():
             folders[folder] = None
             if len(folders) >= limit:
                 break

@@ -21,7 +21,7 @@ from textual.widgets import OptionList, Static, Tab, Tabs, TextArea
 from textual.widgets.option_list import Option
 
 from techcat_core.markdown_doc import Heading, parse_markdown
-from techcat_core.workspace import AGENTS, ARCHITECTURE, PRD, Workspace
+from techcat_core.workspace import AGENTS, ARCHITECTURE, PRD, Workspace, read_text
 from techcat_tui.messages import EditRequested
 from techcat_tui.unreadable import core_file_diagnostics, read_problem
 
@@ -62,9 +62,8 @@ def read_document(ref: DocumentRef, texts: dict[Path, str]) -> LoadedDocument:
     """The text (from the snapshot when it has it) and its headings; runs in a worker thread."""
     text = texts.get(ref.path)
     if text is None:
-        try:
-            text = ref.path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        text = read_text(ref.path)  # confined: no FIFO, no link out of the repository, bounded
+        if text is None:
             return LoadedDocument(ref, None, [])
     return LoadedDocument(ref, text, parse_markdown(text, ref.path).headings)
 
