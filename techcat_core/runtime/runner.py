@@ -44,6 +44,7 @@ from techcat_core.runtime.events import (
 from techcat_core.runtime.model_call import CallUsage, ModelError, RetryNotice, stream_reply
 from techcat_core.runtime.output import OutputRefused, PlannedWrite, plan_writes
 from techcat_core.runtime.prompt import Prompt, agent_targets, build_prompt, prompt_budget
+from techcat_core.runtime.reply import strip_thinking
 from techcat_core.runtime.settings import SETUP_HINT, ProviderSettings, SettingsError, workspace_settings
 from techcat_core.workspace import Workspace, load_workspace
 
@@ -298,7 +299,7 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
                 yield RunCancelled(run_id)
                 return
             raise
-        reply = "".join(reply_parts)
+        reply = strip_thinking("".join(reply_parts))  # a reasoning model's <think> goes in no file and no summary
         if request.cancel is not None and request.cancel.is_set():
             yield RunCancelled(run_id)
             return
