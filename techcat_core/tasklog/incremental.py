@@ -38,6 +38,8 @@ from techcat_core.rules import (
     roster_rules,
     workspace_rules,
 )
+from techcat_core.tasklog.duplicates import duplicate_entries
+from techcat_core.tasklog.identity import content_key
 from techcat_core.tasklog.ids import TASK_ID, format_task_id, repair_task_id, task_number
 from techcat_core.tasklog.parse import (
     LogEntry,
@@ -331,6 +333,7 @@ class _EntryResult:
     number: int | None  # the id's number when it is well formed
     width: int  # its digit count (0 when not well formed)
     has_output: bool
+    key: object | None  # the entry's identity, for TC115 (None: not an object)
 
 
 class _SubsetChecker(_Checker):
@@ -364,6 +367,8 @@ class LogChecker:
         self._ids_valid = False
         self._id_diags: dict[int, list[Diagnostic]] = {}
         self._id_anchors: dict[int, Position] = {}
+        self._keys: Counter[object] = Counter()
+        self._repeated: set[object] = set()  # keys held by more than one entry: TC115 runs only when any are
 
     @property
     def task_ids(self) -> AbstractSet[str]:
@@ -425,6 +430,8 @@ class LogChecker:
                 if gate:
                     out.extend(result.missing)
         out.extend(self._id_pass(log, checker))
+        if self._repeated:
+            out.extend(duplicate_entries(log, [r.key if r is not None else None for r in self._results]))
         return out
 
     def _move_anchors(self, log: TaskLog) -> None:
@@ -468,12 +475,20 @@ class LogChecker:
         self._ids_valid = False
         self._id_diags = {}
         self._id_anchors = {}
+        self._keys.clear()
+        self._repeated.clear()
 
     def _drop(self, i: int) -> None:
         result = self._results[i]
         if result is None:
             return
         self._existing_total -= result.existing
+        if result.key is not None:
+            self._keys[result.key] -= 1
+            if self._keys[result.key] <= 1:
+                self._repeated.discard(result.key)
+                if self._keys[result.key] <= 0:
+                    del self._keys[result.key]
         task_id = result.id_fact[1]
         if result.number is not None and task_id is not None:
             self._ids[task_id] -= 1
@@ -534,10 +549,15 @@ class LogChecker:
             task_id = entry.task_id if entry.is_object else None
             match = TASK_ID.match(task_id) if task_id is not None else None
             has_output = bool(local or agent or escapes or missing)
+            key = content_key(entry.value) if entry.is_object else None
             self._results[i] = _EntryResult(
                 i, not entry.is_object or not entry.task_id, position(entry.start) if has_output else Position(0, 0),
                 local, agent, escapes, missing, existing, paths, (entry.is_object, task_id),
-                int(match.group(1)) if match else None, len(match.group(1)) if match else 0, has_output)
+                int(match.group(1)) if match else None, len(match.group(1)) if match else 0, has_output, key)
+            if key is not None:
+                self._keys[key] += 1
+                if self._keys[key] > 1:
+                    self._repeated.add(key)
             self._existing_total += existing
             if match and task_id is not None:
                 self._ids[task_id] += 1
