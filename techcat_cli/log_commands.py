@@ -45,37 +45,6 @@ def cmd_log(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_import_log(args: argparse.Namespace) -> int:
-    from techcat_cli.common import UserError
-    from techcat_cli.common import codex_dir as _codex_dir
-    from techcat_core.tasklog.legacy import parse_legacy_log
-    from techcat_core.tasklog.store import StoreError, append_entries
-
-    source = Path(args.source)
-    try:
-        text = source.read_text(encoding="utf-8", errors="replace")
-    except OSError as error:
-        raise UserError(f"{source}: {error.strerror}") from None
-    codex = _codex_dir(args)
-    parsed = parse_legacy_log(text)
-    for problem in parsed.problems:
-        print(f"{source}:{problem.line}: {problem.message}", file=sys.stderr)
-    if not parsed.entries:
-        raise UserError(f"{source}: no `### Task Completed` blocks could be read")
-    try:
-        written = append_entries(codex, parsed.entries)
-    except StoreError as error:
-        raise UserError(str(error)) from None
-    renumbered = [(line, old.task_id, new["task_id"])
-                  for line, old, new in zip(parsed.lines, parsed.entries, written, strict=True)
-                  if old.task_id and old.task_id != new["task_id"]]
-    for line, old_id, new_id in renumbered:
-        print(f"{source}:{line}: {old_id} is already taken; imported as {new_id}", file=sys.stderr)
-    print(f"imported {len(written)} entr{'y' if len(written) == 1 else 'ies'} into {codex / 'TASK-LOG.json'}"
-          f"; {len(parsed.problems)} problem(s) reported; run `techcat check` to review them")
-    return 0
-
-
 def cmd_merge_driver(args: argparse.Namespace) -> int:
     from techcat_core.tasklog.merge import run_merge_driver
 
@@ -85,14 +54,17 @@ def cmd_merge_driver(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    from techcat_cli import import_command
+
     log = add("log", cmd_log, "append a completed task to TASK-LOG.json (the store allocates the id)")
     log.add_argument("--agent", "-a", required=True, help="the agent that did the task")
     log.add_argument("--summary", "-s", required=True, help="one line saying what was done")
     log.add_argument("--files", "-f", nargs="*", metavar="PATH", help="output files, relative to the repository")
     log.add_argument("--from-git", metavar="REV", help="add the files changed since REV (commits, staged, new)")
     log.add_argument("--date", help="YYYY-MM-DD (default: today)")
-    imp = add("import-log", cmd_import_log, "import a Markdown task log (### Task Completed blocks)")
+    imp = add("import-log", import_command.cmd_import_log, "import a Markdown task log (### Task Completed blocks)")
     imp.add_argument("source", help="the old Markdown log")
+    import_command.add_arguments(imp)
     merge = add("merge-driver", cmd_merge_driver, "git merge driver for TASK-LOG.json (see `techcat init --git`)")
     merge.add_argument("base")
     merge.add_argument("ours")

@@ -1,20 +1,29 @@
 """Importing the Markdown task logs projects kept before they moved to JSON.
 
 Blocks of `### Task Completed` with `**Agent:**`, `**Task Id:**`, `**Date:**`, `**Summary:**` and
-`**Output Files:**` lines, separated by `---`. What cannot be read is reported with its line.
+`**Output Files:**` lines, separated by `---`. Each block is imported or reported on its own: one bad
+block (an unreadable date, no agent) is reported with its line and skipped, and the good ones are
+imported, unless the caller asks for all or nothing (`techcat import-log --strict`). A Markdown file of
+another shape gets one sentence saying so, not a complaint about each of its lines.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from techcat_core.tasklog.dates import parse_iso_date, suggest_date
+from techcat_core.tasklog.ids import TASK_ID, repair_task_id
 from techcat_core.tasklog.store import NewEntry
 
 _FIELD = re.compile(r"^\s*[-*]?\s*\*\*\s*(agent|task\s*id|date|summary|output\s*files)\s*:?\s*\*\*\s*:?\s*(.*?)\s*$",
                     re.IGNORECASE)
 _BLOCK_START = re.compile(r"^#{1,6}\s*task\s+completed\b", re.IGNORECASE)
 _PATH = re.compile(r"`([^`]+)`")
+_NO_FILES = frozenset({"", "none", "(none)", "n/a", "na", "-", "—", "–", "nothing", "no files", "[]", "null",
+                       "no output files", "none.", "_none_", "*none*"})
 
 
 @dataclass(slots=True)
@@ -28,18 +37,49 @@ class LegacyImport:
     entries: list[NewEntry] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)  # 1-based line of each entry's block
     problems: list[LegacyProblem] = field(default_factory=list)
+    skipped: int = 0  # blocks with task fields that were not imported
+    foreign: str | None = None  # set when the text is not a task log of this kind at all: the one thing to say
+
+    @property
+    def refused(self) -> list[LegacyProblem]:
+        """The problems that kept a block out (with `--strict`, any of them refuses the whole import)."""
+        return [p for p in self.problems if p.message.startswith("block skipped")]
 
 
 def _paths(value: str) -> tuple[str, ...]:
+    if value.strip().lower().strip("`*_ ") in _NO_FILES or value.strip().lower() in _NO_FILES:
+        return ()
     quoted = _PATH.findall(value)
     if quoted:
-        return tuple(p.strip() for p in quoted if p.strip())
+        return tuple(p.strip() for p in quoted if p.strip() and p.strip().lower() not in _NO_FILES)
     value = value.strip().strip("[]")
-    return tuple(p.strip().strip("'\"") for p in value.split(",") if p.strip().strip("'\""))
+    items = (p.strip().strip("'\"") for p in value.split(","))
+    return tuple(p for p in items if p and p.lower() not in _NO_FILES)
 
 
-def parse_legacy_log(text: str) -> LegacyImport:
-    result = LegacyImport()
+def _date(value: str) -> tuple[str | None, str | None]:
+    """The block's date as ISO, or why it cannot be read for certain."""
+    value = value.strip().strip("`*_")
+    if not value:
+        return None, None
+    if parse_iso_date(value) is not None:
+        return value, None
+    suggestion, safe = suggest_date(value)
+    if suggestion and safe:
+        return suggestion, None
+    if suggestion:
+        return None, f'date "{value}" names no real day (perhaps {suggestion}); write the intended date as YYYY-MM-DD'
+    return None, f'date "{value}" is not a date TechCat can read; write it as YYYY-MM-DD (for example 2025-06-03)'
+
+
+def _task_id(value: str) -> str | None:
+    value = value.strip().strip("`")
+    if not value or TASK_ID.match(value):
+        return value or None
+    return repair_task_id(value, 3)
+
+
+def _blocks(text: str) -> list[tuple[int, list[tuple[int, str]]]]:
     # A block starts at a `### Task Completed` heading or after a `---` rule: real logs misplace either.
     blocks: list[tuple[int, list[tuple[int, str]]]] = []
     current: list[tuple[int, str]] = []
@@ -50,8 +90,15 @@ def parse_legacy_log(text: str) -> LegacyImport:
             blocks.append((number, current))
         else:
             current.append((number, line))
-    for start, lines in blocks:
+    return blocks
+
+
+def parse_legacy_log(text: str) -> LegacyImport:
+    result = LegacyImport()
+    outside: list[int] = []
+    for start, lines in _blocks(text):
         fields: dict[str, str] = {}
+        unread: list[int] = []
         for number, line in lines:
             match = _FIELD.match(line)
             if match:
@@ -61,23 +108,65 @@ def parse_legacy_log(text: str) -> LegacyImport:
                 last = list(fields)[-1]
                 fields[last] += " " + line.strip()
             elif line.strip() and not line.lstrip().startswith("#"):
-                result.problems.append(LegacyProblem(number, f"unrecognised line in the block at line {start}"))
+                unread.append(number)
         if not fields:
-            for number, line in lines:
-                if line.strip() and not line.lstrip().startswith("#"):
-                    result.problems.append(LegacyProblem(number, "text outside a task block was skipped"))
-                    break
+            if unread:
+                outside.append(unread[0])
             continue
+        if unread:
+            result.problems.append(LegacyProblem(unread[0], f"{len(unread)} line{'s' if len(unread) > 1 else ''} of "
+                                                 f"the block at line {start} not understood, skipped"))
         missing = [name for name in ("agent", "summary") if not fields.get(name, "").strip()]
-        if missing:
-            result.problems.append(LegacyProblem(start, f"block skipped: no {' or '.join(missing)}"))
+        date, date_problem = _date(fields.get("date", ""))
+        if missing or date_problem:
+            reason = f"no {' or '.join(missing)}" if missing else date_problem
+            result.problems.append(LegacyProblem(start, f"block skipped: {reason}"))
+            result.skipped += 1
             continue
         result.entries.append(NewEntry(
             agent=fields["agent"].strip().strip("`"),
             summary=" ".join(fields["summary"].split()),
             output_files=_paths(fields.get("output_files", "")),
-            date=fields.get("date", "").strip() or None,
-            task_id=fields.get("task_id", "").strip().strip("`") or None,
+            date=date,
+            task_id=_task_id(fields.get("task_id", "")),
         ))
         result.lines.append(start)
+    if not result.entries and not result.skipped:
+        result.problems.clear()
+        result.foreign = ("not a task log TechCat knows: it has no `### Task Completed` blocks with `**Agent:**` and "
+                          "`**Summary:**` lines (TechCat's own log is .codex/TASK-LOG.json; `techcat log` appends "
+                          "to it)")
+    elif outside:
+        result.problems.append(LegacyProblem(outside[0], f"text outside the task blocks was skipped ({len(outside)} "
+                                             f"place{'s' if len(outside) > 1 else ''})"))
+    result.problems.sort(key=lambda p: p.line)
     return result
+
+
+def entry_problems(entry: NewEntry, root: Path) -> list[str]:
+    """What `techcat check` would report as errors in the entry this block becomes (before any id is given)."""
+    from techcat_core.diagnostics import Severity
+    from techcat_core.tasklog.parse import parse_task_log
+    from techcat_core.tasklog.rules import check_task_log
+
+    value = {"task_id": "task-1", "agent": entry.agent, "date": entry.date or "2000-01-01",
+             "summary": entry.summary, "output_files": list(entry.output_files)}
+    log = parse_task_log(json.dumps([value], indent=2, ensure_ascii=False))
+    return [d.message for d in check_task_log(log, root)
+            if d.severity is Severity.ERROR and d.code not in ("TC113", "TC109")]
+
+
+def screen_entries(parsed: LegacyImport, root: Path) -> None:
+    """Move the blocks whose entry the store would refuse into `problems`, each with its line."""
+    kept: list[NewEntry] = []
+    lines: list[int] = []
+    for entry, line in zip(parsed.entries, parsed.lines, strict=True):
+        problems = entry_problems(entry, root)
+        if problems:
+            parsed.problems.append(LegacyProblem(line, "block skipped: " + "; ".join(problems)))
+            parsed.skipped += 1
+        else:
+            kept.append(entry)
+            lines.append(line)
+    parsed.entries, parsed.lines = kept, lines
+    parsed.problems.sort(key=lambda p: p.line)
