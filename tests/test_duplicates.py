@@ -6,6 +6,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+from techcat_core.diagnostics import Diagnostic
 from techcat_core.engine import apply_fixes, check_workspace
 from techcat_core.tasklog.incremental import LogChecker, check_workspace_incremental, reparse_spliced
 from techcat_core.workspace import load_workspace
@@ -47,8 +48,8 @@ def test_entries_that_differ_anywhere_but_the_id_are_not_repeats(tmp_path: Path)
     assert "TC115" not in [d.code for d in check_workspace(load_workspace(codex), TODAY, git=False).diagnostics]
 
 
-def _codes_and_messages(diagnostics: list[object]) -> list[tuple[str, str, int]]:
-    return sorted((d.code, d.message, d.range.start.line) for d in diagnostics)  # type: ignore[attr-defined]
+def _codes_and_messages(diagnostics: list[Diagnostic]) -> list[tuple[str, str, int]]:
+    return sorted((d.code, d.message, d.range.start.line) for d in diagnostics)
 
 
 def test_the_incremental_check_reports_repeats_as_the_full_check_does(tmp_path: Path) -> None:
