@@ -81,6 +81,10 @@ class TechcatApp(App[int]):
         *(Binding(str(n), f"show_tab('{tab}')", tab.capitalize(), show=False, id=f"tab.{tab}")
           for n, tab in enumerate(TABS, start=1)),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
+        # `q` quits wherever it means nothing else (in Proposed it queues, in a text field it types): then the
+        # footer shows ctrl+q, which quits everywhere (Textual's own quit key, kept as a priority binding)
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit_anywhere"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="app.reload"),
         Binding("ctrl+t", "cycle_theme", "Theme", show=False, id="app.theme"),
         Binding("R", "run_agent", "Run agent…", show=False, id="app.run"),
@@ -759,11 +763,17 @@ class TechcatApp(App[int]):
             self.notify("Reloaded the workspace", timeout=2)
 
     def action_cycle_theme(self) -> None:
+        from techcat_tui.config import config_path
+        from techcat_tui.paths import display_path
+
         themes = list(THEMES)
         current = themes.index(self.theme) if self.theme in themes else -1
         self.theme = themes[(current + 1) % len(themes)]
         problem = save_theme(self.theme)
-        self.notify(f"Theme: {self.theme}" + (f" ({problem})" if problem else ""), timeout=2)
+        if problem:
+            self.notify(f"Theme: {self.theme} ({problem})", severity="warning", timeout=6)
+        else:
+            self.notify(f"Theme: {self.theme}, saved in {display_path(config_path())}", timeout=4)
 
     def action_help(self) -> None:
         from techcat_tui.screens.help import HelpScreen

@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, SelectionList, Static
 
+from techcat_tui.widgets.tick_boxes import TickSelectionList
+
 
 class CommitDialog(ModalScreen[tuple[list[str], str] | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -27,7 +29,8 @@ class CommitDialog(ModalScreen[tuple[list[str], str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box wide"):
             yield Label("[b]Commit[/]  [$text-muted]space toggles a file · ctrl+s commits[/]")
-            yield SelectionList[str](*((name, name, name in self.selected) for name in self.files), id="commit-files")
+            yield TickSelectionList[str](*((name, name, name in self.selected) for name in self.files),
+                                         id="commit-files")
             yield Input(self.message, placeholder="Commit message", id="commit-message")
             yield Static("", id="commit-problem", classes="dialog-problem")
             with Horizontal(classes="dialog-buttons"):

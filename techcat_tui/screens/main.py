@@ -6,6 +6,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
+from textual.events import Resize
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
@@ -19,6 +20,7 @@ from techcat_tui.widgets.log_view import LogView
 from techcat_tui.widgets.proposed_view import ProposedView
 from techcat_tui.widgets.workspace_bar import WorkspaceBar
 
+COMPACT_FOOTER_BELOW = 100  # columns
 TABS = ("log", "agents", "proposed", "docs", "problems", "git")
 _LATER_TITLES = {"agents": "Agents", "proposed": "Proposed", "docs": "Docs", "problems": "Problems", "git": "Git"}
 
@@ -73,6 +75,10 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(LogView).table.focus()
+
+    def on_resize(self, event: Resize) -> None:
+        """Below 100 columns the footer drops the space around each key, so every view's keys fit in 80."""
+        self.query_one(Footer).compact = event.size.width < COMPACT_FOOTER_BELOW
 
     def views_ready(self) -> bool:
         """Whether the log view has composed its table (the tab panes compose after the screen mounts)."""

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, Select, Static, TextArea
 
 from techcat_core.workspace import Workspace
+from techcat_tui.widgets.tick_boxes import TickBox
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +81,8 @@ class RunDialog(ModalScreen[RunOptions | None]):
             yield Select[str]([(n, n) for n in names], value=chosen, prompt="agent", id="run-agent", compact=True)
             yield TextArea(self.task_text, id="run-task", soft_wrap=True)
             with Horizontal(id="run-options"):
-                yield Checkbox("run chained agents", True, id="run-chain", compact=True)
-                yield Checkbox("commit the result", False, id="run-commit", compact=True)
+                yield TickBox("run chained agents", True, id="run-chain", compact=True)
+                yield TickBox("commit the result", False, id="run-commit", compact=True)
             yield Static(provider_note(self.ws)[0], id="run-provider", classes="dialog-text")
             yield Static("", id="run-problem", classes="dialog-problem")
             with Horizontal(classes="dialog-buttons"):

@@ -7,6 +7,7 @@ The output wraps to the width (`StreamLog`), so an 80-column terminal shows whol
 from __future__ import annotations
 
 import asyncio
+import shlex
 import time
 from pathlib import Path
 from typing import Any, ClassVar
@@ -39,6 +40,15 @@ from techcat_tui.screens.run_dialog import RunOptions
 from techcat_tui.widgets.stream_log import StreamLog
 
 FLUSH_SECONDS = 0.05
+MESSAGE_SHOWN = 1500  # characters of each dry-run message; `techcat run --explain` prints them whole
+
+
+def explain_command(options: RunOptions) -> str:
+    """The command that prints this run's messages in full (a long or multi-line task is left for the user)."""
+    if options.proposed_item is not None:
+        return f"techcat run --explain --proposed {options.proposed_item}"
+    task = options.task if "\n" not in options.task and len(options.task) <= 60 else "YOUR TASK"
+    return shlex.join(["techcat", "run", "--explain", options.agent, task])
 
 
 class _StreamEnded:
@@ -49,6 +59,7 @@ class RunScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel_or_close", "Cancel / close", id="run.cancel"),
         Binding("c", "commit", "Commit…", id="run.commit"),
+        Binding("q", "quit_when_done", "Quit", show=False, id="run.quit"),
     ]
 
     def __init__(self, codex_dir: Path, options: RunOptions) -> None:
@@ -143,10 +154,21 @@ class RunScreen(Screen[None]):
             self.outcome = "dry run"
             self.hint = event.hint
             output.write_line(event.hint)
+            cut = 0
             for message in event.messages:
                 content = message.get("content", "")
                 output.write_line(f"\n--- {message.get('role', '?')} ({len(content):,} characters) ---")
-                output.write_line(content[:1500] + ("\n…" if len(content) > 1500 else ""))
+                output.write_line(content[:MESSAGE_SHOWN])
+                if len(content) > MESSAGE_SHOWN:
+                    cut += 1
+                    output.write_line(f"… {len(content) - MESSAGE_SHOWN:,} more characters not shown here",
+                                      warning=True)
+            if cut:
+                output.write_line("")
+                noun = "messages were" if cut > 1 else "message was"
+                command = explain_command(self.options)
+                output.write_line(f"{cut} {noun} cut at {MESSAGE_SHOWN:,} characters; `{command}` prints every "
+                                  "message in full, with how the context budget was spent", warning=True)
         elif isinstance(event, RunFailed):
             self.outcome = "failed"
             output.write_line(f"\n✗ {event.message}")
@@ -201,6 +223,13 @@ class RunScreen(Screen[None]):
             self.workers.cancel_group(self, "agent-run")
             self.pending.append(RunCancelled("-"))
             self.pending.append(_StreamEnded())
+
+    def action_quit_when_done(self) -> None:
+        """`q` quits elsewhere; here it must not end a run midway by accident (ctrl+q still does)."""
+        if self.finished:
+            self.app.exit()
+        else:
+            self.notify("A run is still going: escape cancels it, ctrl+q quits anyway.", severity="warning")
 
     def action_commit(self) -> None:
         if not self.finished:

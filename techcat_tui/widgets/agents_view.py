@@ -18,6 +18,7 @@ from techcat_tui.chain_graph import chain_lines, invoked_by
 from techcat_tui.log_rows import AgentStats
 from techcat_tui.messages import CopyRequested, EditRequested, RunRequested
 from techcat_tui.unreadable import read_problem
+from techcat_tui.widgets.item_list import ItemList
 
 
 class AgentsView(Horizontal):
@@ -36,7 +37,7 @@ class AgentsView(Horizontal):
         self.read_problem: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield OptionList(id="agents-list")
+        yield ItemList(id="agents-list")
         with VerticalScroll(id="agent-detail"):
             yield Static("", id="agent-card")
 

@@ -36,11 +36,12 @@ class PreviewsRead(Message):
 class LogView(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Filter", id="log.filter"),
-        Binding("a", "focus_agent", "Agent", id="log.agent"),
-        Binding("D", "focus_date", "Dates", id="log.dates"),
+        # the filter row shows the agent and date fields: their keys are in the help, not the 80-column footer
+        Binding("a", "focus_agent", "Agent", show=False, id="log.agent"),
+        Binding("D", "focus_date", "Dates", show=False, id="log.dates"),
         Binding("s", "cycle_sort", "Sort", id="log.sort"),
         Binding("S", "reverse_sort", "Reverse", show=False, id="log.reverse"),
-        Binding("ctrl+l", "clear_filters", "Clear", id="log.clear"),
+        Binding("ctrl+l", "clear_filters", "Clear", show=False, id="log.clear"),
         Binding("y", "copy_entry", "Copy", id="log.copy"),
         Binding("e", "edit_entry", "Edit", id="log.edit"),
         Binding("v", "toggle_detail", "Details", id="log.detail"),

@@ -23,6 +23,7 @@ from techcat_tui.messages import (
     RunRequested,
 )
 from techcat_tui.unreadable import read_problem
+from techcat_tui.widgets.item_list import ItemList
 
 MARKS = {STATE_PROPOSED: "[$text-muted]○[/]", STATE_QUEUED: "[$text-warning]▶[/]", STATE_DONE: "[$text-success]✓[/]"}
 
@@ -46,7 +47,7 @@ class ProposedView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="proposed-summary")
-        yield OptionList(id="proposed-list")
+        yield ItemList(id="proposed-list")
         yield Static("", id="proposed-item")
 
     def load(self, workspace: Workspace, stats: dict[str, AgentStats]) -> None:
