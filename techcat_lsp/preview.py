@@ -1,10 +1,11 @@
-"""Reading a repository file for a hover preview: only inside the workspace, only the first lines."""
+"""Reading a repository file for a hover preview: only what the core's confinement rule allows
+(techcat_core.confine: inside the repository, outside `.git/`, regular files), only the first lines."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from techcat_core.tasklog.rules import path_escape_problem
+from techcat_core.confine import DEFAULT_MAX_READ_BYTES, Refused, read_bounded, readable
 
 MAX_BYTES = 64 * 1024
 MAX_LINES = 20
@@ -18,14 +19,11 @@ LANGUAGES = {
 
 
 def inside(root: Path, relative: str) -> Path | None:
-    """The file `relative` names under `root`, or None if it is absolute, escapes, or links outside."""
-    if path_escape_problem(relative):
+    """The file `relative` names under `root`, or None if it is absolute, escapes, links outside or is in .git/."""
+    try:
+        return readable(root, relative)
+    except Refused:
         return None
-    base = root.resolve()
-    target = (base / relative).resolve()
-    if target != base and base not in target.parents:
-        return None
-    return target
 
 
 def language_of(path: Path) -> str:
@@ -34,21 +32,22 @@ def language_of(path: Path) -> str:
     return LANGUAGES.get(path.suffix.lower(), "")
 
 
-def preview(root: Path, relative: str) -> str:
+def preview(root: Path, relative: str, limit: int = DEFAULT_MAX_READ_BYTES) -> str:
     """Markdown: the file's first lines in a fenced block in its language, or why there is none."""
-    target = inside(root, relative)
-    if target is None:
-        return f"`{relative}` is outside the repository; no preview."
     try:
+        target = readable(root, relative)
         if target.is_dir():
             names = sorted(p.name + ("/" if p.is_dir() else "") for p in target.iterdir())[:MAX_LINES]
             return f"`{relative}` is a folder:\n\n" + "\n".join(f"- `{n}`" for n in names)
-        with target.open("rb") as handle:
-            data = handle.read(MAX_BYTES)
+        read = read_bounded(root, relative, min(MAX_BYTES, limit))
+    except Refused as error:
+        return (f"`{relative}` is not previewed: the path {error.reason} (TechCat reads only regular files inside "
+                "the repository, outside .git/).")
     except FileNotFoundError:
         return f"`{relative}` does not exist in the repository (moved or deleted since it was logged)."
     except OSError as error:
         return f"`{relative}` cannot be read: {error.strerror or error}."
+    data = read.data
     if b"\0" in data:
         return f"`{relative}` is a binary file."
     text = data.decode("utf-8", errors="replace")
@@ -57,5 +56,5 @@ def preview(root: Path, relative: str) -> str:
     fence = "```"
     while fence in shown:
         fence += "`"
-    more = "\n\n…" if len(lines) > MAX_LINES or len(data) == MAX_BYTES else ""
+    more = "\n\n…" if len(lines) > MAX_LINES or read.truncated else ""
     return f"`{relative}`\n\n{fence}{language_of(target)}\n{shown}\n{fence}{more}"

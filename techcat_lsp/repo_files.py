@@ -1,10 +1,16 @@
-"""The repository's files, for completing paths in `output_files` (walked lazily, cached briefly)."""
+"""The repository's files, for completing paths in `output_files` (walked lazily, cached briefly).
+
+Names only, never contents; `.git` in any letter case is skipped, as the confinement rule (techcat_core.confine)
+never reads or writes there, and symbolic links to folders are not followed out of the repository.
+"""
 
 from __future__ import annotations
 
 import os
 import time
 from pathlib import Path
+
+from techcat_core.confine import is_git_path
 
 SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache",
              "dist", "build", ".next", ".techcat", "target"}
@@ -22,10 +28,10 @@ def repository_files(root: Path) -> list[str]:
         return cached[1]
     found: list[str] = []
     for directory, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not is_git_path(d))
         relative = Path(directory).relative_to(root).as_posix()
         prefix = "" if relative == "." else relative + "/"
-        found.extend(prefix + name for name in sorted(filenames))
+        found.extend(prefix + name for name in sorted(filenames) if not is_git_path(name))  # a worktree's .git file
         if len(found) >= MAX_FILES:
             break
     _cache[root] = (now, found)

@@ -61,7 +61,7 @@ def describe(analysis: Analysis, target: Target) -> str:
         return describe_agent(analysis, target.name)
     if target.kind == "task":
         return describe_task(analysis, target.name)
-    return preview(analysis.ws.root, target.name)
+    return preview(analysis.ws.root, target.name, analysis.ws.config.limits.max_read_bytes)
 
 
 def register(server: TechcatServer) -> None:
