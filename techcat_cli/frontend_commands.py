@@ -1,13 +1,16 @@
-"""`techcat tui`, `serve`, `lsp` and `mcp`: start a front end. Each is imported only when asked for."""
+"""`techcat tui`, `serve`, `lsp` and `mcp`: start a front end (each imported only when asked for); `techcat agents`."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from techcat_cli.common import UserError, codex_dir
+
+if TYPE_CHECKING:
+    from techcat_core.roster import Agent
 
 
 def _workspace_or_none(args: argparse.Namespace) -> Path | None:
@@ -41,6 +44,42 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     from techcat_mcp.launch import run_server
 
     return int(run_server(_workspace_or_none(args), tool_set=args.tools))
+
+
+def agent_origin(agent: Agent, codex: Path) -> str:
+    """Where an agent is defined and, for Codex CLI's agents, what gives it its name."""
+    try:
+        where = agent.source.relative_to(codex).as_posix()
+    except ValueError:
+        where = str(agent.source)
+    where = f"{where}:{agent.name_range.start.line + 1}"
+    return where if agent.origin == "AGENTS.md" else f"{where} (named by {agent.named_by})"
+
+
+def cmd_agents(args: argparse.Namespace) -> int:
+    """The roster: each agent with its task count, prompt file, where it came from, its role and hand-offs."""
+    from techcat_core.workspace import load_workspace
+
+    ws = load_workspace(codex_dir(args))
+    if not ws.agents:
+        kind = ws.roster.kind if ws.roster else "missing"
+        print("No roster: AGENTS.md is " + {"instructions": "free-form instructions, not a roster",
+                                             "empty": "empty", "missing": "missing"}.get(kind, kind) +
+              ", and no Codex CLI agent is defined in .codex/agents/*.toml or config.toml.")
+        return 0
+    counts: dict[str, int] = {}
+    for entry in ws.task_log.entries if ws.task_log else []:
+        if entry.agent:
+            counts[entry.agent] = counts.get(entry.agent, 0) + 1
+    origins = [agent_origin(agent, ws.codex_dir) for agent in ws.agents]
+    width = max(len(agent.name) for agent in ws.agents)
+    origin_width = max(len(origin) for origin in origins)
+    for agent, origin in zip(ws.agents, origins, strict=True):
+        chain = " → " + ", ".join(link.target for link in agent.chains) if agent.chains else ""
+        prompt = "prompt" if agent.name in ws.prompts else "      "
+        print(f"{agent.name:<{width}}  {counts.get(agent.name, 0):>4} tasks  {prompt}  {origin:<{origin_width}}  "
+              f"{agent.description}{chain}".rstrip())
+    return 0
 
 
 def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:

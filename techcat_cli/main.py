@@ -95,25 +95,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_agents(args: argparse.Namespace) -> int:
-    from techcat_core.workspace import load_workspace
+    from techcat_cli.frontend_commands import cmd_agents as list_agents  # with where each agent came from
 
-    ws = load_workspace(_codex_dir(args))
-    if not ws.agents:
-        kind = ws.roster.kind if ws.roster else "missing"
-        print("No roster: AGENTS.md is " + {"instructions": "free-form instructions, not a roster",
-                                             "empty": "empty", "missing": "missing"}.get(kind, kind) + ".")
-        return EXIT_OK
-    counts: dict[str, int] = {}
-    if ws.task_log:
-        for entry in ws.task_log.entries:
-            if entry.agent:
-                counts[entry.agent] = counts.get(entry.agent, 0) + 1
-    width = max(len(a.name) for a in ws.agents)
-    for agent in ws.agents:
-        chain = " → " + ", ".join(link.target for link in agent.chains) if agent.chains else ""
-        prompt = "prompt" if agent.name in ws.prompts else "      "
-        print(f"{agent.name:<{width}}  {counts.get(agent.name, 0):>4} tasks  {prompt}  {agent.description}{chain}")
-    return EXIT_OK
+    return list_agents(args)
 
 
 def sample_workspace_source() -> Path:

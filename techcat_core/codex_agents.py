@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from techcat_core.positions import Range
-from techcat_core.roster import Agent
+from techcat_core.roster import Agent, DeclaredRole
 
 CODEX_CONFIG = "config.toml"
 _MAX_AGENT_FILES = 256  # Codex CLI reads no more either
@@ -60,8 +60,13 @@ class CodexDeclarations:
     tables: dict[str, tuple[dict[str, Any], int]] = field(default_factory=dict)
     by_file: dict[Path, str] = field(default_factory=dict)
 
-    def name_for(self, path: Path) -> str | None:
-        return self.by_file.get(path.resolve())
+    def name_for(self, path: Path) -> DeclaredRole | None:
+        """The table that names the agent file `path`, if one does."""
+        name = self.by_file.get(path.resolve())
+        if name is None:
+            return None
+        description = self.tables[name][0].get("description")
+        return DeclaredRole(name, description.strip() if isinstance(description, str) else "")
 
     def table_agents(self, files_read: set[Path]) -> list[Agent]:
         """Agents declared by a table alone: no `config_file`, or one that was not read."""

@@ -128,7 +128,8 @@ def _markdown_agents(ws: Workspace) -> list[Diagnostic]:
         return []
     names = ", ".join(p.name for p in markdown[:3]) + (", …" if len(markdown) > 3 else "")
     first: Path = markdown[0]
+    verb = "defines" if len(markdown) == 1 else "define"
     return [Diagnostic("TC006", Severity.INFO, f"{_plural(len(markdown), 'Markdown file')} in "
-                       f"{ws.relative(agents_dir)}/ ({names}) define no agent: Codex CLI and TechCat read "
+                       f"{ws.relative(agents_dir)}/ ({names}) {verb} no agent: Codex CLI and TechCat read "
                        "agents/<name>.toml (`name`, `description`, `developer_instructions`); define these agents "
                        "as TOML files, or as `## Agent: name` sections of .codex/AGENTS.md", first, Range.of(0, 0))]

@@ -178,7 +178,15 @@ def parse_agents_md(text: str, path: Path | str) -> Roster:
 _NAME_KEY = re.compile(r"^\s*name\s*=")
 
 
-def parse_agent_toml(text: str, path: Path, declared: str | None = None) -> Agent | TomlProblem:
+@dataclass(frozen=True, slots=True)
+class DeclaredRole:
+    """An `[agents.NAME]` table of Codex CLI's `config.toml` whose `config_file` is an agent file."""
+
+    name: str
+    description: str = ""
+
+
+def parse_agent_toml(text: str, path: Path, declared: DeclaredRole | None = None) -> Agent | TomlProblem:
     """A Codex CLI custom agent (`name`, `description`, `developer_instructions`), read-only.
 
     Named as Codex CLI names it (codex-rs `agent_roles.rs`): a non-empty `name` key, else the
@@ -195,8 +203,8 @@ def parse_agent_toml(text: str, path: Path, declared: str | None = None) -> Agen
     if isinstance(raw_name, str) and raw_name.strip():
         name, named_by = raw_name.strip(), f"`name` in agents/{path.name}"
         line_no = next((i for i, line in enumerate(lines) if _NAME_KEY.match(line)), 0)
-    elif declared:
-        name, named_by, line_no = declared, f"[agents.{declared}] in config.toml", 0
+    elif declared is not None:
+        name, named_by, line_no = declared.name, f"[agents.{declared.name}] in config.toml", 0
     else:
         name, named_by, line_no = path.stem, f"file name agents/{path.name}", 0
     col = lines[line_no].find(name) if lines else -1
@@ -205,7 +213,8 @@ def parse_agent_toml(text: str, path: Path, declared: str | None = None) -> Agen
     instructions = data.get("developer_instructions")
     agent = Agent(name=name, source=path, name_range=name_range,
                   section=Range.of(0, 0, max(len(lines) - 1, 0), len(lines[-1]) if lines else 0),
-                  role=description.strip() if isinstance(description, str) else "",
+                  role=description.strip() if isinstance(description, str) and description.strip()
+                  else declared.description if declared is not None else "",
                   body=instructions if isinstance(instructions, str) else "", origin="toml", named_by=named_by,
                   chain_text=text)
     model = data.get("model")
