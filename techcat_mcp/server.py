@@ -43,8 +43,10 @@ def tool_specs(locator: WorkspaceLocator, tool_set: str = "all") -> list[ToolSpe
     """The tools of a set, in the order clients list them."""
     if tool_set not in TOOL_SETS:
         raise ValueError(f"unknown tool set {tool_set!r}; use one of {', '.join(TOOL_SETS)}")
+    from techcat_mcp.tools_runs import runs_tools
+
     specs = [*log_tools(locator), *roster_tools(locator), *check_tools(locator), *proposed_tools(locator),
-             *run_tools(locator)]
+             *run_tools(locator), *runs_tools(locator)]
     return [spec for spec in specs if tool_set == "all" or not spec.writes]
 
 

@@ -15,7 +15,7 @@ from tests.mcp.mcp_session import call, call_error, techcat_mcp
 from tests.wsbuilder import entry, make_workspace
 
 WRITE_TOOLS = {"log_task", "propose_task", "queue_task"}
-READ_TOOLS = {"search_log", "read_roster", "check_workspace", "list_proposed"}
+READ_TOOLS = {"search_log", "read_roster", "check_workspace", "list_proposed", "list_runs"}
 
 
 async def test_lists_the_tools_with_schemas_and_hints(tmp_path: Path) -> None:
