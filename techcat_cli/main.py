@@ -6,7 +6,6 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -112,20 +111,23 @@ def copy_sample(destination: Path) -> Path:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    target = Path(tempfile.mkdtemp(prefix="techcat-demo-"))
-    codex = copy_sample(target)
-    if args.check_only:
-        print(f"Sample workspace copied to {target}\n", file=sys.stderr)
-        args.workspace, args.fix, args.format, args.no_git, args.strict = str(codex), False, "text", True, False
-        cmd_check(args)
-        return EXIT_OK
-    try:
-        from techcat_tui.launch import run_tui  # type: ignore[import-untyped,import-not-found,unused-ignore]
-    except ImportError:
-        args.workspace, args.fix, args.format, args.no_git, args.strict = str(codex), False, "text", True, False
-        cmd_check(args)
-        return EXIT_OK
-    return int(run_tui(codex, demo=True))
+    from techcat_tui.demo import demo_workspace  # no Textual: the copy, its git history and its removal on exit
+
+    with demo_workspace() as (codex, history_problem):
+        if history_problem:
+            print(f"techcat demo: {history_problem}", file=sys.stderr)
+        if args.check_only:
+            print(f"Sample workspace copied to {codex.parent} (removed on exit)\n", file=sys.stderr)
+            args.workspace, args.fix, args.format, args.no_git, args.strict = str(codex), False, "text", True, False
+            cmd_check(args)
+            return EXIT_OK
+        try:
+            from techcat_tui.launch import run_tui  # type: ignore[import-untyped,import-not-found,unused-ignore]
+        except ImportError:
+            args.workspace, args.fix, args.format, args.no_git, args.strict = str(codex), False, "text", True, False
+            cmd_check(args)
+            return EXIT_OK
+        return int(run_tui(codex, demo=True))
 
 
 class UsageError(Exception):

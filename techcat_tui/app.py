@@ -18,6 +18,7 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.events import Resize
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from techcat_core.diagnostics import Fix, Severity
@@ -64,6 +65,7 @@ if TYPE_CHECKING:  # the checks load in their worker, after the first screen
     from techcat_core.engine import CheckResult
 
 NARROW = 100  # columns below which the log's detail pane is hidden until asked for
+TOAST_SECONDS: dict[str, float] = {"information": 3.0, "warning": 8.0, "error": 10.0}  # the longest a toast stays
 
 
 def _stat_key(path: Path) -> tuple[int, int] | None:
@@ -122,6 +124,23 @@ class TechcatApp(App[int]):
         self._check_target: Workspace | None = None
         self._check_after_mount = False
         self._exact_for: Snapshot | None = None  # the quick snapshot an "exact" load completes
+        self._toasts_until: dict[tuple[str, str, str], float] = {}  # toasts on screen, until when (monotonic)
+
+    # -- toasts ---------------------------------------------------------------------------------------
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every toast goes within seconds (by severity, whatever a caller asks for), and the same toast raised
+        again while it is shown is not stacked under it: the status line and the views keep what lasts."""
+        longest = TOAST_SECONDS.get(severity, TOAST_SECONDS["warning"])
+        seconds = longest if timeout is None else min(timeout, longest)
+        now = time.monotonic()
+        key = (title, message, severity)
+        if self._toasts_until.get(key, 0.0) > now:
+            return
+        self._toasts_until = {k: until for k, until in self._toasts_until.items() if until > now}
+        self._toasts_until[key] = now + seconds
+        super().notify(message, title=title, severity=severity, timeout=seconds, markup=markup)
 
     # -- start-up -------------------------------------------------------------------------------------
 
@@ -230,6 +249,9 @@ class TechcatApp(App[int]):
             self.request_check()
         if message.reason == "exact":
             self._catch_up()
+        if message.reason == "reload":
+            count = len(message.snapshot.rows)
+            self.notify(f"Reloaded the workspace: {count:,} log entr{'y' if count == 1 else 'ies'}")
 
     def _catch_up(self) -> None:
         """Read what was appended since the quick load read the log, once the exact snapshot is in and the
@@ -758,9 +780,8 @@ class TechcatApp(App[int]):
 
     def action_reload(self) -> None:
         if self.codex_dir is not None:
-            self.load_snapshot("reload")
+            self.load_snapshot("reload")  # its toast comes once the files are read (`on_snapshot_loaded`)
             self.refresh_git()
-            self.notify("Reloaded the workspace", timeout=2)
 
     def action_cycle_theme(self) -> None:
         from techcat_tui.config import config_path

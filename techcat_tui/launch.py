@@ -5,15 +5,39 @@ Imports stay inside the functions so `techcat check` never pays for Textual.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
 
 from techcat_tui import _start_time  # noqa: F401 - stamps the start time as early as possible
 
+EXIT_NO_TERMINAL = 2
+SERVE_TEMPLATES = Path(__file__).resolve().parent / "serve_templates"  # the page without web fonts from the internet
+_SERVED = "TEXTUAL_DRIVER"  # textual-serve runs each session with its web driver named here: no terminal needed
+
+
+def terminal_problem() -> str | None:
+    """Why the full-screen app cannot start here, as one sentence; None in a terminal (or under textual-serve).
+
+    Textual waits for a terminal that never answers when stdin or stdout is a pipe or a file."""
+    if os.environ.get(_SERVED):
+        return None
+    missing = [name for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout))
+               if stream is None or not stream.isatty()]
+    if not missing:
+        return None
+    return (f"techcat: the full-screen app needs a terminal, and {' and '.join(missing)} "
+            f"{'are' if len(missing) > 1 else 'is'} not one; run `techcat check` for a report, or `techcat serve` "
+            "to use the app in a browser")
+
 
 def run_tui(codex_dir: Path | None, demo: bool = False) -> int:
     """Open the app on `codex_dir` (None: the welcome screen offers `techcat init` or the demo)."""
+    problem = terminal_problem()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_NO_TERMINAL
     from techcat_tui.app import TechcatApp
 
     app = TechcatApp(codex_dir, demo=demo)
@@ -43,7 +67,8 @@ def serve(codex_dir: Path | None, host: str, port: int, demo: bool = False) -> i
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: serving on {host}: anyone who can reach this address can use the app and run agents",
               file=sys.stderr)
-    server = Server(serve_command(codex_dir, demo), host=host, port=port, title="TechCat Studio")
+    server = Server(serve_command(codex_dir, demo), host=host, port=port, title="TechCat Studio",
+                    templates_path=SERVE_TEMPLATES)
     try:
         server.serve()
     except OSError as error:
