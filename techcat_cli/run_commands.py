@@ -106,7 +106,11 @@ def _explain(codex: Path, request: Any) -> int:
         raise UserError(str(error)) from None
     for message in prompt.messages:
         print(f"--- {message['role']} ---\n{message['content']}\n")
-    print(f"provider: {settings.label}   model: {model}   context window: {settings.context_window} tokens")
+    print(f"provider: {settings.label}   model: {model}   context window: {settings.context_window} tokens, from "
+          f"{settings.context_window_source}")
+    from techcat_core.runtime.tokens import METHOD
+
+    print(f"tokens: {METHOD}")
     print(f"budget: {prompt.budget} tokens for the prompt (the rest is reserved for the reply); used {prompt.used}")
     for line in prompt.lines:
         print(f"  {line.part:<32} {line.tokens:>7} tokens  {line.note}")

@@ -48,7 +48,7 @@ def _failed(events: list[Any]) -> str:
 
 
 @pytest.mark.parametrize("reason, words", [
-    ("length", ["cut off", "4096-token reply limit", "context_window"]),
+    ("length", ["cut off", "1024-token reply limit", "context_window"]),  # a local server: a 4k window
     ("content_filter", ["content filter", "rephrase"]),
 ])
 async def test_a_cut_off_reply_fails_and_writes_nothing(tmp_path: Path, fake_openai: FakeOpenAI, reason: str,
@@ -89,7 +89,7 @@ async def test_a_server_that_refuses_unknown_fields_is_asked_again_without_them(
     assert any(isinstance(e, ev.Logged) for e in first), first
     assert not any(isinstance(e, ev.Retrying) for e in first)  # not a retry of a fault: the same work, once more
     assert ["stream_options" in r.body for r in fake_openai.requests] == [True, False]
-    assert all(r.body["max_tokens"] == 4096 for r in fake_openai.requests)  # only what it refused is left out
+    assert all(r.body["max_tokens"] == 1024 for r in fake_openai.requests)  # only what it refused is left out
     usage = next(e for e in first if isinstance(e, ev.Usage))
     assert usage.estimated and usage.prompt_tokens > 0 and usage.completion_tokens > 0
     second = await _collect(codex, RunRequest("planner", "Plan again", env=_env(fake_openai), chain=False))
@@ -224,3 +224,64 @@ async def test_a_reply_past_the_size_cap_fails(tmp_path: Path, fake_openai: Fake
                                "nothing was written")
     assert _snapshot(tmp_path) == before
     assert len(fake_openai.requests) == 1
+
+
+def _explain(codex: Path, env: dict[str, str]) -> tuple[int, str]:
+    from techcat_core.runtime.runner import explain_run
+
+    _, settings, _ = explain_run(codex, RunRequest("planner", "Plan", env=env))
+    return settings.context_window, settings.context_window_source
+
+
+def test_the_window_comes_from_vllm(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    fake_openai.max_model_len = 2048
+    window, source = _explain(make_workspace(tmp_path), _env(fake_openai))
+    assert window == 2048 and "max_model_len" in source
+
+
+@pytest.mark.parametrize("trained, num_ctx, window, said", [
+    (131072, 8192, 8192, "num_ctx"),
+    (131072, None, 4096, "trained for 131072 tokens but Ollama serves 4096"),
+    (2048, None, 2048, "context_length"),
+])
+def test_the_window_comes_from_ollama(tmp_path: Path, fake_openai: FakeOpenAI, trained: int, num_ctx: int | None,
+                                      window: int, said: str) -> None:
+    fake_openai.ollama_context, fake_openai.ollama_num_ctx = trained, num_ctx
+    assert fake_openai.requests == []
+    found = _explain(make_workspace(tmp_path), _env(fake_openai))
+    assert found[0] == window and said in found[1], found
+    assert [r.path for r in fake_openai.discovery] == ["/v1/models", "/api/show"]
+    assert fake_openai.discovery[1].body == {"model": "gpt-4o-mini"}
+
+
+def test_a_silent_local_server_gets_a_small_safe_window(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    window, source = _explain(make_workspace(tmp_path), _env(fake_openai))
+    assert window == 4096 and "local server" in source
+    toml = make_workspace(tmp_path / "set", extra=_toml(context_window=32768))
+    assert _explain(toml, _env(fake_openai)) == (32768, "techcat.toml")
+
+
+def test_explain_says_where_the_window_came_from(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    fake_openai.max_model_len = 2048
+    make_workspace(tmp_path)
+    result = techcat("run", "planner", "Plan", "--explain", cwd=tmp_path, env=_env(fake_openai))
+    assert result.returncode == 0, result.stderr
+    assert "context window: 2048 tokens, from the server (max_model_len" in result.stdout
+    assert "tokens: estimated at one token per 2.5 bytes" in result.stdout
+    assert fake_openai.requests == []  # the prompt was not sent
+
+
+async def test_at_a_2k_window_the_prompt_and_its_reply_fit(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    fake_openai.max_model_len = 2048
+    log = [{"task_id": f"task-{n:03d}", "agent": "planner", "date": "2025-07-01",
+            "summary": "Refactored the {settings} page: 12 files, 3 tests; ümlauts & “quotes”. " * 3,
+            "output_files": ["apps/web/settings.tsx"]} for n in range(1, 200)]
+    codex = make_workspace(tmp_path, log=log)
+    fake_openai.queue("Planned.\n")
+    await _collect(codex, RunRequest("planner", "Plan", env=_env(fake_openai), chain=False))
+    body = fake_openai.requests[0].body
+    sent = sum(len(m["content"].encode()) for m in body["messages"])
+    assert body["max_tokens"] == 512
+    # even a tokenizer at 2.5 bytes a token (lower than any we measured on such text) leaves the reply its room
+    assert sent / 2.5 + body["max_tokens"] <= 2048, sent
+    assert "task-199" in body["messages"][1]["content"]  # the newest memory still went in

@@ -1,8 +1,10 @@
 """Assembling a stateless agent's prompt: its persona, the project documents, its memory (recent
 task-log entries) and its output files, within a budget sized to the model's context window.
 
-The budget (in estimated tokens, 4 characters each) is the context window less a reserve for the
-reply. Required parts (persona, output contract, task) always go in; then the current output files,
+The budget (in tokens as `techcat_core.runtime.tokens` estimates them, never fewer than a real
+tokenizer counts) is the context window less a reserve for the reply, which is also sent as
+`max_tokens`, so the prompt plus the reply never exceed the window. Required parts (persona,
+output contract, task) always go in; then the current output files,
 PRD.md and ARCHITECTURE.md (each trimmed to a share of what is left); then task-log entries, newest
 first, while they fit. `techcat run --explain` prints the messages and this accounting.
 
@@ -21,18 +23,16 @@ from pathlib import Path
 from techcat_core.confine import Refused, truncation_note, write_problem
 from techcat_core.confine import read_text_bounded as _read_bounded
 from techcat_core.roster import Agent
+from techcat_core.runtime.tokens import BYTES_PER_TOKEN, estimate_messages, estimate_tokens
 from techcat_core.tasklog.ids import next_task_id, task_number
 from techcat_core.workspace import Workspace
 
-CHARS_PER_TOKEN = 4
+__all__ = ["Prompt", "agent_targets", "build_prompt", "estimate_tokens", "prompt_budget", "reply_reserve"]
+
 REPLY_RESERVE = 4096
 DOC_SHARE = 0.25  # of the remaining budget, for each of PRD and ARCHITECTURE
 OUTPUT_SHARE = 0.35  # for the current content of the output files
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}\n]{1,80}?)\s*\}\}")
-
-
-def estimate_tokens(text: str) -> int:
-    return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
 
 
 @dataclass
@@ -57,10 +57,13 @@ class Prompt:
 
 
 def _trim(text: str, max_tokens: int) -> tuple[str, bool]:
-    limit = max(0, max_tokens) * CHARS_PER_TOKEN
-    if len(text) <= limit:
+    max_tokens = max(0, max_tokens)
+    if estimate_tokens(text) <= max_tokens:
         return text, False
-    return text[:limit] + "\n[… trimmed to fit the context budget …]", True
+    cut = text[:int(max_tokens * BYTES_PER_TOKEN)]
+    while cut and estimate_tokens(cut) > max_tokens:  # non-ASCII text has more bytes than characters
+        cut = cut[:int(len(cut) * 0.9)]
+    return cut + "\n[… trimmed to fit the context budget …]", True
 
 
 def read_part(ws: Workspace, path: Path | str) -> str | None:
@@ -136,9 +139,14 @@ def _entry_line(entry_value: object) -> str:
     return json.dumps(entry_value, ensure_ascii=False)
 
 
+def reply_reserve(context_window: int) -> int:
+    """Tokens kept for the reply, sent as `max_tokens`: 4,096, or a quarter of a window under 16,384."""
+    return max(1, min(REPLY_RESERVE, context_window // 4))
+
+
 def prompt_budget(context_window: int) -> int:
     """Tokens the prompt may use: the window less room for the reply (a quarter of a small window)."""
-    return max(1, context_window - min(REPLY_RESERVE, context_window // 4))
+    return max(1, context_window - reply_reserve(context_window))
 
 
 def build_prompt(ws: Workspace, agent: Agent, task: str, targets: list[str], multi: bool, context_window: int,
@@ -195,25 +203,22 @@ def build_prompt(ws: Workspace, agent: Agent, task: str, targets: list[str], mul
         context.append("### Recent task log (your memory: what has been done, oldest first)\n\n" + "\n".join(memory))
         prompt.lines.append(BudgetLine("task-log entries", spent,
                                        f"{len(memory)} of {len(entries)} most recent"))
-    user = "\n\n".join([*context, "### Your task\n\n" + user_task]) if context else user_task
-    prompt.messages = [{"role": "system", "content": system_text}, {"role": "user", "content": user}]
+    memory_at = len(context) - 1 if memory else None
+    while True:
+        user = "\n\n".join([*context, "### Your task\n\n" + user_task]) if context else user_task
+        prompt.messages = [{"role": "system", "content": system_text}, {"role": "user", "content": user}]
+        framing = max(0, estimate_messages(prompt.messages) - prompt.used)  # headings, separators, roles
+        if prompt.used + framing <= budget or memory_at is None or not memory:
+            break
+        drop = max(1, len(memory) // 20)  # the headings did not fit: give up the oldest entries
+        memory = memory[drop:]
+        context[memory_at] = ("### Recent task log (your memory: what has been done, oldest first)\n\n"
+                              + "\n".join(memory))
+        prompt.lines[-1] = BudgetLine("task-log entries", sum(estimate_tokens(m) + 1 for m in memory),
+                                      f"{len(memory)} of {len(entries)} most recent")
+        prompt.entries_included = len(memory)
+    prompt.lines.append(BudgetLine("headings and message framing", framing))
     return prompt
-
-
-def chain_targets(ws: Workspace, agent: Agent) -> list[str]:
-    """Who runs after `agent`: its roster section's chain lines, then those in its prompt file and in the
-    task template (real projects write "Pass control to the `task_logger` agent" there)."""
-    from techcat_core.roster import CHAIN_PATTERN
-
-    targets = [link.target for link in agent.chains]
-    for path in (ws.prompts.get(agent.name), ws.codex_dir / "templates" / "task-template.md"):
-        if path is None:
-            continue
-        text = read_part(ws, path)
-        if text is None:
-            continue
-        targets += [match.group(1) for match in CHAIN_PATTERN.finditer(text)]
-    return [t for i, t in enumerate(targets) if t not in targets[:i] and t != agent.name]
 
 
 def agent_targets(agent: Agent) -> tuple[list[str], bool]:

@@ -43,9 +43,10 @@ from techcat_core.runtime.events import (
 )
 from techcat_core.runtime.model_call import CallUsage, ModelError, RetryNotice, stream_reply
 from techcat_core.runtime.output import OutputRefused, PlannedWrite, plan_writes
-from techcat_core.runtime.prompt import Prompt, agent_targets, build_prompt, prompt_budget
+from techcat_core.runtime.prompt import Prompt, agent_targets, build_prompt, reply_reserve
 from techcat_core.runtime.reply import strip_thinking
 from techcat_core.runtime.settings import SETUP_HINT, ProviderSettings, SettingsError, workspace_settings
+from techcat_core.runtime.window import with_window
 from techcat_core.workspace import Workspace, load_workspace
 
 BUILTIN_LOGGER = "task_logger"
@@ -208,6 +209,7 @@ def prepare(codex_dir: Path, request: RunRequest, previous: str | None = None
                                       base_url=request.base_url, agent_model=agent.model, deadline=request.deadline)
     except SettingsError as error:
         raise RunError(str(error)) from None
+    settings = with_window(settings)
     model = settings.model
     targets, multi = agent_targets(agent)
     prompt = build_prompt(ws, agent, request.task, targets, multi, settings.context_window, request.today, previous)
@@ -281,7 +283,7 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
 
         note_messages(run_id, prompt.messages)  # the run's record keeps the exact messages it sent
         try:
-            reserve = settings.context_window - prompt_budget(settings.context_window)
+            reserve = reply_reserve(settings.context_window)
             async for piece in stream_reply(settings, model, prompt.messages, request.cancel, max_tokens=reserve):
                 if isinstance(piece, RetryNotice):
                     reply_parts.clear()
