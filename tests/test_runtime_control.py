@@ -286,3 +286,53 @@ async def test_a_base_url_without_a_scheme_is_refused_up_front(tmp_path: Path, f
     codex = make_workspace(tmp_path)
     events = await _collect(codex, RunRequest("planner", "Plan", env={"OPENAI_BASE_URL": "notaurl"}))
     assert isinstance(events[0], ev.RunFailed) and "must start with http://" in events[0].message
+
+
+FAN_OUT_AGENTS = """# Agents
+
+## Agent: `a`
+- **Role:** First
+- **Output:** notes/a.md
+
+Once complete, invoke `b` and `c`.
+
+## Agent: `b`
+- **Role:** Second
+- **Output:** notes/b.md
+
+Once complete, invoke `c`. Do not invoke `d`; invoke the payments API for refunds.
+
+## Agent: `c`
+- **Role:** Third
+- **Output:** notes/c.md
+
+## Agent: `d`
+- **Role:** Never chained
+- **Output:** notes/d.md
+"""
+
+
+async def test_on_fan_out_an_agent_runs_once_per_chain(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    codex = make_workspace(tmp_path, agents=FAN_OUT_AGENTS, log=[])
+    fake_openai.default = Behaviour(reply="Did my part.\n")
+    events = await _collect(codex, RunRequest("a", "Go", env=_env(fake_openai)))
+    assert [e.agent for e in events if isinstance(e, ev.RunStarted)] == ["a", "b", "c"]
+    assert [(e.from_agent, e.to_agent) for e in events if isinstance(e, ev.Chained)] == [("a", "b"), ("b", "c")]
+    notices = [e.message for e in events if isinstance(e, ev.Notice)]
+    assert notices == ["`a` chains to `c`, which already ran in this chain (an agent runs once per chain); skipped"]
+    assert len(fake_openai.requests) == 3
+    assert len(json.loads((codex / "TASK-LOG.json").read_text())) == 3
+    assert not any(isinstance(e, ev.RunFailed) for e in events)  # "the payments API" is no agent to chain to
+
+
+def test_the_runtime_chains_exactly_the_rosters_hand_offs(tmp_path: Path) -> None:
+    from techcat_core.runtime.runner import chain_targets, find_agent
+    from techcat_core.workspace import load_workspace
+
+    ws = load_workspace(make_workspace(tmp_path, agents=FAN_OUT_AGENTS, log=[]))
+    for name in "abcd":
+        agent = find_agent(ws, name)
+        assert agent is not None
+        assert chain_targets(agent) == [link.target for link in agent.chains]
+    b = find_agent(ws, "b")
+    assert b is not None and chain_targets(b) == ["c"]  # not `d` ("Do not invoke") nor "payments"
