@@ -48,7 +48,18 @@ def _found(ws: Workspace) -> list[str]:
         found.append("hooks.json")
     if ws.roster is not None and ws.roster.kind == "instructions":
         found.append("a free-form AGENTS.md (instructions for a coding agent)")
+    if not found:
+        other = _other_entries(ws.codex_dir)
+        if other:
+            found.append(", ".join(other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else ""))
     return found
+
+
+def _other_entries(codex_dir: Path) -> list[str]:
+    try:
+        return sorted(p.name + ("/" if p.is_dir() else "") for p in codex_dir.iterdir() if not p.name.startswith("."))
+    except OSError:
+        return []
 
 
 def not_a_workspace_note(ws: Workspace) -> Diagnostic:
@@ -56,7 +67,8 @@ def not_a_workspace_note(ws: Workspace) -> Diagnostic:
     found = _found(ws)
     holds = ("it holds " + (", ".join(found[:-1]) + " and " + found[-1] if len(found) > 1 else found[0])
              if found else "it holds no file TechCat reads")
-    anchor = next((path for path in (ws.path(AGENTS), ws.codex_dir / "config.toml") if path.is_file()),
+    files = sorted(p for p in ws.codex_dir.iterdir() if p.is_file()) if ws.codex_dir.is_dir() else []
+    anchor = next((path for path in (ws.path(AGENTS), ws.codex_dir / "config.toml", *files) if path.is_file()),
                   ws.path(AGENTS))
     inventory = codex_inventory(ws.codex_dir)
     codex = "; Codex CLI's files stay as they are" if ws.custom_agents or any(inventory.values()) else ""
@@ -87,6 +99,15 @@ _NEAR_MISSES: dict[str, tuple[str, str, str]] = {
 }
 
 
+def _has_task_blocks(path: Path) -> bool:
+    from techcat_core.tasklog.legacy import has_task_blocks
+
+    try:
+        return has_task_blocks(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return False
+
+
 def _case_miss(name: str) -> str | None:
     """A TechCat file name written in another case (`agents.md`, `Task-Log.json`)."""
     return next((core for core in CORE_FILES if core.lower() == name.lower() and core != name), None)
@@ -113,6 +134,10 @@ def near_miss_rules(ws: Workspace) -> list[Diagnostic]:
         what, todo, target = miss
         if ws.path(target).exists():
             continue  # the real file is there: this one is something else
+        if todo is _IMPORT and not _has_task_blocks(path):
+            what, todo = "a task log of its own shape", ("TechCat keeps its log in `.codex/TASK-LOG.json`; "
+                                                          "`techcat import-log` reads only `### Task Completed` "
+                                                          "blocks, and this file has none")
         out.append(Diagnostic("TC006", Severity.INFO, f"{path.name} looks like {what}; "
                               f"{todo.format(path=rel, target=target)}", path, Range.of(0, 0)))
     out.extend(_markdown_agents(ws))

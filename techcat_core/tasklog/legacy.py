@@ -46,6 +46,11 @@ class LegacyImport:
         return [p for p in self.problems if p.message.startswith("block skipped")]
 
 
+def has_task_blocks(text: str) -> bool:
+    """Whether `text` has a `### Task Completed` heading: a log `techcat import-log` can read."""
+    return any(_BLOCK_START.match(line) for line in text.splitlines())
+
+
 def _paths(value: str) -> tuple[str, ...]:
     if value.strip().lower().strip("`*_ ") in _NO_FILES or value.strip().lower() in _NO_FILES:
         return ()

@@ -8,6 +8,7 @@ import itertools
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -103,6 +104,8 @@ class _Checker:
             self.diag("TC101", Severity.ERROR, f"the task log must be a JSON array of entries, not {article} "
                       f"{self.log.top_level}; {self.where_the_array_is(start, end)}", start, max(end, start + 1))
             return self.out
+        if self.foreign_shape():
+            return self.out  # one diagnostic says it all: no entry has a field of this format
         for entry in self.log.entries:
             value = entry.value
             if not isinstance(value, dict):
@@ -135,6 +138,34 @@ class _Checker:
             self.diag("TC100", Severity.ERROR, f"JSON syntax error at line {pos.line + 1}, column {pos.character + 1}: "
                       f"{explain_syntax(message, text, problem.start)}", problem.start,
                       max(problem.end, problem.start + 1), fixes)
+
+    def foreign_shape(self) -> bool:
+        """A log of another tool's shape (`task`, `timestamp`, `result`, …): one TC103, not five per entry.
+
+        True when there are entries, all objects, and not one of them has a key of this format or a
+        key a safe rename would turn into one.
+        """
+        entries = self.log.entries
+        if not entries or not all(isinstance(e.value, dict) and e.value for e in entries):
+            return False
+        keys: Counter[str] = Counter()
+        for entry in entries:
+            for key, item in entry.value.items():
+                if key in _KNOWN_FIELDS:
+                    return False
+                guess = difflib.get_close_matches(key, REQUIRED_FIELDS, n=1, cutoff=0.6)
+                if guess and valid_for(guess[0], item):
+                    return False
+                keys[key] += 1
+        count = len(entries)
+        shown = ", ".join(f"`{key}`" for key, _ in keys.most_common(5)) + (", …" if len(keys) > 5 else "")
+        first = entries[0]
+        self.diag("TC103", Severity.ERROR, f"this is a log of another format: none of its {count} "
+                  f"entr{'y has' if count == 1 else 'ies have'} the fields of TechCat's task log (task_id, agent, "
+                  f"date, summary, output_files); they have {shown}. Rename the file to keep it (TechCat reads "
+                  ".codex/TASK-LOG.json as its own log), or convert each entry to those five fields",
+                  first.start, first.start + 1)
+        return True
 
     def where_the_array_is(self, start: int, end: int) -> str:
         """What to do about a wrong top level; an object wrapping the entries (`{"tasks": [...]}`) says where."""
