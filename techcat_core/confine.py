@@ -18,6 +18,7 @@ from pathlib import Path, PureWindowsPath
 
 DEFAULT_MAX_READ_BYTES = 1024 * 1024  # a preview or one prompt part
 DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024  # a workspace file `check` parses (a 100k-entry log is ~43 MB)
+MAX_PATH_CHARS = 4096  # PATH_MAX on Linux: a longer argument names no file
 CODEX = ".codex"
 TASK_LOG = "TASK-LOG.json"
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -33,11 +34,16 @@ class Refused(Exception):
         self.path = path
         self.reason = reason
         self.hint = hint
-        subject = f'{doing} "{_shown(path)}", which' if doing else f'"{_shown(path)}"' if path else ""
+        subject = f'{doing} "{shown_path(path)}", which' if doing else f'"{shown_path(path)}"' if path else ""
         super().__init__(" ".join(filter(None, (subject, reason))) + (f"; {hint}" if hint else ""))
 
+    @property
+    def shown(self) -> str:
+        """The path as it can be quoted in a message: control characters escaped, long paths cut."""
+        return shown_path(self.path)
 
-def _shown(path: str) -> str:
+
+def shown_path(path: str) -> str:
     """The path as it can be printed: control characters escaped, long paths cut."""
     text = path.encode("unicode_escape", errors="backslashreplace").decode("ascii") if not path.isprintable() \
         else path
@@ -73,6 +79,8 @@ def path_problem(path: str) -> str | None:
     """Why `path` cannot name a file inside the repository at all (absolute, drive, `~`, NUL, backslash, escape)."""
     if not path:
         return "is empty"
+    if len(path) > MAX_PATH_CHARS:
+        return f"is longer than {MAX_PATH_CHARS:,} characters"
     if "\x00" in path:
         return "contains a NUL character"
     if "\\" in path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from techcat_core.atomic import write_atomic
+from techcat_core.confine import DEFAULT_MAX_FILE_BYTES, Refused, read_bounded
 
 START = "<!-- TECHCAT START -->"
 END = "<!-- TECHCAT END -->"
@@ -56,12 +57,17 @@ def _updated(text: str, path: Path) -> str:
 def ensure_agents_paragraph(repo_root: Path) -> bool:
     """Create or refresh the TechCat paragraph in `repo_root/AGENTS.md`; True when the file changed."""
     path = repo_root / FILE_NAME
-    try:
-        data = path.read_bytes()
+    try:  # confined: a FIFO, a link out of the repository or a huge file is refused, never read or written
+        read = read_bounded(repo_root, FILE_NAME, DEFAULT_MAX_FILE_BYTES)
     except FileNotFoundError:
-        data = b""
+        read = None
+    except Refused as error:
+        raise AgentsMdError(f"{path}: {error.reason}; {error.hint}, so TechCat leaves it alone") from None
     except OSError as error:
         raise AgentsMdError(f"{path}: {error.strerror or error}") from None
+    if read is not None and read.truncated:
+        raise AgentsMdError(f"{path}: over {DEFAULT_MAX_FILE_BYTES:,} bytes; TechCat leaves it alone")
+    data = read.data if read is not None else b""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -1,6 +1,7 @@
 """Resources a client can attach as context: the five `.codex/` files and each agent's prompt.
 
-The list is computed on every request, so agents and prompts added after start-up show up.
+The list is computed on every request, so agents and prompts added after start-up show up. Files are read
+through the core's confinement rule: a link out of the repository, a FIFO or an oversized file is not served.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.server.mcpserver.resources import FunctionResource
 from mcp.types import Resource as ResourceInfo
 
-from techcat_core.workspace import CORE_FILES, TASK_LOG, Workspace, read_text
+from techcat_core.confine import probe
+from techcat_core.workspace import CORE_FILES, TASK_LOG, UnsafeFile, Workspace, read_text
 from techcat_mcp.locate import WorkspaceLocator
 from techcat_mcp.tools_roster import agent_definition, agent_prompt
 
@@ -40,7 +42,7 @@ def workspace_resources(locator: WorkspaceLocator) -> list[ResourceInfo]:
         return []
     found = [ResourceInfo(uri=CODEX_URI.format(name=name), name=name, mime_type=_mime(name),
                           description=f".codex/{name}")
-             for name in CORE_FILES if ws.path(name).is_file()]
+             for name in CORE_FILES if ws.path(name).is_file() and probe(ws.root, ws.path(name)) is None]
     for agent in ws.agents:
         source = "prompts/" + agent.name + ".md" if agent.name in ws.prompts else "its roster section"
         found.append(ResourceInfo(uri=PROMPT_URI.format(agent=agent.name), name=f"prompt: {agent.name}",
@@ -51,7 +53,10 @@ def workspace_resources(locator: WorkspaceLocator) -> list[ResourceInfo]:
 def _file_reader(locator: WorkspaceLocator, name: str) -> Callable[[], str]:
     def read() -> str:
         ws = _workspace(locator)
-        text = read_text(ws.path(name))
+        unsafe: list[UnsafeFile] = []
+        text = read_text(ws.path(name), root=ws.root, limit=ws.config.limits.max_file_bytes, unsafe=unsafe)
+        if unsafe:  # the confinement rule (techcat_core.confine) refused it: say why, serve nothing
+            raise ResourceError(f".codex/{name} {unsafe[0].reason}, so it is not served ({unsafe[0].hint})")
         if text is None:
             raise ResourceNotFoundError(f"{ws.path(name)} does not exist; run `techcat init`")
         return text

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
+from techcat_core.confine import Refused, normalise, path_problem, readable, shown_path
 from techcat_core.diagnostics import Diagnostic, Severity
 from techcat_core.engine import check_workspace as run_checks
 from techcat_core.workspace import Workspace
@@ -35,10 +37,19 @@ def describe(ws: Workspace, diagnostic: Diagnostic) -> dict[str, Any]:
 
 
 def _candidates(ws: Workspace, file: str) -> set[Path]:
-    given = Path(file.strip())
-    if given.is_absolute():
-        return {given.resolve()}
-    return {(ws.root / given).resolve(), (ws.codex_dir / given).resolve()}
+    """The files `file` may name (relative to the repository or to `.codex/`, or absolute inside the repository);
+    anything else is refused by the confinement rule (techcat_core.confine) with a sentence."""
+    given = file.strip()
+    try:
+        if os.path.isabs(given) and "\x00" not in given:
+            return {readable(ws.root, Path(given))}
+        problem = path_problem(given)
+        if problem:
+            raise Refused(given, problem)
+        return {readable(ws.root, base / normalise(given)) for base in (ws.root, ws.codex_dir)}
+    except Refused as error:
+        raise ToolError(f'file "{shown_path(given)}" {error.reason}, so it is not a workspace file; name it '
+                        f"relative to {ws.codex_dir} or to the repository root {ws.root}") from None
 
 
 def check_tools(locator: WorkspaceLocator) -> list[ToolSpec]:

@@ -26,8 +26,9 @@ def agent_definition(ws: Workspace, agent: Agent) -> str:
 
 
 def agent_prompt(ws: Workspace, name: str) -> str | None:
+    """The agent's prompt file, if it may be read (confined: no link out of the repository, no FIFO, capped)."""
     path = ws.prompts.get(name)
-    return read_text(path) if path is not None else None
+    return read_text(path, root=ws.root, limit=ws.config.limits.max_file_bytes) if path is not None else None
 
 
 def _summary(ws: Workspace, agent: Agent) -> dict[str, Any]:
