@@ -187,6 +187,12 @@ def writable(root: Path, path: str, outputs: list[str]) -> Path:
         raise Refused(path, "leads outside the repository through a symbolic link", how)
     if relative != normal and (is_git_path(relative) or is_codex_path(relative) or is_task_log(relative)):
         raise Refused(path, f"leads to {relative} through a symbolic link", how)
+    try:
+        kind = _kind(os.stat(target).st_mode)
+    except OSError:
+        kind = None  # a new file
+    if kind is not None:  # a FIFO would block the backup read, a device would be written to
+        raise Refused(path, f"is {kind}, not a regular file", how)
     return root / normal
 
 

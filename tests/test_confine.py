@@ -185,3 +185,15 @@ def test_read_is_capped_and_says_so(tmp_path: Path) -> None:
     assert small.text() == "hello\n" and not small.truncated
     with pytest.raises(FileNotFoundError):
         read_bounded(tmp_path, "missing.txt")
+
+
+def test_a_write_never_targets_a_fifo_device_or_folder(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.md")
+    (tmp_path / "folder.md").mkdir()
+    (tmp_path / "null.md").symlink_to("/dev/null")
+    with pytest.raises(Refused, match=r"is a FIFO \(named pipe\), not a regular file"):
+        writable(tmp_path, "pipe.md", ["*.md"])
+    with pytest.raises(Refused, match="is a folder"):
+        writable(tmp_path, "folder.md", ["*.md"])
+    with pytest.raises(Refused, match="outside the repository"):
+        writable(tmp_path, "null.md", ["*.md"])
