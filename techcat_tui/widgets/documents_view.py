@@ -54,7 +54,7 @@ class DocumentRead(Message):
 def document_refs(ws: Workspace) -> list[DocumentRef]:
     refs = [DocumentRef("PRD", ws.path(PRD)), DocumentRef("Architecture", ws.path(ARCHITECTURE)),
             DocumentRef("Agents", ws.path(AGENTS))]
-    refs += [DocumentRef(f"prompts/{name}", path) for name, path in sorted(ws.prompts.items())]
+    refs += [DocumentRef(f"{name}.md", path) for name, path in sorted(ws.prompts.items())]  # short: the row fits
     return refs
 
 

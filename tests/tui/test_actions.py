@@ -104,10 +104,10 @@ async def test_docs_bracket_goes_back_and_t_toggles_the_contents(sample: Path) -
         await pilot.pause()
         assert viewer.show_table_of_contents and contents.region.width > 0
         await pilot.press("left_square_bracket")  # from the first document back round to the last
-        await wait_for(pilot, lambda: view.current is not None and view.current.ref.label == "prompts/task_logger",
+        await wait_for(pilot, lambda: view.current is not None and view.current.ref.label == "task_logger.md",
                        what="the previous document")
         await pilot.press("left_square_bracket")
-        await wait_for(pilot, lambda: view.current is not None and view.current.ref.label == "prompts/qa_engineer",
+        await wait_for(pilot, lambda: view.current is not None and view.current.ref.label == "qa_engineer.md",
                        what="the one before")
 
 
