@@ -1,0 +1,155 @@
+"""The hand-off grammar (techcat_core/handoff.py), Codex CLI agent naming and the folder-kind notes (issue 14)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from techcat_core.handoff import find_handoffs
+from techcat_core.runtime.runner import chain_targets
+from techcat_core.workspace import load_workspace
+from tests.wsbuilder import AGENTS_MD, check, codes, make_workspace, only
+
+ROSTER = {"task_logger", "security_reviewer", "qa_engineer"}
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("Invoke for docs/API/setup questions", []),
+    ("Then delegate to the service layer.", []),
+    ("Invoke specific logic through the helpers.", []),
+    ("Invoke Gemini, Codex, Qwen for second opinions.", []),
+    ("Do not invoke `c` directly.", []),
+    ("Never hand off to `qa_engineer` before the build passes.", []),
+    ("If in doubt, don't delegate to `qa_engineer`.", []),
+    ("Once complete, invoke `task_logger`.", [("task_logger", True)]),
+    ("Once complete, invoke task_logger", [("task_logger", False)]),
+    ("Pass control to the `task_logger` agent.", [("task_logger", True)]),
+    ("When the tests pass, hand off to `release_manager`.", [("release_manager", True)]),
+    ("For a finding, escalate to `security-reviewer`.", [("security-reviewer", True)]),
+    ("Then hand over to security_reviewer.", [("security_reviewer", False)]),
+    ("Finally invoke `qa_engineer` and `task_logger`.", [("qa_engineer", True), ("task_logger", True)]),
+    ("When you are not sure, invoke `qa_engineer`.", [("qa_engineer", True)]),
+])
+def test_only_explicit_hand_offs_are_read(line: str, expected: list[tuple[str, bool]]) -> None:
+    assert [(h.target, h.quoted) for h in find_handoffs(line, ROSTER)] == expected
+
+
+def test_hand_offs_in_fenced_examples_are_not_read() -> None:
+    text = "Example:\n```\nOnce complete, invoke `ghost`.\n```\nOnce complete, invoke `task_logger`.\n"
+    assert [(h.target, h.line, h.start) for h in find_handoffs(text)] == [("task_logger", 4, 23)]
+
+
+def _codex_agent(name: str, instructions: str, key: str | None = None) -> str:
+    name_line = f'name = "{key}"\n' if key else ""
+    return f'{name_line}description = "{name}"\ndeveloper_instructions = """\n{instructions}\n"""\n'
+
+
+def test_roster_check_and_runtime_read_the_same_hand_offs(tmp_path: Path) -> None:
+    prose = ("Invoke for docs/API/setup questions. Do not invoke `c`.\nDelegate to the service layer.\n"
+             "When done, escalate to `security-reviewer`.")
+    codex = make_workspace(tmp_path, extra={
+        "agents/researcher.toml": _codex_agent("researcher", prose, key="researcher"),
+        "agents/security_reviewer.toml": _codex_agent("security reviewer", "Review.", key="security_reviewer"),
+    })
+    result = check(codex)
+    tc202 = only(result, "TC202")
+    assert tc202.message == ("`researcher` chains to `security-reviewer`, which is not in the roster; did you mean "
+                             "`security_reviewer`?")
+    assert tc202.fixes == ()  # never an edit of .codex/agents/*.toml
+    ws = load_workspace(codex)
+    researcher = ws.agent("researcher")
+    assert researcher is not None
+    assert [link.target for link in researcher.chains] == ["security-reviewer"]
+    assert chain_targets(researcher) == ["security-reviewer"]  # the runtime follows exactly these
+
+
+def test_a_roster_agent_chain_typo_is_offered_as_an_unsafe_fix(tmp_path: Path) -> None:
+    agents = AGENTS_MD.replace("Propose the next tasks.", "Propose the next tasks. Then hand off to `task_loger`.")
+    tc202 = only(check(make_workspace(tmp_path, agents=agents)), "TC202")
+    assert [(fix.title, fix.safe) for fix in tc202.fixes] == [("Chain to `task_logger`", False)]
+
+
+def test_a_bare_roster_name_counts_once_every_agent_is_known(tmp_path: Path) -> None:
+    agents = AGENTS_MD.replace("Propose the next tasks.", "Propose the next tasks. Then hand off to reviewer.")
+    codex = make_workspace(tmp_path, agents=agents,
+                           extra={"agents/reviewer.toml": _codex_agent("reviewer", "Review.", key="reviewer")})
+    planner = load_workspace(codex).agent("planner")
+    assert planner is not None and [link.target for link in planner.chains] == ["reviewer", "task_logger"]
+
+
+CONFIG = """model = "gpt-5"
+
+[agents]
+max_threads = 4
+
+[agents.docs_researcher]
+description = "Answers questions about the docs"
+config_file = "agents/docs-researcher.toml"
+
+[agents.explorer]
+description = "Explores the code"
+
+[agents.declared]
+description = "Declared name"
+config_file = "agents/named.toml"
+"""
+
+
+def test_codex_agents_are_named_as_codex_names_them(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, extra={
+        "config.toml": CONFIG,
+        "agents/docs-researcher.toml": 'developer_instructions = "Read the docs."\n',
+        "agents/named.toml": 'name = "from_name_key"\ndeveloper_instructions = "Work."\n',
+        "agents/plain-stem.toml": 'description = "No name anywhere"\ndeveloper_instructions = "Work."\n',
+    })
+    ws = load_workspace(codex)
+    named = {agent.name: (agent.origin, agent.named_by, agent.role) for agent in ws.custom_agents}
+    assert named == {
+        "docs_researcher": ("toml", "[agents.docs_researcher] in config.toml", "Answers questions about the docs"),
+        "from_name_key": ("toml", "`name` in agents/named.toml", "Declared name"),  # the file's `name` wins
+        "plain-stem": ("toml", "file name agents/plain-stem.toml", "No name anywhere"),
+        "explorer": ("config.toml", "[agents.explorer] in config.toml", "Explores the code"),
+    }
+    assert "max_threads" not in named
+
+
+def test_free_form_agents_md_says_what_is_still_checked(tmp_path: Path) -> None:
+    free_form = "# Rules\n\nRun `make test` before pushing.\n"
+    alone = only(check(make_workspace(tmp_path / "a", agents=free_form)), "TC200")
+    assert "agent-name checks (TC301, TC401) are off" in alone.message
+    with_toml = only(check(make_workspace(tmp_path / "b", agents=free_form, extra={
+        "agents/planner.toml": _codex_agent("planner", "Plan.", key="planner")})), "TC200")
+    assert "agent checks are off" not in with_toml.message and "are off" not in with_toml.message
+    assert with_toml.message.endswith("checked against the 1 Codex CLI agent of .codex/agents/*.toml and config.toml")
+
+
+def test_codex_only_folder_is_one_note_and_a_partial_workspace_keeps_tc002(tmp_path: Path) -> None:
+    codex_only = tmp_path / "codex" / ".codex"
+    (codex_only / "agents").mkdir(parents=True)
+    (codex_only / "config.toml").write_text(CONFIG.split("[agents.docs_researcher]")[0])
+    (codex_only / "agents" / "a.toml").write_text(_codex_agent("a", "Do it.", key="a"))
+    result = check(codex_only)
+    assert codes(result) == ["TC005"] and not result.has_errors
+    partial = make_workspace(tmp_path / "partial", log=None, agents=None, proposed=None, architecture=None)
+    (partial / "TASK-LOG.json").unlink()
+    assert codes(check(partial)) == ["TC002"] * 4  # PRD.md is a TechCat file: the others are reported missing
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), [
+    ("AGENT.md", "# Agents\n", "AGENT.md looks like the roster misnamed; TechCat reads `.codex/AGENTS.md`"),
+    ("tasks.json", "[]\n", "tasks.json looks like a task log or task list"),
+    ("TASKS.md", "- [ ] a\n", "TASKS.md looks like a task list; TechCat keeps work not yet done in "
+                              "`.codex/PROPOSED-TASKS.md`"),
+    ("task-log.md", "### Task Completed\n**Agent:** a\n**Summary:** b\n",
+     "task-log.md looks like a Markdown task log; `techcat import-log .codex/task-log.md` converts"),
+    ("agents/helper.md", "# Helper\n", "1 Markdown file in .codex/agents/ (helper.md) defines no agent"),
+    ("prd.md", "# PRD\n", "prd.md looks like PRD.md with other capitals"),
+])
+def test_near_misses_get_a_hint(tmp_path: Path, name: str, content: str, expected: str) -> None:
+    codex = tmp_path / ".codex"
+    (codex / name).parent.mkdir(parents=True, exist_ok=True)
+    (codex / name).write_text(content)
+    (codex / "ARCHITECTURE.md").write_text("# Architecture\n")  # a TechCat workspace, with files missing
+    note = only(check(codex), "TC006")
+    assert expected in note.message
