@@ -8,27 +8,54 @@ committed entry is a history change (TC403), so only a person can tell it loses 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
+from typing import Any
 
 from techcat_core.diagnostics import Diagnostic, Fix, Severity, TextEdit
 from techcat_core.tasklog.identity import content_key
 from techcat_core.tasklog.parse import LogEntry, TaskLog
 
-
-def entry_keys(log: TaskLog) -> list[object | None]:
-    """Each entry's identity (None for an entry that is not an object, which TC102 reports instead)."""
-    return [content_key(e.value) if e.is_object else None for e in log.entries]
+_ODD = object()  # the bucket of every object entry whose summary is not a string
 
 
-def duplicate_entries(log: TaskLog, keys: Sequence[object | None] | None = None) -> list[Diagnostic]:
-    """TC115 for every entry whose content (without `task_id`) an earlier entry already has."""
+def bucket(value: Any) -> object | None:
+    """A cheap pre-filter: two entries can repeat each other only if their summaries are equal, so only
+    entries sharing a summary get the full content key (a 100k-entry log then costs one dict pass, not 100k
+    keys). None for an entry that is not an object (TC102 reports it instead)."""
+    if not isinstance(value, dict):
+        return None
+    summary = value.get("summary")
+    return summary if isinstance(summary, str) else _ODD
+
+
+def shared_buckets(log: TaskLog) -> list[int]:
+    """The indexes of the entries whose bucket another entry shares, in order."""
+    first: dict[object, int] = {}
+    shared: list[int] = []
+    firsts: set[int] = set()
+    for n, entry in enumerate(log.entries):
+        key = bucket(entry.value)
+        if key is None:
+            continue
+        at = first.setdefault(key, n)
+        if at != n:
+            shared.append(n)
+            firsts.add(at)
+    return sorted(firsts.union(shared)) if shared else []
+
+
+def duplicate_entries(log: TaskLog, candidates: Iterable[int] | None = None) -> list[Diagnostic]:
+    """TC115 for every entry whose content (without `task_id`) an earlier entry already has.
+
+    `candidates` (ascending indexes) may narrow the search to the entries that share a bucket.
+    """
     if log.top_level != "array":
         return []
-    if keys is None:
-        keys = entry_keys(log)
     first: dict[object, LogEntry] = {}
     out: list[Diagnostic] = []
-    for n, (entry, key) in enumerate(zip(log.entries, keys, strict=True)):
+    for n in shared_buckets(log) if candidates is None else candidates:
+        entry = log.entries[n]
+        key = content_key(entry.value) if entry.is_object else None
         if key is None:
             continue
         earlier = first.setdefault(key, entry)

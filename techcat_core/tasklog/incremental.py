@@ -38,8 +38,7 @@ from techcat_core.rules import (
     roster_rules,
     workspace_rules,
 )
-from techcat_core.tasklog.duplicates import duplicate_entries
-from techcat_core.tasklog.identity import content_key
+from techcat_core.tasklog.duplicates import bucket, duplicate_entries
 from techcat_core.tasklog.ids import TASK_ID, format_task_id, repair_task_id, task_number
 from techcat_core.tasklog.parse import (
     LogEntry,
@@ -333,7 +332,7 @@ class _EntryResult:
     number: int | None  # the id's number when it is well formed
     width: int  # its digit count (0 when not well formed)
     has_output: bool
-    key: object | None  # the entry's identity, for TC115 (None: not an object)
+    bucket: object | None  # TC115's pre-filter (the summary); None: not an object
 
 
 class _SubsetChecker(_Checker):
@@ -367,8 +366,8 @@ class LogChecker:
         self._ids_valid = False
         self._id_diags: dict[int, list[Diagnostic]] = {}
         self._id_anchors: dict[int, Position] = {}
-        self._keys: Counter[object] = Counter()
-        self._repeated: set[object] = set()  # keys held by more than one entry: TC115 runs only when any are
+        self._buckets: Counter[object] = Counter()
+        self._repeated: set[object] = set()  # buckets of more than one entry: TC115 looks only at those
 
     @property
     def task_ids(self) -> AbstractSet[str]:
@@ -431,7 +430,9 @@ class LogChecker:
                     out.extend(result.missing)
         out.extend(self._id_pass(log, checker))
         if self._repeated:
-            out.extend(duplicate_entries(log, [r.key if r is not None else None for r in self._results]))
+            repeated = self._repeated
+            out.extend(duplicate_entries(log, [i for i, r in enumerate(self._results)
+                                               if r is not None and r.bucket in repeated]))
         return out
 
     def _move_anchors(self, log: TaskLog) -> None:
@@ -475,7 +476,7 @@ class LogChecker:
         self._ids_valid = False
         self._id_diags = {}
         self._id_anchors = {}
-        self._keys.clear()
+        self._buckets.clear()
         self._repeated.clear()
 
     def _drop(self, i: int) -> None:
@@ -483,12 +484,12 @@ class LogChecker:
         if result is None:
             return
         self._existing_total -= result.existing
-        if result.key is not None:
-            self._keys[result.key] -= 1
-            if self._keys[result.key] <= 1:
-                self._repeated.discard(result.key)
-                if self._keys[result.key] <= 0:
-                    del self._keys[result.key]
+        if result.bucket is not None:
+            self._buckets[result.bucket] -= 1
+            if self._buckets[result.bucket] <= 1:
+                self._repeated.discard(result.bucket)
+                if self._buckets[result.bucket] <= 0:
+                    del self._buckets[result.bucket]
         task_id = result.id_fact[1]
         if result.number is not None and task_id is not None:
             self._ids[task_id] -= 1
@@ -549,14 +550,14 @@ class LogChecker:
             task_id = entry.task_id if entry.is_object else None
             match = TASK_ID.match(task_id) if task_id is not None else None
             has_output = bool(local or agent or escapes or missing)
-            key = content_key(entry.value) if entry.is_object else None
+            key = bucket(entry.value)
             self._results[i] = _EntryResult(
                 i, not entry.is_object or not entry.task_id, position(entry.start) if has_output else Position(0, 0),
                 local, agent, escapes, missing, existing, paths, (entry.is_object, task_id),
                 int(match.group(1)) if match else None, len(match.group(1)) if match else 0, has_output, key)
             if key is not None:
-                self._keys[key] += 1
-                if self._keys[key] > 1:
+                self._buckets[key] += 1
+                if self._buckets[key] > 1:
                     self._repeated.add(key)
             self._existing_total += existing
             if match and task_id is not None:
