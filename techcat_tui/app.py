@@ -83,8 +83,8 @@ class TechcatApp(App[int]):
         *(Binding(str(n), f"show_tab('{tab}')", tab.capitalize(), show=False, id=f"tab.{tab}")
           for n, tab in enumerate(TABS, start=1)),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
-        # `q` quits wherever it means nothing else (in Proposed it queues, in a text field it types): then the
-        # footer shows ctrl+q, which quits everywhere (Textual's own quit key, kept as a priority binding)
+        # `q` quits wherever it means nothing else (in Proposed it queues, in a text field it types); the footer
+        # shows ctrl+q, which quits everywhere (Textual's own quit key, kept as a priority binding)
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit_anywhere"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="app.reload"),
