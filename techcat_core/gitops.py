@@ -7,7 +7,10 @@ long-running processes otherwise leak its helper processes.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -181,24 +184,70 @@ def current_branch(root: Path) -> str:
         return repo.active_branch.name
 
 
-def commit_paths(root: Path, paths: Sequence[Path | str], message: str) -> str:
-    """Commit exactly `paths` (added if new); whatever else is staged stays staged and uncommitted."""
+def commit_paths(root: Path, paths: Sequence[Path | str], message: str,
+                 contents: Mapping[Path | str, bytes] | None = None) -> str:
+    """Commit exactly `paths` (added if new, removed if gone); `contents` gives some of them other content than
+    the working tree's (a checklist with only the run's tick), and the working tree keeps its own.
+
+    The commit is built in a temporary index from HEAD, so whatever else is staged stays staged and
+    uncommitted; the real index then takes the committed entries of `paths`, nothing else.
+    """
     if not paths:
         raise GitProblem("nothing to commit: no files were given")
     with open_repo(root) as repo:
         top = Path(repo.working_tree_dir or root).resolve()
-        rels = []
-        for path in paths:
-            absolute = (top / path).resolve() if not Path(path).is_absolute() else Path(path).resolve()
-            try:
-                rels.append(absolute.relative_to(top).as_posix())
-            except ValueError:
-                raise GitProblem(f"{path} is outside the repository {top}") from None
-        existing = [rel for rel in rels if (top / rel).exists()]
-        if existing:
-            repo.git.add("--", *existing)
-        repo.git.commit("-m", message, "--only", "--", *rels)
+        rels = [_relative(top, path) for path in paths]
+        blobs = {_relative(top, path): data for path, data in (contents or {}).items()}
+        rels += [rel for rel in blobs if rel not in rels]
+        if (Path(repo.git_dir) / "index.lock").exists():  # another git is changing the index: do not race it
+            raise GitProblem(_explain(GitProblem("index.lock exists")))
+        index = Path(repo.git_dir) / f"techcat-index-{uuid.uuid4().hex}"
+        env = {"GIT_INDEX_FILE": str(index)}
+        try:
+            if has_head(repo):
+                repo.git.read_tree("HEAD", env=env)
+            present = [rel for rel in rels if rel not in blobs and (top / rel).exists()]
+            gone = [rel for rel in rels if rel not in blobs and not (top / rel).exists()]
+            if present:
+                repo.git.add("--", *present, env=env)
+            if gone:
+                repo.git.update_index("--force-remove", "--", *gone, env=env)
+            for rel, data in blobs.items():
+                blob = _store_blob(repo, rel, data)
+                repo.git.update_index("--add", "--cacheinfo", f"{_mode(top / rel)},{blob},{rel}", env=env)
+            repo.git.commit("-m", message, "--no-edit", env=env)
+        finally:
+            index.unlink(missing_ok=True)
+        for rel in rels:  # the real index: the committed entries of these paths, the rest as it was
+            entry = str(repo.git.ls_tree("HEAD", "--", rel)).strip()
+            if entry:
+                mode, _kind, rest = entry.split(" ", 2)
+                repo.git.update_index("--add", "--cacheinfo", f"{mode},{rest.split(chr(9), 1)[0]},{rel}")
+            else:
+                repo.git.update_index("--force-remove", "--", rel)
         return str(repo.head.commit.hexsha)
+
+
+def _relative(top: Path, path: Path | str) -> str:
+    absolute = (top / path).resolve() if not Path(path).is_absolute() else Path(path).resolve()
+    try:
+        return absolute.relative_to(top).as_posix()
+    except ValueError:
+        raise GitProblem(f"{path} is outside the repository {top}") from None
+
+
+def _mode(path: Path) -> str:
+    return "100755" if path.exists() and os.access(path, os.X_OK) and path.is_file() else "100644"
+
+
+def _store_blob(repo: Repo, rel: str, data: bytes) -> str:
+    """Write `data` as a blob with the same clean filters as `git add` of `rel`; its id."""
+    with tempfile.NamedTemporaryFile(dir=repo.git_dir, prefix="techcat-blob-", delete=False) as handle:
+        handle.write(data)
+    try:
+        return str(repo.git.hash_object("-w", "--path", rel, handle.name)).strip()
+    finally:
+        Path(handle.name).unlink(missing_ok=True)
 
 
 def git_config_set(root: Path, key: str, value: str) -> None:

@@ -42,22 +42,38 @@ def set_item_state(codex_dir: Path, number: int, state: str, task_id: str | None
         text = read_text(path)
         if text is None:
             raise ProposedEditError(f"{path} does not exist")
-        proposed = parse_proposed(text, path)
-        item = proposed.item(number)
-        if item is None:
-            raise ProposedEditError(f"PROPOSED-TASKS.md has no item {number} (it has {len(proposed.items)})")
-        if expect_text is not None and item.text != expect_text:
-            raise ProposedEditError(f"item {number} changed on disk since it was read; reload and try again")
-        lines = text.splitlines(keepends=True)
-        line = lines[item.line]
-        col = item.mark_range.start.character
-        line = line[:col] + state + line[col + 1:]
-        if state == STATE_DONE and task_id and task_id not in item.text:
-            body_end = len(line.rstrip("\r\n"))
-            line = line[:body_end] + f" ({task_id})" + line[body_end:]
-        lines[item.line] = line
-        write_atomic(path, "".join(lines))
-        return parse_proposed("".join(lines), path).items[number - 1]
+        new_text = _with_state(text, path, number, state, task_id, expect_text)
+        write_atomic(path, new_text)
+        return parse_proposed(new_text, path).items[number - 1]
+
+
+def _with_state(text: str, path: Path, number: int, state: str, task_id: str | None,
+                expect_text: str | None) -> str:
+    """`text` with item `number` set to `state` (citing `task_id` when ticked); only that line changes."""
+    proposed = parse_proposed(text, path)
+    item = proposed.item(number)
+    if item is None:
+        raise ProposedEditError(f"PROPOSED-TASKS.md has no item {number} (it has {len(proposed.items)})")
+    if expect_text is not None and item.text != expect_text:
+        raise ProposedEditError(f"item {number} changed on disk since it was read; reload and try again")
+    lines = text.splitlines(keepends=True)
+    line = lines[item.line]
+    col = item.mark_range.start.character
+    line = line[:col] + state + line[col + 1:]
+    if state == STATE_DONE and task_id and task_id not in item.text:
+        body_end = len(line.rstrip("\r\n"))
+        line = line[:body_end] + f" ({task_id})" + line[body_end:]
+    lines[item.line] = line
+    return "".join(lines)
+
+
+def tick_in_text(text: str, item_text: str, task_id: str, path: Path | str = PROPOSED) -> str | None:
+    """`text` (another version of the checklist, such as HEAD's) with the one item reading `item_text` ticked
+    as `tick_item` ticks it; None when that version has no such item or has it more than once."""
+    same = [item for item in parse_proposed(text, path).items if item.text == item_text]
+    if len(same) != 1:
+        return None
+    return _with_state(text, Path(path), same[0].number, STATE_DONE, task_id, item_text)
 
 
 def tick_item(codex_dir: Path, number: int, text: str, task_id: str) -> ProposedItem:

@@ -336,3 +336,48 @@ def test_the_runtime_chains_exactly_the_rosters_hand_offs(tmp_path: Path) -> Non
         assert chain_targets(agent) == [link.target for link in agent.chains]
     b = find_agent(ws, "b")
     assert b is not None and chain_targets(b) == ["c"]  # not `d` ("Do not invoke") nor "payments"
+
+
+async def test_commit_holds_the_runs_tick_but_not_the_users_checklist_edits(tmp_path: Path,
+                                                                           fake_openai: FakeOpenAI) -> None:
+    codex = _repo(tmp_path)
+    root = codex.parent
+    checklist = codex / "PROPOSED-TASKS.md"
+    committed = checklist.read_text()
+    mine = committed.replace("- [>] @planner Plan the next milestone\n",
+                             "- [>] @planner Plan the next milestone\n- [ ] @planner MY UNCOMMITTED IDEA\n")
+    checklist.write_text(mine)
+    (root / "staged.txt").write_text("staged by the user\n")
+    git(root, "add", "staged.txt")
+    fake_openai.queue("Built the settings page.\n\n```tsx path=apps/web/settings.tsx\nexport {}\n```\n")
+    events = await _collect(codex, RunRequest("frontend_specialist", "Build the settings page", env=_env(fake_openai),
+                                              commit=True, chain=False, proposed_item=1))
+    assert any(isinstance(e, ev.Committed) for e in events), events
+    tick = "- [x] @frontend_specialist Build the settings page (task-003)"
+    at_head = git(root, "show", "HEAD:.codex/PROPOSED-TASKS.md")
+    assert at_head.rstrip("\n") == committed.replace("- [ ] @frontend_specialist Build the settings page",
+                                                     tick).rstrip("\n")
+    assert "MY UNCOMMITTED IDEA" not in at_head
+    assert checklist.read_text() == mine.replace("- [ ] @frontend_specialist Build the settings page", tick)
+    shown = git(root, "show", "--name-only", "--format=", "HEAD").split()
+    assert sorted(shown) == [".codex/PROPOSED-TASKS.md", ".codex/TASK-LOG.json", "apps/web/settings.tsx"]
+    status = git(root, "status", "--porcelain").splitlines()
+    assert sorted(status) == [" M .codex/PROPOSED-TASKS.md", "A  staged.txt"]  # the idea: unstaged, still there
+    assert "+- [ ] @planner MY UNCOMMITTED IDEA" in git(root, "diff", "--", ".codex/PROPOSED-TASKS.md")
+
+
+async def test_a_tick_on_an_item_head_does_not_have_stays_uncommitted(tmp_path: Path,
+                                                                      fake_openai: FakeOpenAI) -> None:
+    codex = _repo(tmp_path)
+    root = codex.parent
+    checklist = codex / "PROPOSED-TASKS.md"
+    checklist.write_text(checklist.read_text() + "- [>] @frontend_specialist Build the new page\n")
+    fake_openai.queue("Built the new page.\n\n```tsx path=apps/web/new.tsx\nexport {}\n```\n")
+    events = await _collect(codex, RunRequest("frontend_specialist", "Build the new page", env=_env(fake_openai),
+                                              commit=True, chain=False, proposed_item=4))
+    notices = [e.message for e in events if isinstance(e, ev.Notice)]
+    assert any("the tick is not in the commit" in n for n in notices), events
+    assert any(isinstance(e, ev.Committed) for e in events)
+    assert sorted(git(root, "show", "--name-only", "--format=", "HEAD").split()) == [".codex/TASK-LOG.json",
+                                                                                      "apps/web/new.tsx"]
+    assert "- [x] @frontend_specialist Build the new page (task-003)" in checklist.read_text()

@@ -347,26 +347,43 @@ async def _tick_and_commit(ws: Workspace, plans: list[PlannedWrite], entry: dict
         if problem:
             yield Notice(run_id, problem)
     if request.commit:
-        committed = await _commit(ws, plans, entry, run_id, ticked)
-        if committed is not None:
-            yield committed
+        async for event in _commit(ws, plans, entry, run_id, item_text if ticked else None):
+            yield event
+
+
+def _tick_only(ws: Workspace, item_text: str, task_id: str) -> bytes | None:
+    """HEAD's checklist with just the run's tick: the user's own uncommitted edits there stay uncommitted."""
+    from techcat_core.gitops import file_at_head
+    from techcat_core.proposed_edit import tick_in_text
+
+    head = file_at_head(ws.codex_dir / "PROPOSED-TASKS.md")
+    ticked = tick_in_text(head, item_text, task_id) if head is not None else None
+    return ticked.encode("utf-8") if ticked is not None else None
 
 
 async def _commit(ws: Workspace, plans: list[PlannedWrite], entry: dict[str, Any], run_id: str,
-                  ticked: bool) -> RunEvent | None:
-    """Commit exactly the run's own changes: its files, the task log, and the checklist only if it ticked it."""
+                  ticked_item: str | None) -> AsyncIterator[RunEvent]:
+    """Commit exactly the run's own changes: its files, the task log, and, of the checklist it did not write
+    itself, only its own tick (staged from HEAD's version plus the tick)."""
     from techcat_core.gitops import GitProblem, commit_paths
 
     message = f"{entry['task_id']} ({entry['agent']}): {entry['summary']}"
     paths = [p.path for p in plans] + [ws.codex_dir / "TASK-LOG.json"]
     proposed = ws.codex_dir / "PROPOSED-TASKS.md"
-    if ticked and proposed not in paths:
-        paths.append(proposed)
+    contents: dict[Path | str, bytes] = {}
     try:
-        sha = await asyncio.to_thread(commit_paths, ws.root, paths, message)
+        if ticked_item is not None and proposed not in paths:
+            blob = await asyncio.to_thread(_tick_only, ws, ticked_item, entry["task_id"])
+            if blob is None:
+                yield Notice(run_id, "the tick is not in the commit: the item is not in PROPOSED-TASKS.md as "
+                                     "committed at HEAD (commit the checklist, then the tick can follow)")
+            else:
+                contents[proposed] = blob
+        sha = await asyncio.to_thread(commit_paths, ws.root, paths, message, contents)
     except GitProblem as error:
-        return RunFailed(run_id, f"the run succeeded but the commit failed: {error}")
-    return Committed(run_id, sha, message)
+        yield RunFailed(run_id, f"the run succeeded but the commit failed: {error}")
+        return
+    yield Committed(run_id, sha, message)
 
 
 async def _chain(codex_dir: Path, request: RunRequest, agent_name: str, targets: list[str], entry: dict[str, Any],
