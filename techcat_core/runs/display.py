@@ -12,7 +12,7 @@ def tokens_text(record: RunRecord) -> str:
     if record.prompt_tokens is None and record.completion_tokens is None:
         return "-"
     mark = "~" if record.tokens_estimated else ""
-    return f"{mark}{record.prompt_tokens or 0}/{record.completion_tokens or 0}"
+    return f"{mark}{record.prompt_tokens or 0:,}/{record.completion_tokens or 0:,}"
 
 
 def cost_text(cost: float | None) -> str:

@@ -18,11 +18,13 @@ from techcat_tui.widgets.documents_view import DocumentsView
 from techcat_tui.widgets.git_view import GitView
 from techcat_tui.widgets.log_view import LogView
 from techcat_tui.widgets.proposed_view import ProposedView
+from techcat_tui.widgets.runs_view import RunsView
 from techcat_tui.widgets.workspace_bar import WorkspaceBar
 
 COMPACT_FOOTER_BELOW = 100  # columns
-TABS = ("log", "agents", "proposed", "docs", "problems", "git")
-_LATER_TITLES = {"agents": "Agents", "proposed": "Proposed", "docs": "Docs", "problems": "Problems", "git": "Git"}
+TABS = ("log", "agents", "proposed", "docs", "problems", "git", "runs")
+_LATER_TITLES = {"agents": "Agents", "proposed": "Proposed", "docs": "Docs", "problems": "Problems", "git": "Git",
+                 "runs": "Runs"}
 
 
 class ViewTabs(TabbedContent):
@@ -95,7 +97,8 @@ class MainScreen(Screen[None]):
         views: dict[str, Widget] = {"agents": AgentsView(id="agents-view"),
                                     "proposed": ProposedView(id="proposed-view"),
                                     "docs": DocumentsView(id="docs-view"),
-                                    "problems": DiagnosticsView(id="problems-view"), "git": GitView(id="git-view")}
+                                    "problems": DiagnosticsView(id="problems-view"), "git": GitView(id="git-view"),
+                                    "runs": RunsView(id="runs-view")}
         for tab, view in views.items():
             await self.query_one(f"#{tab}", TabPane).mount(view)
         self.views_mounted = True
