@@ -71,3 +71,12 @@ def test_the_incremental_check_reports_repeats_as_the_full_check_does(tmp_path: 
                                    git=False).diagnostics
         assert _codes_and_messages(got) == _codes_and_messages(expected)
         assert [d.code for d in got] == (["TC115"] if new == '"Task 2."' else [])
+
+
+def test_repeats_among_odd_entries(tmp_path: Path) -> None:
+    odd = {**entry(2), "summary": ["not", "a", "string"]}
+    codex = make_workspace(tmp_path, log=_log(entry(1), "not an object", odd, "not an object",
+                                              {**odd, "task_id": "task-004"}, {**entry(1), "task_id": "task-005"}))
+    found = [d.message.split(" in everything")[0] for d in
+             check_workspace(load_workspace(codex), TODAY, git=False).diagnostics if d.code == "TC115"]
+    assert found == ["task-004 repeats task-002 (line 12)", "task-005 repeats task-001 (line 2)"]

@@ -30,18 +30,19 @@ def bucket(value: Any) -> object | None:
 
 def shared_buckets(log: TaskLog) -> list[int]:
     """The indexes of the entries whose bucket another entry shares, in order."""
+    keys = [bucket(entry.value) for entry in log.entries]
+    distinct = set(keys)
+    non_objects = keys.count(None)
+    if len(distinct) - (None in distinct) == len(keys) - non_objects:
+        return []  # the usual case, decided at C speed
     first: dict[object, int] = {}
-    shared: list[int] = []
-    firsts: set[int] = set()
-    for n, entry in enumerate(log.entries):
-        key = bucket(entry.value)
-        if key is None:
-            continue
-        at = first.setdefault(key, n)
-        if at != n:
-            shared.append(n)
-            firsts.add(at)
-    return sorted(firsts.union(shared)) if shared else []
+    shared: set[int] = set()
+    for n, key in enumerate(keys):
+        if key is not None:
+            at = first.setdefault(key, n)
+            if at != n:
+                shared.update((at, n))
+    return sorted(shared)
 
 
 def duplicate_entries(log: TaskLog, candidates: Iterable[int] | None = None) -> list[Diagnostic]:
