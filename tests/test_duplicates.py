@@ -14,7 +14,7 @@ from tests.gitutil import techcat
 from tests.wsbuilder import TODAY, entry, make_workspace
 
 
-def _log(*entries: dict[str, object]) -> str:
+def _log(*entries: object) -> str:
     return json.dumps(list(entries), indent=2) + "\n"
 
 
