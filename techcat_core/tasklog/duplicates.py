@@ -15,17 +15,19 @@ from techcat_core.diagnostics import Diagnostic, Fix, Severity, TextEdit
 from techcat_core.tasklog.identity import content_key
 from techcat_core.tasklog.parse import LogEntry, TaskLog
 
-_ODD = object()  # the bucket of every object entry whose summary is not a string
+_ODD = object()  # the bucket of every object entry whose agent, date or summary is not a string
 
 
 def bucket(value: Any) -> object | None:
-    """A cheap pre-filter: two entries can repeat each other only if their summaries are equal, so only
-    entries sharing a summary get the full content key (a 100k-entry log then costs one dict pass, not 100k
-    keys). None for an entry that is not an object (TC102 reports it instead)."""
+    """A cheap pre-filter: two entries can repeat each other only if their agent, date and summary are equal,
+    so only entries sharing all three get the full content key (a 100k-entry log costs one pass building
+    short strings, not 100k keys). None for an entry that is not an object (TC102 reports it instead)."""
     if not isinstance(value, dict):
         return None
-    summary = value.get("summary")
-    return summary if isinstance(summary, str) else _ODD
+    agent, date, summary = value.get("agent"), value.get("date"), value.get("summary")
+    if isinstance(agent, str) and isinstance(date, str) and isinstance(summary, str):
+        return f"{agent}\0{date}\0{summary}"  # collisions only cost a closer look, never a wrong answer
+    return _ODD
 
 
 def shared_buckets(log: TaskLog) -> list[int]:

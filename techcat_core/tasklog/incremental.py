@@ -332,7 +332,7 @@ class _EntryResult:
     number: int | None  # the id's number when it is well formed
     width: int  # its digit count (0 when not well formed)
     has_output: bool
-    bucket: object | None  # TC115's pre-filter (the summary); None: not an object
+    bucket: object | None  # TC115's pre-filter (agent, date and summary); None: not an object
 
 
 class _SubsetChecker(_Checker):
