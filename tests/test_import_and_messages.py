@@ -1,0 +1,105 @@
+"""Messages and imports that help (issue 14 §4): TC100 and TC101 say where and what to do; `techcat import-log`
+imports block by block."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.gitutil import techcat
+from tests.wsbuilder import check, make_workspace, only
+
+OLD_LOG = """### Task Completed
+
+**Agent:** planner
+**Task Id:** task-001
+**Date:** June 3, 2025
+**Summary:** Planned the first milestone.
+**Output Files:** none
+
+---
+
+### Task Completed
+
+**Agent:** planner
+**Task Id:** task-002
+**Date:** sometime in June
+**Summary:** Planned more.
+**Output Files:** [`.codex/PROPOSED-TASKS.md`]
+
+---
+
+### Task Completed
+
+**Agent:** frontend_specialist
+**Date:** 2025/06/31
+**Summary:** Built the home page.
+
+---
+
+### Task Completed
+
+**Agent:** frontend_specialist
+**Date:** 2025-06-05
+**Summary:** Built the settings page.
+**Output Files:** [`apps/web/settings.tsx`]
+"""
+
+
+def test_tc100_gives_the_whole_decoder_message_the_place_and_what_to_do(tmp_path: Path) -> None:
+    log = '[\n  {"task_id": "task-001", "agent": "planner", "date": "2025-07-01", "summary": "Two\tcolumns",' \
+          ' "output_files": []}\n]\n'
+    diagnostic = only(check(make_workspace(tmp_path, log=log)), "TC100")
+    assert diagnostic.message == ("JSON syntax error at line 2, column 84: a tab inside a string; JSON strings cannot "
+                                  "contain raw control characters: write it as \\t, or end the string with '\"' "
+                                  "before it")
+
+
+def test_tc101_on_a_wrapper_object_says_where_the_array_is(tmp_path: Path) -> None:
+    log = '{\n  "version": 2,\n  "tasks": [\n    {"task_id": "task-001"}\n  ]\n}\n'
+    diagnostic = only(check(make_workspace(tmp_path, log=log)), "TC101")
+    assert diagnostic.message == ("the task log must be a JSON array of entries, not an object; the 1 entry is "
+                                  'already in an array, under "tasks" at line 3: make that array the whole file '
+                                  "(and drop 'version')")
+
+
+def test_import_log_imports_the_good_blocks_and_reports_each_bad_one(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, log="[]\n")
+    (tmp_path / "old.md").write_text(OLD_LOG, encoding="utf-8")
+    result = techcat("import-log", "old.md", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        'old.md:11: block skipped: date "sometime in June" is not a date TechCat can read; write it as YYYY-MM-DD '
+        "(for example 2025-06-03)",
+        'old.md:21: block skipped: date "2025/06/31" names no real day (perhaps 2025-06-30); write the intended date '
+        "as YYYY-MM-DD"]
+    assert result.stdout.startswith("imported 2 entries into ") and "; 2 blocks skipped (see above);" in result.stdout
+    entries = json.loads((codex / "TASK-LOG.json").read_text())
+    assert entries == [
+        {"task_id": "task-001", "agent": "planner", "date": "2025-06-03", "summary": "Planned the first milestone.",
+         "output_files": []},  # "none" is no file
+        {"task_id": "task-002", "agent": "frontend_specialist", "date": "2025-06-05",
+         "summary": "Built the settings page.", "output_files": ["apps/web/settings.tsx"]}]
+
+
+def test_import_log_strict_refuses_all(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, log="[]\n")
+    (tmp_path / "old.md").write_text(OLD_LOG, encoding="utf-8")
+    result = techcat("import-log", "--strict", "old.md", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == ("techcat: --strict: 2 block(s) cannot be imported, so none was; fix "
+                                              "them or import without --strict")
+    assert (codex / "TASK-LOG.json").read_text() == "[]\n"
+
+
+def test_import_log_keeps_a_plain_task_number_and_reads_a_foreign_file_in_one_line(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, log="[]\n")
+    (tmp_path / "old.md").write_text("### Task Completed\n\n**Agent:** planner\n**Task Id:** 7\n"
+                                     "**Date:** 2025-07-01\n**Summary:** Planned.\n")
+    result = techcat("import-log", "old.md", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert [e["task_id"] for e in json.loads((codex / "TASK-LOG.json").read_text())] == ["task-007"]
+    (tmp_path / "notes.md").write_text("# Sprint notes\n\n" + "".join(f"- did thing {i}\n" for i in range(500)))
+    foreign = techcat("import-log", "notes.md", cwd=tmp_path)
+    assert foreign.returncode == 2 and len(foreign.stderr.splitlines()) == 1
+    assert foreign.stderr.startswith("techcat: notes.md is not a task log TechCat knows:")
