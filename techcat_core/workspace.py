@@ -155,6 +155,15 @@ def read_text(path: Path, problems: list[DecodeProblem] | None = None, *, root: 
     return decode_text(read.data, path, problems)
 
 
+def read_bytes(path: Path, root: Path | None = None, limit: int = DEFAULT_MAX_FILE_BYTES) -> bytes | None:
+    """A workspace file's bytes, or None when it is missing or may not be read (see `read_text`)."""
+    try:
+        read = read_bounded(root or repository_root(path), path, limit)
+    except (Refused, OSError):
+        return None
+    return None if read.truncated else read.data
+
+
 def decode_text(data: bytes, path: Path, problems: list[DecodeProblem] | None = None) -> str:
     try:
         return data.decode("utf-8")

@@ -50,9 +50,10 @@ def read_appended(path: Path, old: LogState) -> Appended | None:
     The bytes before the old last entry's end are compared in place and only the bytes after it are
     decoded: for a 30 MB log that is a few milliseconds instead of decoding and copying it all.
     """
-    try:
-        data = path.read_bytes()
-    except OSError:
+    from techcat_core.workspace import read_bytes  # confined: no FIFO, no link out of the repository, bounded
+
+    data = read_bytes(path)
+    if data is None:
         return None
     end = old.end_byte
     if len(data) < end or not old.data.startswith(memoryview(data)[:end]):  # a memcmp, no copies

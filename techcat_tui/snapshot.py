@@ -91,9 +91,10 @@ def load_snapshot(codex_dir: Path, *, quick: bool = False, after: Snapshot | Non
 
 
 def _quick_snapshot(codex_dir: Path, start: float) -> Snapshot | None:
-    try:
-        data = (codex_dir / TASK_LOG).read_bytes()
-    except OSError:
+    from techcat_core.workspace import read_bytes  # confined: no FIFO, no link out of the repository, bounded
+
+    data = read_bytes(codex_dir / TASK_LOG)
+    if data is None:
         return None  # missing or unreadable: the exact load says which
     rows = quick_rows(data)
     if rows is None:

@@ -51,3 +51,15 @@ def test_previews_and_documents_use_the_confinement_rule(tmp_path: Path) -> None
     assert read_document(DocumentRef("PRD", codex / "PRD.md"), {}).text is None
     os.mkfifo(codex / "prompts.md")
     assert read_document(DocumentRef("x", codex / "prompts.md"), {}).text is None  # returns, does not block
+
+
+async def test_the_app_starts_with_a_fifo_task_log_and_reports_it(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path / "repo")
+    (codex / "TASK-LOG.json").unlink()
+    os.mkfifo(codex / "TASK-LOG.json")  # the quick first read and the exact load both blocked on it before
+    app = make_app(codex)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        assert app.check_result is not None
+        assert [d.message for d in app.check_result.diagnostics if d.code == "TC004"] == [
+            ".codex/TASK-LOG.json is a FIFO (named pipe); it was not read (TechCat reads only regular files)"]
