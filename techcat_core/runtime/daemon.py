@@ -2,6 +2,8 @@
 
 Marking an item `[>]` (in an editor, the TUI, the language server, or an MCP client) is the one
 way every surface queues work. A malformed file yields a diagnostic message, never a dead daemon.
+Each item is claimed (`techcat_core.runtime.claims`) before it runs and released only after it is
+ticked or set back, so several daemons and `run --proposed` on one workspace run each item once.
 """
 
 from __future__ import annotations
@@ -12,10 +14,21 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from techcat_core.proposed import STATE_QUEUED, ProposedItem
+from techcat_core.runtime.claims import DEFAULT_LEASE, LocalClaims, held, item_open
 from techcat_core.runtime.events import RunEvent, RunFailed, RunFinished
 from techcat_core.runtime.runner import RunRequest, run_agent
 from techcat_core.watcher import ChangeKind, watch_workspace
 from techcat_core.workspace import PROPOSED, Workspace, load_workspace
+
+POLL_SECONDS = 1.0
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
 
 
 def queued_items(ws: Workspace) -> list[ProposedItem]:
@@ -55,7 +68,20 @@ async def watch_and_run(codex_dir: Path, stop: asyncio.Event, *, provider: str |
             if ChangeKind.PROPOSED in event.kinds or ChangeKind.ROSTER in event.kinds:
                 wake.set()
 
+    async def poll() -> None:
+        """A change the file watcher missed (one made while it started, or on a network disk) is seen too."""
+        seen = _stamp(codex_dir / PROPOSED)
+        while not stop.is_set():
+            await asyncio.sleep(POLL_SECONDS)
+            now = _stamp(codex_dir / PROPOSED)
+            if now != seen:
+                seen = now
+                wake.set()
+
     listener = asyncio.create_task(listen())
+    poller = asyncio.create_task(poll())
+    claims = LocalClaims(codex_dir)
+    told: set[str] = set()  # items another runner holds, said once
     announced = False
     try:
         # Import the model client now, not when the first item is marked: under load the import alone
@@ -86,32 +112,46 @@ async def watch_and_run(codex_dir: Path, stop: asyncio.Event, *, provider: str |
                     failed.add(key)
                     yield f"! {PROPOSED}:{item.line + 1}: item {item.number} is queued but names no agent (@name)"
                     continue
-                yield f"▷ item {item.number}: @{item.agent} {item.title}"
-                request = RunRequest(agent=item.agent, task=item.title, provider=provider, model=model,
-                                     base_url=base_url, commit=commit, proposed_item=item.number)
-                ok = False
-                try:
-                    async for event in run_agent(codex_dir, request):
-                        if isinstance(event, RunFinished) and event.agent == item.agent and event.entry is not None:
-                            ok = True
-                        if isinstance(event, RunFailed):
-                            ok = False
-                        yield event
-                except asyncio.CancelledError:
-                    raise
-                except Exception as error:  # the daemon outlives any one run
+                claim = await asyncio.to_thread(claims.claim, item.text)
+                if claim is None:  # another runner has it; look again when its lease could have run out
+                    if item.text not in told:
+                        told.add(item.text)
+                        holder = await asyncio.to_thread(claims.holder, item.text)
+                        who = holder.describe() if holder else "another runner"
+                        yield f"· item {item.number} is being run by {who}"
+                    asyncio.get_running_loop().call_later(DEFAULT_LEASE / 2, wake.set)
+                    continue
+                async with held(claims, claim):
+                    if not await asyncio.to_thread(item_open, codex_dir, item.text, True):
+                        wake.set()  # another runner ticked it (or set it back) before we claimed it
+                        break
+                    yield f"▷ item {item.number}: @{item.agent} {item.title}"
+                    request = RunRequest(agent=item.agent, task=item.title, provider=provider, model=model,
+                                         base_url=base_url, commit=commit, proposed_item=item.number, claim=claim)
                     ok = False
-                    yield f"! item {item.number} stopped with an unexpected error: {error}"
-                if not ok:
-                    failed.add(key)
                     try:
-                        await asyncio.to_thread(set_item_state, codex_dir, item.number, " ", None, item.text)
-                        yield f"! item {item.number} failed; set back to [ ] so it is not retried in a loop"
-                    except (ProposedEditError, OSError) as error:
-                        yield f"! {error}"
+                        async for event in run_agent(codex_dir, request):
+                            if isinstance(event, RunFinished) and event.agent == item.agent and event.entry:
+                                ok = True
+                            if isinstance(event, RunFailed):
+                                ok = False
+                            yield event
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as error:  # the daemon outlives any one run
+                        ok = False
+                        yield f"! item {item.number} stopped with an unexpected error: {error}"
+                    if not ok:
+                        failed.add(key)
+                        try:  # still under the claim: no other runner picks it up before it is set back
+                            await asyncio.to_thread(set_item_state, codex_dir, item.number, " ", None, item.text)
+                            yield f"! item {item.number} failed; set back to [ ] so it is not retried in a loop"
+                        except (ProposedEditError, OSError) as error:
+                            yield f"! {error}"
                 wake.set()  # look again: the file changed (ticked) and more may be queued
                 break
     finally:
-        listener.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await listener
+        for task in (listener, poller):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task

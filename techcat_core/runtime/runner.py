@@ -25,6 +25,7 @@ from filelock import FileLock, Timeout
 
 from techcat_core.atomic import write_atomic
 from techcat_core.roster import Agent
+from techcat_core.runtime.claims import Claim
 from techcat_core.runtime.events import (
     Chained,
     Committed,
@@ -66,6 +67,7 @@ class RunRequest:
     dry_run: bool = False
     max_chain_depth: int = DEFAULT_CHAIN_DEPTH
     deadline: float | None = None  # seconds per model attempt; None: the settings' own
+    claim: Claim | None = field(default=None, compare=False)  # the proposed item, already claimed by the caller
     cancel: asyncio.Event | None = field(default=None, compare=False)
     env: Mapping[str, str] | None = field(default=None, compare=False)
     today: dt.date | None = None
@@ -229,8 +231,45 @@ async def run_agent(codex_dir: Path, request: RunRequest) -> AsyncIterator[RunEv
     from techcat_core.runs.recording import recorded
 
     events = _run(codex_dir.resolve(), request, depth=0, chain_path=(), previous=None, ran=set())
+    if request.proposed_item is not None and request.claim is None and not request.dry_run:
+        events = _claimed(codex_dir.resolve(), request.proposed_item, events)
     async for event in recorded(codex_dir.resolve(), request.agent, request.task, request.env, events):
         yield event
+
+
+async def _claimed(codex_dir: Path, number: int, events: AsyncIterator[RunEvent]) -> AsyncIterator[RunEvent]:
+    """Run a proposed item only under its claim, so no other runner (a `techcat watch`) runs it too."""
+    from techcat_core.runtime.claims import LocalClaims, held, item_open
+
+    text = await asyncio.to_thread(_proposed_text, codex_dir, number)
+    if text is None:  # no such item: the run says so itself
+        async for event in events:
+            yield event
+        return
+    claims = LocalClaims(codex_dir)
+    claim = await asyncio.to_thread(claims.claim, text)
+    if claim is None:
+        holder = await asyncio.to_thread(claims.holder, text)
+        yield RunFailed(uuid.uuid4().hex[:8], f"item {number} of PROPOSED-TASKS.md is being run by "
+                                              f"{holder.describe() if holder else 'another runner'}; an item runs "
+                                              "once, so this run did not start")
+        return
+    async with held(claims, claim):
+        if not await asyncio.to_thread(item_open, codex_dir, text):
+            yield RunFailed(uuid.uuid4().hex[:8], f"item {number} of PROPOSED-TASKS.md was done by another runner "
+                                                  "meanwhile; it was not run again")
+            return
+        async for event in events:
+            yield event
+
+
+def _proposed_text(codex_dir: Path, number: int) -> str | None:
+    from techcat_core.proposed import parse_proposed
+    from techcat_core.workspace import PROPOSED, read_text
+
+    checklist = read_text(codex_dir / PROPOSED)
+    item = parse_proposed(checklist, codex_dir / PROPOSED).item(number) if checklist is not None else None
+    return item.text if item is not None else None
 
 
 def chain_targets(agent: Agent) -> list[str]:
