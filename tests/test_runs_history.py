@@ -233,3 +233,37 @@ def test_migrations_are_versioned_and_a_newer_history_is_refused(tmp_path: Path)
     assert "has schema version 2, newer than this TechCat knows (1); upgrade TechCat" in result.stderr
     with pytest.raises(HistoryError, match="newer than this TechCat knows"):
         type(history)(path).recent(RunQuery())
+
+
+async def test_a_hard_cancel_still_records_the_run_as_cancelled(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    codex = make_workspace(tmp_path)
+    fake_openai.queue(Behaviour(reply="slow reply " * 40, chunk_delay=0.05))
+    first_text = asyncio.Event()
+
+    async def consume() -> None:
+        async for event in run_agent(codex, RunRequest("planner", "Cut me off", env=_env(fake_openai))):
+            if isinstance(event, ev.TextDelta):
+                first_text.set()
+
+    task = asyncio.ensure_future(consume())
+    await asyncio.wait_for(first_text.wait(), 30)
+    task.cancel()  # the consumer goes away mid-stream: no RunCancelled event is ever yielded
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    history = open_history(codex, env={"TECHCAT_HISTORY_URL": ""})
+    deadline = asyncio.get_running_loop().time() + 30
+    while not history.recent(RunQuery()) and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)  # written by a thread of its own: there is no event loop left to wait on
+    [record] = history.recent(RunQuery())
+    assert (record.outcome, record.reason, record.task) == ("cancelled", "the run was stopped before it finished",
+                                                            "Cut me off")
+
+
+def test_a_damaged_history_file_is_one_sentence(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path)
+    (codex / ".techcat").mkdir()
+    (codex / ".techcat" / "runs.sqlite3").write_bytes(b"this is not a database" * 100)
+    result = techcat("runs", cwd=tmp_path, env={"TECHCAT_HISTORY_URL": ""})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    where = codex / ".techcat" / "runs.sqlite3"
+    assert result.stderr.strip() == f"techcat: could not prepare the run history at {where}: file is not a database"
