@@ -20,7 +20,7 @@ from techcat_core.runs.record import RunRecord
 from techcat_core.runs.reduce import FoldSettings, Price, RunFold
 from techcat_core.runs.scrub import configured_secrets
 from techcat_core.runs.store import open_history, workspace_config
-from techcat_core.runtime.events import Notice, RunEvent
+from techcat_core.runtime.events import Notice, RunEvent, RunFailed, RunStarted
 
 _folds: dict[str, RunFold] = {}  # run id → the fold recording it, for `note_messages`
 
@@ -68,7 +68,8 @@ async def recorded(codex_dir: Path, agent: str, task: str, env: Mapping[str, str
     try:
         async for event in events:
             finished = fold.feed(event)
-            _track(fold)
+            if finished or isinstance(event, RunStarted | RunFailed):  # the only events that open or close runs
+                _track(fold)
             notices = [notice for record in finished
                        if (notice := await _store(history, problem, record)) is not None]
             yield event
