@@ -30,6 +30,10 @@ _IDENTITY = {"GIT_AUTHOR_NAME": "Pawprint team", "GIT_AUTHOR_EMAIL": "team@pawpr
              "GIT_COMMITTER_NAME": "Pawprint team", "GIT_COMMITTER_EMAIL": "team@pawprint.invalid"}
 
 
+# set by a git hook or a shell around us, these would make git act on another repository
+_REPOSITORY_OVERRIDES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY")
+
+
 class DemoHistoryProblem(RuntimeError):
     """git could not build the demo's history; the message is one sentence."""
 
@@ -46,7 +50,8 @@ def copy_sample(target: Path) -> Path:
 
 
 def _git(root: Path, *args: str, date: str | None = None) -> None:
-    env = {**os.environ, **_IDENTITY, "GIT_CONFIG_NOSYSTEM": "1"}
+    env = {key: value for key, value in os.environ.items() if key not in _REPOSITORY_OVERRIDES}
+    env |= {**_IDENTITY, "GIT_CONFIG_NOSYSTEM": "1"}
     if date is not None:
         env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"{date}T17:00:00+00:00"
     try:

@@ -58,7 +58,7 @@ class WorkspaceBar(Vertical):
         wide = self.size.width >= 120
         branch_text = f"  [$text-muted]⎇[/] {escape(branch)}" if branch else ""
         state = "  [$text-muted]checking…[/]" if checking else ""
-        badge = "  [$text-warning]demo copy[/]" if demo else ""
+        badge = "  [$text-warning]demo copy[/] [$text-muted](deleted on exit)[/]" if demo else ""
         self.query_one("#bar-identity", Static).update(
             f"[b $text-accent]◆ TechCat[/]  [b]{escape(title)}[/] [$text-muted]{escape(display_path(root))}[/]"
             f"{branch_text}{badge}{state}")

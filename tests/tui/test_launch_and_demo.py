@@ -157,3 +157,15 @@ def test_serve_loads_no_web_fonts_from_the_internet(served: tuple[str, Path]) ->
     assert len(fonts) == 2
     with urllib.request.urlopen(fonts[0], timeout=30) as font:
         assert font.status == 200 and font.read(4) == b"\x00\x01\x00\x00"  # a TrueType font, served locally
+
+
+def test_the_demo_history_ignores_a_git_dir_set_around_it(private_tmp: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere = tmp_path / "elsewhere.git"
+    monkeypatch.setenv("GIT_DIR", str(elsewhere))  # as inside a git hook
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
+    codex, problem = new_demo_copy()
+    try:
+        assert problem is None and (codex.parent / ".git").is_dir() and not elsewhere.exists()
+    finally:
+        remove_demo_copy(codex)
