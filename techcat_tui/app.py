@@ -798,6 +798,7 @@ class TechcatApp(App[int]):
 
     def action_help(self) -> None:
         from techcat_tui.screens.help import HelpScreen
+        from techcat_tui.widgets.runs_view import RunsView
         from techcat_tui.widgets.virtual_table import VirtualTable
 
         groups: list[tuple[str, list[BindingType]]] = [
@@ -805,6 +806,7 @@ class TechcatApp(App[int]):
             ("Tables", list(VirtualTable.BINDINGS)), ("Agents", list(AgentsView.BINDINGS)),
             ("Proposed tasks", list(ProposedView.BINDINGS)), ("Documents", list(DocumentsView.BINDINGS)),
             ("Problems", list(DiagnosticsView.BINDINGS)), ("Git", list(GitView.BINDINGS)),
+            ("Runs", list(RunsView.BINDINGS)),
         ]
         self.push_screen(HelpScreen(groups, self.tui_config.keys))
 

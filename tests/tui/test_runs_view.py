@@ -72,3 +72,20 @@ async def test_runs_view_without_runs_says_where_they_will_be(tmp_path: Path) ->
         assert "Every agent run (R, `techcat run`, `techcat watch`, an editor, an MCP client) is recorded here" in \
             " ".join(screen_text(app).split())
         assert not (codex / ".techcat" / "runs.sqlite3").exists()  # reading creates nothing
+
+
+async def test_help_lists_the_runs_keys(tmp_path: Path) -> None:
+    from techcat_tui.screens.help import HelpScreen
+
+    app = make_app(make_workspace(tmp_path))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help screen")
+        help_box = app.screen.query_one("#help-box")
+        seen = ""
+        for _ in range(16):
+            seen += screen_text(app)
+            help_box.scroll_page_down(animate=False)
+            await pilot.pause()
+        assert "runs.good" in seen and "runs.bad" in seen and "runs.refresh" in seen
