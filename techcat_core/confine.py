@@ -61,9 +61,16 @@ def _casefold_parts(path: str) -> list[str]:
     return [part.casefold() for part in path.split("/")]
 
 
+def _is_git_part(part: str) -> bool:
+    """`.git` in any letter case, also as Windows reads it: trailing dots and spaces, a `::$DATA`-style stream
+    suffix and the 8.3 short name `GIT~1` all name the same folder there."""
+    name = part.split(":", 1)[0].rstrip(". ")
+    return name == ".git" or name == "git~1"
+
+
 def is_git_path(path: str) -> bool:
     """True when any part of the (normalised) path is `.git` in any letter case, folder or worktree file."""
-    return ".git" in _casefold_parts(path)
+    return any(_is_git_part(part) for part in _casefold_parts(path))
 
 
 def is_codex_path(path: str) -> bool:
@@ -221,6 +228,8 @@ def readable(root: Path, path: Path | str) -> Path:
         if problem:
             raise Refused(path, problem, "name a file inside the repository")
         path = root / normalise(path)
+    elif not path.is_absolute():
+        path = root / path
     real_root = _real(root)
     target = _real(path)
     relative = _inside(real_root, target)

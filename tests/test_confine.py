@@ -29,6 +29,9 @@ from techcat_core.confine import (
     (".GIT/config", ["**"], "inside .git/"),
     (".Git/hooks/pre-commit", ["**"], "inside .git/"),
     ("sub/.git", ["**"], "inside .git/"),  # a worktree's or submodule's .git file
+    (".git./config", ["**"], "inside .git/"),  # Windows names: trailing dot, a stream, the 8.3 short name
+    (".git::$INDEX_ALLOCATION/config", ["**"], "inside .git/"),
+    ("GIT~1/config", ["**"], "inside .git/"),
     (".codex/TASK-LOG.json", ["**"], "the task log"),
     (".codex/TASK-LOG.json", [".codex/TASK-LOG.json"], "the task log"),
     (".codex/AGENTS.md", ["**"], "Output: names the file"),
