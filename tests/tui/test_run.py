@@ -15,7 +15,7 @@ from techcat_tui.widgets.log_view import LogView
 from techcat_tui.widgets.stream_log import StreamLog
 from tests.fake_openai import Behaviour, FakeOpenAI
 from tests.gitutil import commit_all, git, init_repo
-from tests.tui.helpers import make_app, screen_text, selected_task, wait_for, wait_ready
+from tests.tui.helpers import make_app, notified, screen_text, selected_task, wait_for, wait_ready
 from tests.wsbuilder import AGENTS_MD, entry, make_workspace
 
 ROSTER = AGENTS_MD + """
@@ -334,3 +334,24 @@ async def test_a_chain_cycle_shows_the_skipped_link_as_a_warning(tmp_path: Path,
         assert len(fake_openai.requests) == 2  # alpha and beta once each: the cycle back to alpha was not run
         log = json.loads((codex / "TASK-LOG.json").read_text(encoding="utf-8"))
         assert [e["agent"] for e in log[2:]] == ["alpha", "beta"]
+
+
+async def test_q_does_not_end_a_run_midway_and_quits_once_it_is_done(workspace: Path,
+                                                                     fake_openai: FakeOpenAI) -> None:
+    fake_openai.queue(Behaviour(reply="x" * 2000, chunk_delay=0.05))
+    app = make_app(workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        app.open_run_dialog("doc_writer", "Write a very long document", None)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog), what="the run dialog")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.text_chars > 0,
+                       what="the stream to start")
+        run = app.screen
+        assert isinstance(run, RunScreen)
+        await pilot.press("q")
+        assert not run.finished and app.return_code is None
+        assert notified(app, "A run is still going: escape cancels it, ctrl+q quits anyway.")
+        await wait_for(pilot, lambda: run.finished, timeout=120, what="the end of the run")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: app.return_code is not None, what="the app to exit")
