@@ -269,6 +269,15 @@ def probe(root: Path, path: Path | str) -> Refused | None:
     return None
 
 
+def _opened_where_resolved(fd: int, target: Path) -> bool:
+    """Where the kernel says `fd` lies, where available (Linux): a folder swapped for a symbolic link between
+    resolving and opening shows up here, which O_NOFOLLOW (last part only) cannot catch."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}") == str(target)
+    except OSError:
+        return True  # no /proc: the dev/inode comparison stands alone
+
+
 def read_bounded(root: Path, path: Path | str, limit: int = DEFAULT_MAX_READ_BYTES) -> BoundedRead:
     """Read at most `limit` bytes of a regular file inside the repository, never blocking on a FIFO.
 
@@ -299,7 +308,8 @@ def read_bounded(root: Path, path: Path | str, limit: int = DEFAULT_MAX_READ_BYT
         raise Refused(shown, f"cannot be read: {error.strerror or error}", "check its permissions") from None
     try:
         after = os.fstat(fd)
-        if not stat.S_ISREG(after.st_mode) or (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino):
+        if not stat.S_ISREG(after.st_mode) or (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino) \
+                or not _opened_where_resolved(fd, target):
             raise Refused(shown, "changed into something else while being opened", "try again")
         chunks: list[bytes] = []
         wanted = max(0, limit) + 1
