@@ -36,6 +36,11 @@ CASES = [
     Case("TC003", {"extra": {"techcat.toml": "[check]\nignore = [\n"}}, ".codex/techcat.toml", "[", occurrence=-1),
     Case("TC003", {"extra": {"techcat.toml": "[provider]\ntimeout = 5\nmax_retries = \"two\"\n"}},
          ".codex/techcat.toml", '"two"', offset=(0, 4)),  # the value's first character
+    Case("TC004", {"extra": {"techcat.toml": "[limits]\nmax_file_bytes = 1024\n"},
+                   "prd": "# PRD\n\n" + "Vision. " * 200},
+         ".codex/PRD.md", ""),  # over the cap; a FIFO, a device and a link out: tests/test_confine_check.py
+    Case("TC206", {"agents": AGENTS_MD.replace("- **Output:** apps/web/**", "- **Output:** ../web/**")},
+         ".codex/AGENTS.md", "../web/**"),
     Case("TC100", {"log": '[\n  {"task_id": "task-001", "agent": "planner", "date": "2025-07-01", "summary": "x",'
                            ' "output_files": []},\n]\n'}, ".codex/TASK-LOG.json", ",", occurrence=-1,
          fixed_clean=True),
