@@ -267,3 +267,22 @@ def test_a_damaged_history_file_is_one_sentence(tmp_path: Path) -> None:
     assert result.returncode == 2 and "Traceback" not in result.stderr
     where = codex / ".techcat" / "runs.sqlite3"
     assert result.stderr.strip() == f"techcat: could not prepare the run history at {where}: file is not a database"
+
+
+async def test_many_runs_at_once_each_leave_their_own_record(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    codex = make_workspace(tmp_path, agents=AGENTS_MD + "\n## Agent: `writer`\n\n- **Role:** Notes\n"
+                                                        "- **Output:** docs/notes.md\n")
+    fake_openai.default = Behaviour(reply="Did some work.\n", chunk_delay=0.001, usage=(10, 3))
+
+    async def one(i: int) -> list[Any]:
+        agent = ("planner", "writer")[i % 2]
+        return await _collect(codex, RunRequest(agent, f"Task number {i}", env=_env(fake_openai), chain=False))
+
+    results = await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(24))), 240)
+    assert not any(isinstance(e, ev.Notice) for events in results for e in events)
+    records = open_history(codex, env={"TECHCAT_HISTORY_URL": ""}).recent(RunQuery(limit=100))
+    assert sorted(r.task for r in records) == sorted(f"Task number {i}" for i in range(24))
+    started = {e.run_id: e.task for events in results for e in events if isinstance(e, ev.RunStarted)}
+    assert {r.run_id: r.task for r in records} == started
+    assert {r.outcome for r in records} == {"done"} and {r.prompt_tokens for r in records} == {10}
+    assert len({r.task_id for r in records}) == 24

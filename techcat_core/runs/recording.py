@@ -20,7 +20,7 @@ from techcat_core.runs.record import RunRecord
 from techcat_core.runs.reduce import FoldSettings, Price, RunFold
 from techcat_core.runs.scrub import configured_secrets
 from techcat_core.runs.store import open_history, workspace_config
-from techcat_core.runtime.events import Notice, RunEvent, RunFailed, RunStarted
+from techcat_core.runtime.events import Notice, Retrying, RunEvent, RunFailed, RunStarted, TextDelta, Usage
 
 _folds: dict[str, RunFold] = {}  # run id → the fold recording it, for `note_messages`
 
@@ -55,31 +55,54 @@ def _prepare(codex_dir: Path, env: Mapping[str, str] | None) -> tuple[FoldSettin
 
 async def recorded(codex_dir: Path, agent: str, task: str, env: Mapping[str, str] | None,
                    events: AsyncIterator[RunEvent]) -> AsyncIterator[RunEvent]:
-    """`events` (one `run_agent` stream) unchanged, recording each run as it ends."""
+    """`events` (one `run_agent` stream) unchanged, recording each run as it ends.
+
+    The settings and the history are looked up in a thread while the run starts, and waited for only
+    when a run is about to end (its record needs the price table and the secrets to scrub).
+    """
     fold = RunFold(agent, task)
-    history: SqlHistory | None = None
-    problem: str | None = None
-    try:
-        fold.settings, history = await asyncio.to_thread(_prepare, codex_dir, env)
-    except _ConfigRefused:
-        pass
-    except Exception as error:  # a history we cannot reach must not cost the run
-        problem = _sentence(error)
+    sink = _Sink(asyncio.ensure_future(asyncio.to_thread(_prepare, codex_dir, env)))
     try:
         async for event in events:
+            if not sink.ready and not isinstance(event, _NOT_ENDING):
+                await sink.wait(fold)
             finished = fold.feed(event)
             if finished or isinstance(event, RunStarted | RunFailed):  # the only events that open or close runs
                 _track(fold)
-            notices = [notice for record in finished
-                       if (notice := await _store(history, problem, record)) is not None]
+            notices = [notice for record in finished if (notice := await _store(sink, record)) is not None]
             yield event
             for notice in notices:
                 yield notice
     finally:
-        leftover = fold.close()
-        _track(fold)
-        if leftover and history is not None:
-            _store_later(history, leftover)
+        _untrack(fold)
+        if fold.open_runs:
+            _close_later(fold, sink, codex_dir, env)
+
+
+_NOT_ENDING = (RunStarted, TextDelta, Retrying, Usage, Notice)  # events after which no run has ended
+
+
+class _Sink:
+    """Where records go, once `_prepare` has said."""
+
+    def __init__(self, preparing: asyncio.Future[tuple[FoldSettings, SqlHistory]]) -> None:
+        self.preparing = preparing
+        preparing.add_done_callback(lambda done: done.cancelled() or done.exception())  # never "unretrieved"
+        self.ready = False
+        self.history: SqlHistory | None = None
+        self.problem: str | None = None
+
+    async def wait(self, fold: RunFold) -> None:
+        try:
+            self.take(fold, await asyncio.shield(self.preparing))
+        except _ConfigRefused:
+            self.ready = True
+        except Exception as error:  # a history we cannot reach must not cost the run
+            self.ready, self.problem = True, _sentence(error)
+
+    def take(self, fold: RunFold, prepared: tuple[FoldSettings, SqlHistory]) -> None:
+        fold.settings, self.history = prepared
+        self.ready = True
 
 
 def _track(fold: RunFold) -> None:
@@ -90,22 +113,38 @@ def _track(fold: RunFold) -> None:
         _folds[run_id] = fold
 
 
-async def _store(history: SqlHistory | None, problem: str | None, record: RunRecord) -> Notice | None:
-    if history is None:
-        return Notice(record.run_id, f"this run was not recorded in the run history: {problem}") if problem else None
+def _untrack(fold: RunFold) -> None:
+    for run_id in [r for r, f in _folds.items() if f is fold]:
+        del _folds[run_id]
+
+
+async def _store(sink: _Sink, record: RunRecord) -> Notice | None:
+    if sink.history is None:
+        return Notice(record.run_id, f"this run was not recorded in the run history: {sink.problem}") \
+            if sink.problem else None
     try:
-        await asyncio.to_thread(history.add, record)
+        await asyncio.to_thread(sink.history.add, record)
     except Exception as error:
         return Notice(record.run_id, f"this run was not recorded in the run history: {_sentence(error)}")
     return None
 
 
-def _store_later(history: SqlHistory, records: list[RunRecord]) -> None:
-    """Write from a thread that is not a daemon: no event loop may be left to wait on, but the process waits."""
+def _close_later(fold: RunFold, sink: _Sink, codex_dir: Path, env: Mapping[str, str] | None) -> None:
+    """Record the runs a stream left open (it was cancelled, or its consumer went away) from a thread that
+    is not a daemon: there may be no event loop left to wait on, but the process waits for it."""
+    prepared = None
+    if not sink.ready and sink.preparing.done() and not sink.preparing.cancelled() \
+            and sink.preparing.exception() is None:
+        prepared = sink.preparing.result()
+
     def work() -> None:
-        for record in records:
-            with contextlib.suppress(Exception):
-                history.add(record)
+        with contextlib.suppress(Exception):
+            if not sink.ready:
+                sink.take(fold, prepared or _prepare(codex_dir, env))
+            for record in fold.close():
+                if sink.history is not None:
+                    with contextlib.suppress(Exception):
+                        sink.history.add(record)
 
     threading.Thread(target=work, name="techcat-run-record", daemon=False).start()
 
