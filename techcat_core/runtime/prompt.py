@@ -23,8 +23,9 @@ from pathlib import Path
 from techcat_core.confine import Refused, truncation_note, write_problem
 from techcat_core.confine import read_text_bounded as _read_bounded
 from techcat_core.roster import Agent
+from techcat_core.runtime.memory import Memory, memory_of_log
 from techcat_core.runtime.tokens import BYTES_PER_TOKEN, estimate_messages, estimate_tokens
-from techcat_core.tasklog.ids import next_task_id, task_number
+from techcat_core.tasklog.ids import task_number
 from techcat_core.workspace import Workspace
 
 __all__ = ["Prompt", "agent_targets", "build_prompt", "estimate_tokens", "prompt_budget", "reply_reserve"]
@@ -94,14 +95,19 @@ def persona(ws: Workspace, agent: Agent) -> str:
     return "\n".join(parts)
 
 
-def render_task(ws: Workspace, agent: Agent, task: str, today: dt.date) -> tuple[str, list[str]]:
+def workspace_memory(ws: Workspace) -> Memory:
+    """The memory of a workspace whose log was parsed whole."""
+    return memory_of_log(ws.task_log.entries if ws.task_log else [])
+
+
+def render_task(ws: Workspace, agent: Agent, task: str, today: dt.date,
+                memory: Memory | None = None) -> tuple[str, list[str]]:
     """The task through `.codex/templates/task-template.md` when there is one; unknown placeholders are listed."""
     template_path = ws.codex_dir / "templates" / "task-template.md"
     template = read_part(ws, template_path)
     if template is None:
         return task, []
-    ids = [e.task_id for e in ws.task_log.entries] if ws.task_log else []
-    next_id = next_task_id(ids)
+    next_id = (memory or workspace_memory(ws)).next_id
     title = task.strip().splitlines()[0][:80] if task.strip() else agent.name
     known = {
         "AGENT": agent.name, "AGENT_NAME": agent.name, "TASK": task, "TASK_DESCRIPTION": task,
@@ -150,11 +156,14 @@ def prompt_budget(context_window: int) -> int:
 
 
 def build_prompt(ws: Workspace, agent: Agent, task: str, targets: list[str], multi: bool, context_window: int,
-                 today: dt.date | None = None, previous: str | None = None) -> Prompt:
+                 today: dt.date | None = None, previous: str | None = None, memory: Memory | None = None) -> Prompt:
+    """The messages for one run. `memory` is the log's newest entries (`runtime.memory`); without it, the
+    workspace's fully parsed log."""
     today = today or dt.date.today()
+    memory = memory or workspace_memory(ws)
     budget = prompt_budget(context_window)
     system_text = persona(ws, agent) + "\n\n" + output_contract(agent, targets, multi)
-    user_task, unfilled = render_task(ws, agent, task, today)
+    user_task, unfilled = render_task(ws, agent, task, today, memory)
     if previous:
         user_task = f"The previous agent in the chain finished with:\n\n{previous}\n\n" + user_task
     prompt = Prompt(messages=[], budget=budget, unfilled=unfilled)
@@ -186,37 +195,34 @@ def build_prompt(ws: Workspace, agent: Agent, task: str, targets: list[str], mul
         context.append(text)
         prompt.lines.append(BudgetLine(label, estimate_tokens(text), "trimmed" if trimmed else ""))
         remaining = budget - prompt.used
-    entries = ws.task_log.entries if ws.task_log else []
-    prompt.entries_total = len(entries)
-    memory: list[str] = []
+    prompt.entries_total = memory.total
+    lines: list[str] = []
     spent = 0
-    for entry in reversed(entries):
-        line = _entry_line(entry.value)
+    for value in reversed(memory.entries):
+        line = _entry_line(value)
         cost = estimate_tokens(line) + 1
         if spent + cost > remaining - 16:
             break
-        memory.append(line)
+        lines.append(line)
         spent += cost
-    memory.reverse()
-    prompt.entries_included = len(memory)
-    if memory:
-        context.append("### Recent task log (your memory: what has been done, oldest first)\n\n" + "\n".join(memory))
-        prompt.lines.append(BudgetLine("task-log entries", spent,
-                                       f"{len(memory)} of {len(entries)} most recent"))
-    memory_at = len(context) - 1 if memory else None
+    lines.reverse()
+    prompt.entries_included = len(lines)
+    if lines:
+        context.append("### Recent task log (your memory: what has been done, oldest first)\n\n" + "\n".join(lines))
+        prompt.lines.append(BudgetLine("task-log entries", spent, f"{len(lines)} of {memory.total} most recent"))
+    memory_at = len(context) - 1 if lines else None
     while True:
         user = "\n\n".join([*context, "### Your task\n\n" + user_task]) if context else user_task
         prompt.messages = [{"role": "system", "content": system_text}, {"role": "user", "content": user}]
         framing = max(0, estimate_messages(prompt.messages) - prompt.used)  # headings, separators, roles
-        if prompt.used + framing <= budget or memory_at is None or not memory:
+        if prompt.used + framing <= budget or memory_at is None or not lines:
             break
-        drop = max(1, len(memory) // 20)  # the headings did not fit: give up the oldest entries
-        memory = memory[drop:]
+        lines = lines[max(1, len(lines) // 20):]  # the headings did not fit: give up the oldest entries
         context[memory_at] = ("### Recent task log (your memory: what has been done, oldest first)\n\n"
-                              + "\n".join(memory))
-        prompt.lines[-1] = BudgetLine("task-log entries", sum(estimate_tokens(m) + 1 for m in memory),
-                                      f"{len(memory)} of {len(entries)} most recent")
-        prompt.entries_included = len(memory)
+                              + "\n".join(lines))
+        prompt.lines[-1] = BudgetLine("task-log entries", sum(estimate_tokens(m) + 1 for m in lines),
+                                      f"{len(lines)} of {memory.total} most recent")
+        prompt.entries_included = len(lines)
     prompt.lines.append(BudgetLine("headings and message framing", framing))
     return prompt
 

@@ -42,13 +42,22 @@ from techcat_core.runtime.events import (
     TextDelta,
     Usage,
 )
+from techcat_core.runtime.memory import recent_memory
 from techcat_core.runtime.model_call import CallUsage, ModelError, RetryNotice, stream_reply
 from techcat_core.runtime.output import OutputRefused, PlannedWrite, plan_writes
-from techcat_core.runtime.prompt import Prompt, agent_targets, build_prompt, reply_reserve
+from techcat_core.runtime.prompt import (
+    Prompt,
+    agent_targets,
+    build_prompt,
+    prompt_budget,
+    reply_reserve,
+    workspace_memory,
+)
 from techcat_core.runtime.reply import strip_thinking
 from techcat_core.runtime.settings import SETUP_HINT, ProviderSettings, SettingsError, workspace_settings
+from techcat_core.runtime.tokens import BYTES_PER_TOKEN
 from techcat_core.runtime.window import with_window
-from techcat_core.workspace import Workspace, load_workspace
+from techcat_core.workspace import TASK_LOG, Workspace, load_workspace
 
 BUILTIN_LOGGER = "task_logger"
 DEFAULT_CHAIN_DEPTH = 3
@@ -200,8 +209,12 @@ def find_agent(ws: Workspace, name: str) -> Agent | None:
 
 def prepare(codex_dir: Path, request: RunRequest, previous: str | None = None
             ) -> tuple[Workspace, Agent, ProviderSettings, Prompt, list[str], bool, str]:
-    """Everything up to the network call; raises RunError with a sentence for the user."""
-    ws = load_workspace(codex_dir)
+    """Everything up to the network call; raises RunError with a sentence for the user.
+
+    The task log is not parsed: the prompt's memory is read from its end (`runtime.memory`), so a run
+    costs the same with 100 entries or 100,000; a log that is small or broken at its end is parsed whole.
+    """
+    ws = load_workspace(codex_dir, task_log=False)
     agent = find_agent(ws, request.agent)
     if agent is None:
         known = ", ".join(sorted(ws.agent_names | {BUILTIN_LOGGER}))
@@ -214,8 +227,26 @@ def prepare(codex_dir: Path, request: RunRequest, previous: str | None = None
     settings = with_window(settings)
     model = settings.model
     targets, multi = agent_targets(agent)
-    prompt = build_prompt(ws, agent, request.task, targets, multi, settings.context_window, request.today, previous)
+    want = int(prompt_budget(settings.context_window) * BYTES_PER_TOKEN)
+    memory = recent_memory(ws.path(TASK_LOG), want)
+    if memory is None:
+        ws = load_workspace(codex_dir)
+        memory = workspace_memory(ws)
+    prompt = build_prompt(ws, agent, request.task, targets, multi, settings.context_window, request.today, previous,
+                          memory)
     return ws, agent, settings, prompt, targets, multi, model
+
+
+def _stamps(ws: Workspace, targets: list[str]) -> list[tuple[int, int] | None]:
+    """What the prompt was built from that another run may change meanwhile: the targets and the log."""
+    stamps: list[tuple[int, int] | None] = []
+    for path in [ws.path(TASK_LOG), *(ws.root / t for t in targets)]:
+        try:
+            status = path.stat()
+            stamps.append((status.st_mtime_ns, status.st_size))
+        except OSError:
+            stamps.append(None)
+    return stamps
 
 
 def explain_run(codex_dir: Path, request: RunRequest) -> tuple[Prompt, ProviderSettings, str]:
@@ -286,6 +317,7 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
     try:
         ws, agent, settings, prompt, targets, multi, model = await asyncio.to_thread(prepare, codex_dir, request,
                                                                                     previous)
+        stamps = await asyncio.to_thread(_stamps, ws, targets)
     except RunError as error:
         yield RunFailed(run_id, str(error))
         return
@@ -314,10 +346,14 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
         return
     reply_parts: list[str] = []
     async with _target_locks(ws, targets), _slot(settings.max_concurrent_runs):  # waiting holds no slot
-        if (ws2 := await asyncio.to_thread(load_workspace, codex_dir)) is not None and depth == 0:
-            # re-read inside the lock: another run of the same file may just have changed it
-            ws = ws2
-            prompt = build_prompt(ws, agent, request.task, targets, multi, settings.context_window, today, previous)
+        if await asyncio.to_thread(_stamps, ws, targets) != stamps:
+            # another run of the same file changed it (or the log) while this one waited: build the prompt again
+            try:
+                ws, agent, settings, prompt, targets, multi, model = await asyncio.to_thread(
+                    prepare, codex_dir, request, previous)
+            except RunError as error:
+                yield RunFailed(run_id, str(error))
+                return
         from techcat_core.runs.recording import note_messages
 
         note_messages(run_id, prompt.messages)  # the run's record keeps the exact messages it sent
