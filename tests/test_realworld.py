@@ -172,3 +172,31 @@ def test_shared_lake_forge_log_is_a_partial_workspace_and_fix_changes_nothing(tm
     assert sorted((d["code"], d["path"]) for d in diagnostics) == [
         ("TC002", f".codex/{name}") for name in ("AGENTS.md", "ARCHITECTURE.md", "PRD.md", "PROPOSED-TASKS.md")]
     assert_fix_changes_nothing(root)
+
+
+@needs_shared
+def test_shared_techcat_studio_fix_in_git_rewrites_no_history(tmp_path: Path) -> None:
+    from tests.gitutil import commit_all, init_repo
+
+    root = tmp_path / "studio"
+    shutil.copytree(REALWORLD / "techcat-studio" / ".codex", root / ".codex")
+    for path in [root, *root.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    for line in (REALWORLD / "techcat-studio" / "FILES-AT-HEAD.txt").read_text().splitlines():
+        if line.strip() and not line.startswith(".codex/"):
+            (root / line.strip()).parent.mkdir(parents=True, exist_ok=True)
+            (root / line.strip()).touch()
+    init_repo(root)
+    commit_all(root, "the real log, duplicates and all")
+
+    def counts() -> dict[str, int]:
+        payload = json.loads(techcat("check", "--format", "json", cwd=root).stdout)["diagnostics"]
+        return {code: sum(1 for d in payload if d["code"] == code) for code in {d["code"] for d in payload}}
+
+    before = counts()
+    assert before["TC111"] == 3
+    fixed = techcat("check", "--fix", cwd=root)
+    assert "Applied 3 fixes." in fixed.stderr
+    after = counts()
+    assert "TC403" not in after and "TC111" not in after
+    assert after == {code: n for code, n in before.items() if code != "TC111"}
