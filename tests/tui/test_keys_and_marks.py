@@ -28,7 +28,7 @@ from tests.tui.helpers import (
     wait_ready,
 )
 
-VIEW_KEYS = {"log": "1", "agents": "2", "proposed": "3", "docs": "4", "problems": "5", "git": "6"}
+VIEW_KEYS = {"log": "1", "agents": "2", "proposed": "3", "docs": "4", "problems": "5", "git": "6", "runs": "7"}
 
 
 def _footer(app: object) -> str:
