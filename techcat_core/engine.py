@@ -210,6 +210,7 @@ def fix_workspace(codex_dir: Path, today: dt.date | None = None, max_passes: int
         return [(d, fix) for d in result.diagnostics for fix in d.fixes[:1]
                 if fix.safe and _fix_key(d, fix) not in skip]
 
+    result: CheckResult | None = None  # the check of the files as they are now; None after a write
     for _ in range(max_passes):
         result = check_path(codex_dir, today, git)
         if not candidates(result):
@@ -227,4 +228,5 @@ def fix_workspace(codex_dir: Path, today: dt.date | None = None, max_passes: int
                 break
             write_fixes(result.workspace.codex_dir, kept, result.workspace.texts, locked=True)
             applied += len(kept)
-    return _explain_rollbacks(check_path(codex_dir, today, git), rolled), applied
+            result = None
+    return _explain_rollbacks(result or check_path(codex_dir, today, git), rolled), applied
