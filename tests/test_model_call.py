@@ -285,3 +285,28 @@ async def test_at_a_2k_window_the_prompt_and_its_reply_fit(tmp_path: Path, fake_
     # even a tokenizer at 2.5 bytes a token (lower than any we measured on such text) leaves the reply its room
     assert sent / 2.5 + body["max_tokens"] <= 2048, sent
     assert "task-199" in body["messages"][1]["content"]  # the newest memory still went in
+
+
+async def test_a_reasoning_model_gets_max_completion_tokens(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    codex = make_workspace(tmp_path)
+    fake_openai.queue(Behaviour(status=400, error_body={"error": {
+        "message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+                   "'max_completion_tokens' instead.", "type": "invalid_request_error", "param": "max_tokens",
+        "code": "unsupported_parameter"}}), "Planned.\n")
+    events = await _collect(codex, RunRequest("planner", "Plan", env=_env(fake_openai), chain=False))
+    assert any(isinstance(e, ev.Logged) for e in events), events
+    first, second = (r.body for r in fake_openai.requests)
+    assert first["max_tokens"] == 1024 and "max_completion_tokens" not in first
+    assert second["max_completion_tokens"] == 1024 and "max_tokens" not in second
+    assert second["stream_options"] == {"include_usage": True}  # only the field it refused changed
+
+
+async def test_a_server_that_cannot_stream_reports_usage_and_cut_offs(tmp_path: Path,
+                                                                      fake_openai: FakeOpenAI) -> None:
+    codex = make_workspace(tmp_path, extra=_toml(stream=False))
+    fake_openai.queue(Behaviour(reply="Planned.\n", usage=(40, 3)), Behaviour(reply="Plan", finish_reason="length"))
+    events = await _collect(codex, RunRequest("planner", "Plan", env=_env(fake_openai), chain=False))
+    assert [(e.prompt_tokens, e.completion_tokens, e.estimated) for e in events if isinstance(e, ev.Usage)] == \
+        [(40, 3, False)]
+    assert "stream_options" not in fake_openai.requests[0].body
+    assert "cut off" in _failed(await _collect(codex, RunRequest("planner", "Plan", env=_env(fake_openai))))
