@@ -40,10 +40,6 @@ class Handoff:
     end: int
     quoted: bool  # written as a code span, so it counts even when no agent has that name
 
-    def group(self, index: int = 0) -> str:
-        """`re.Match`-like access for callers that read `CHAIN_PATTERN.finditer(text)` matches."""
-        return self.target
-
 
 def _negated(prefix: str) -> bool:
     """True when the clause before the verb negates it ("Do not invoke", "never hand off to")."""
@@ -90,14 +86,3 @@ def find_handoffs(text: str, known: Collection[str] = BUILTIN_AGENTS, first_line
 def handoff_targets(text: str, known: Collection[str] = BUILTIN_AGENTS) -> list[str]:
     """The agents `text` hands off to, in order, each once."""
     return list(dict.fromkeys(h.target for h in find_handoffs(text, known)))
-
-
-class HandoffPattern:
-    """The grammar behind the old `CHAIN_PATTERN` name: `finditer(text)` yields hand-offs, `group(1)` the name.
-
-    Without a roster only code spans and the built-in `task_logger` count as bare names; callers that
-    know the roster should call `find_handoffs(text, names)`.
-    """
-
-    def finditer(self, text: str, known: Collection[str] = BUILTIN_AGENTS) -> Iterator[Handoff]:
-        return iter(find_handoffs(text, known))

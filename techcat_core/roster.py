@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from techcat_core.config import toml_error_location
-from techcat_core.handoff import BUILTIN_AGENTS, HandoffPattern, find_handoffs
+from techcat_core.handoff import BUILTIN_AGENTS, find_handoffs
 from techcat_core.markdown_doc import MarkdownDoc, parse_markdown
 from techcat_core.positions import Range
 
@@ -25,7 +25,6 @@ _FIELD = re.compile(
     re.IGNORECASE,
 )
 _NESTED_BULLET = re.compile(r"^\s+[-*+]\s+(.*)$")
-CHAIN_PATTERN = HandoffPattern()  # the one hand-off grammar (techcat_core.handoff), under its old name
 _HEADING_LINE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
