@@ -81,8 +81,3 @@ def find_handoffs(text: str, known: Collection[str] = BUILTIN_AGENTS, first_line
             continue
         found.extend(_line_handoffs(line, first_line + offset, known))
     return found
-
-
-def handoff_targets(text: str, known: Collection[str] = BUILTIN_AGENTS) -> list[str]:
-    """The agents `text` hands off to, in order, each once."""
-    return list(dict.fromkeys(h.target for h in find_handoffs(text, known)))
