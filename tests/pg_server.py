@@ -41,6 +41,9 @@ def postgres_bin() -> Path:
 class PgServer:
     socket_dir: Path
     user: str
+    data_dir: Path
+    command_prefix: tuple[str, ...]
+    binaries: Path
 
     def url(self, database: str) -> str:
         return f"postgresql:///{database}?host={self.socket_dir}&user={self.user}"
@@ -82,8 +85,17 @@ def postgres_server() -> Iterator[PgServer]:
         run(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"), "-w", "-t", "120",
             "-o", f"-k {base} -c listen_addresses='' -c fsync=off", "start")
         try:
-            yield PgServer(base, user)
+            yield PgServer(base, user, data, tuple(prefix), binaries)
         finally:
             run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def restart(server: PgServer) -> None:
+    """Stop and start the server again (pg_ctl waits for both), dropping every client connection."""
+    result = subprocess.run([*server.command_prefix, str(server.binaries / "pg_ctl"), "-D", str(server.data_dir),
+                             "-l", str(server.socket_dir / "server.log"), "-m", "fast", "-w", "restart"], cwd=server.socket_dir, capture_output=True, text=True,
+                            timeout=120, check=False)
+    if result.returncode != 0:
+        raise AssertionError(f"pg_ctl restart failed: {result.stdout}{result.stderr}")

@@ -139,3 +139,16 @@ async def test_an_unreachable_server_costs_a_notice_not_the_run(tmp_path: Path, 
     assert notice.message.startswith(f"this run was not recorded in the run history: could not prepare the run "
                                      f"history at {nowhere}: ")
     assert "\n" not in notice.message
+
+
+def test_a_restarted_server_is_reconnected_to(tmp_path: Path, pg_url: str, pg: PgServer) -> None:
+    from techcat_core.runs.record import RunRecord
+    from tests.pg_server import restart
+
+    history = PostgresHistory(pg_url)
+    history.add(RunRecord(run_id="0000aaaa", chain_id="0000aaaa", agent="planner", task="before",
+                          started="2026-12-04T10:00:00.000000Z"))
+    restart(pg)  # every connection the server had is gone
+    history.add(RunRecord(run_id="0000bbbb", chain_id="0000bbbb", agent="planner", task="after",
+                          started="2026-12-04T11:00:00.000000Z"))
+    assert [r.task for r in history.recent(RunQuery())] == ["after", "before"]

@@ -7,6 +7,7 @@ advisory lock, so two TechCats starting at once against a new database migrate i
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +24,7 @@ class PostgresHistory(SqlHistory):
     def __init__(self, url: str) -> None:
         super().__init__()
         self.url = url
+        self._local = threading.local()
 
     @property
     def where(self) -> str:
@@ -32,17 +34,33 @@ class PostgresHistory(SqlHistory):
 
     @contextlib.contextmanager
     def _transaction(self, write: bool = True) -> Iterator[Any]:
+        connection = self._connection()
+        try:
+            with connection.transaction():
+                yield connection
+        except BaseException:
+            if connection.broken or connection.closed:
+                self._local.connection = None  # the next operation connects again
+            raise
+
+    def _connection(self) -> Any:
+        """This thread's connection, kept open: connecting (TLS, authentication) costs more than a record."""
         try:
             import psycopg
         except ImportError:
             raise HistoryError("`[history] url` names a PostgreSQL history, which needs psycopg 3: "
                                "pip install 'techcat-studio[postgres]'") from None
-        connection = psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT)
-        try:
-            with connection.transaction():
-                yield connection
-        finally:
-            connection.close()
+        connection = getattr(self._local, "connection", None)
+        if connection is not None and not connection.closed and not connection.broken:
+            try:
+                connection.execute("SELECT 1")  # one round trip: the server may have restarted since
+                return connection
+            except psycopg.Error:
+                with contextlib.suppress(psycopg.Error):
+                    connection.close()
+        connection = psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT, autocommit=True)
+        self._local.connection = connection
+        return connection
 
     def _lock_for_migration(self, connection: Any) -> None:
         connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
