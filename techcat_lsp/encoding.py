@@ -31,9 +31,10 @@ def to_client_column(line: str, character: int, encoding: str) -> int:
     if encoding == UTF32 or line.isascii():
         return character
     head = line[:character]
+    # A lone surrogate (a `\ud800` escape in a JSON string) counts as one UTF-16 unit, three UTF-8 bytes.
     if encoding == UTF16:
-        return len(head.encode("utf-16-le")) // 2
-    return len(head.encode("utf-8"))
+        return len(head.encode("utf-16-le", "surrogatepass")) // 2
+    return len(head.encode("utf-8", "surrogatepass"))
 
 
 def from_client_column(line: str, column: int, encoding: str) -> int:

@@ -7,20 +7,25 @@ none of them has rules of its own.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from cattrs.errors import BaseValidationError
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
+from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage, LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from techcat_core.workspace import CODEX_DIR, WorkspaceNotFound, find_codex_dir
 from techcat_lsp.analysis import Analysis
 from techcat_lsp.documents import Document, DocumentStore, uri_to_path
 from techcat_lsp.encoding import UTF16
+from techcat_lsp.params import describe, strict_converter
 from techcat_lsp.state import WorkspaceState
+from techcat_lsp.transport import serve_stdio, serve_tcp
 
 logger = logging.getLogger("techcat_lsp")
 
@@ -36,6 +41,29 @@ class TechcatProtocol(LanguageServerProtocol):
     """Keeps documents in `TechcatServer.docs` instead of pygls's workspace (see `documents.py`)."""
 
     _server: TechcatServer
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """pygls's, but a message that does not fit its type is one `InvalidParams` error naming the field
+        (pygls logs a traceback and raises a bare "Invalid Params", which its loop then drops)."""
+        if "jsonrpc" not in data:
+            return data
+        method = data.get("method")
+        try:
+            if "id" in data:
+                if "error" in data:
+                    return self._converter.structure(data, lsp.ResponseErrorMessage)
+                if "method" in data:
+                    kind = self.get_message_type(data["method"]) or JsonRPCRequestMessage
+                    return self._converter.structure(data, kind)
+                kind = self._result_types.pop(data["id"], None) or JsonRPCResponseMessage
+                return self._converter.structure(data, kind)
+            kind = self.get_message_type(data.get("method", "")) or JsonRPCNotification
+            return self._converter.structure(data, kind)
+        except (BaseValidationError, ValueError, TypeError, KeyError, AttributeError) as error:
+            raise JsonRpcInvalidParams(f"invalid params for {method or 'a response'}: {describe(error)}") from error
+        except Exception as error:
+            logger.exception("could not read a message for %s", method)
+            raise JsonRpcInternalError(f"could not read the message for {method}: {type(error).__name__}") from error
 
     @lsp_method(lsp.INITIALIZE)
     def lsp_initialize(self, params: lsp.InitializeParams) -> Generator[Any, Any, lsp.InitializeResult]:
@@ -64,7 +92,7 @@ class TechcatProtocol(LanguageServerProtocol):
 
 class TechcatServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("techcat-lsp", VERSION, protocol_cls=TechcatProtocol,
+        super().__init__("techcat-lsp", VERSION, protocol_cls=TechcatProtocol, converter_factory=strict_converter,
                          text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
         self.docs = DocumentStore()
         self.states: dict[Path, WorkspaceState] = {}
@@ -78,6 +106,14 @@ class TechcatServer(LanguageServer):
         self.debounce = 0.075
         self.extensions: dict[str, Any] = {}  # per-feature state (the publisher, the runs in flight)
         self.state_listeners: list[Callable[[WorkspaceState], None]] = []  # told of each new workspace
+
+    # -- transport: TechCat's message loop, which answers every request (see transport.py) -------------
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        serve_stdio(self, stdin or sys.stdin.buffer, stdout or sys.stdout.buffer)
+
+    def start_tcp(self, host: str, port: int) -> None:
+        serve_tcp(self, host, port)
 
     # -- set-up ---------------------------------------------------------------------------------------
 
