@@ -83,9 +83,9 @@ class TechcatApp(App[int]):
         *(Binding(str(n), f"show_tab('{tab}')", tab.capitalize(), show=False, id=f"tab.{tab}")
           for n, tab in enumerate(TABS, start=1)),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
-        # `q` quits wherever it means nothing else (in Proposed it queues, in a text field it types); the footer
-        # shows ctrl+q, which quits everywhere (Textual's own quit key, kept as a priority binding)
-        Binding("q", "quit", "Quit", id="app.quit"),
+        # `q` quits from the views wherever it means nothing else (in Proposed it queues, in a text field it
+        # types; a dialog ignores it); the footer shows ctrl+q, which quits everywhere (Textual's own quit key)
+        Binding("q", "quit_from_view", "Quit", show=False, id="app.quit"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit_anywhere"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="app.reload"),
         Binding("ctrl+t", "cycle_theme", "Theme", show=False, id="app.theme"),
@@ -777,6 +777,11 @@ class TechcatApp(App[int]):
     def action_show_tab(self, tab: str) -> None:
         if self.main_screen is not None and self.screen is self.main_screen:
             self.main_screen.show_tab(tab)
+
+    def action_quit_from_view(self) -> None:
+        """`q` on the main screen; in a dialog it would throw away what is being chosen or typed."""
+        if self.screen is self.main_screen:
+            self.exit()
 
     def action_reload(self) -> None:
         if self.codex_dir is not None:

@@ -51,7 +51,7 @@ class HelpScreen(ModalScreen[None]):
             ("TechCat Studio", "bold"), ": the cockpit for a .codex/ agent-memory folder.\n",
             "Quit with ", (key_label(keymap.get("app.quit", "q")), "bold"), ", or ",
             (key_label(keymap.get("app.quit_anywhere", "ctrl+q")), "bold"),
-            " anywhere (in Proposed q queues an item, and in a text field it is typed).\n",
+            " anywhere (in Proposed q queues an item, in a text field it is typed, and a dialog ignores it).\n",
             "Every action is also in the command palette (", ("ctrl+p", "bold"), "). Keys that terminals often "
             "swallow have an alternative: ctrl+enter is also ctrl+s and F5.\n",
             "Remap keys in ", (str(config_path()), "bold"), ": under [keys], \"binding.id\" = \"key1,key2\".\n")

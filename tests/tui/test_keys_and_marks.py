@@ -145,6 +145,8 @@ async def test_the_commit_dialog_marks_the_chosen_files(sample: Path) -> None:
         app.push_screen(CommitDialog([".codex/PRD.md", ".codex/ARCHITECTURE.md"], {".codex/PRD.md"}, "Update"))
         await wait_for(pilot, lambda: isinstance(app.screen, CommitDialog), what="the commit dialog")
         await pilot.pause()
+        await pilot.press("q")  # a dialog ignores q: it would throw the choice away
+        assert isinstance(app.screen, CommitDialog) and app.return_code is None
         lines = screen_text(app).splitlines()
         prd = next(line for line in lines if ".codex/PRD.md" in line)
         architecture = next(line for line in lines if ".codex/ARCHITECTURE.md" in line)
