@@ -86,12 +86,17 @@ def roster_rules(ws: Workspace) -> list[Diagnostic]:
                 out.append(Diagnostic("TC202", Severity.ERROR, f"`{agent.name}` chains to `{link.target}`, which is "
                                       f"not in the roster{hint}", agent.source, link.range, fixes))
     out.extend(_cycles(first))
-    if ws.uses_prompts and roster is not None:
+    if ws.uses_prompts and roster is not None and not _codex_prompts_only(ws, first):
         for agent in first.values():
             if agent.origin == "AGENTS.md" and agent.name not in ws.prompts:
                 out.append(Diagnostic("TC204", Severity.WARNING, f"agent `{agent.name}` has no prompt file; create "
                                       f".codex/prompts/{agent.name}.md", agent.source, agent.name_range))
     return out
+
+
+def _codex_prompts_only(ws: Workspace, agents: dict[str, Agent]) -> bool:
+    """`prompts/` is Codex CLI's (its custom prompts, beside its `config.toml`), not one prompt per roster agent."""
+    return (ws.codex_dir / "config.toml").is_file() and not any(name in ws.prompts for name in agents)
 
 
 def _free_form_message(ws: Workspace) -> str:

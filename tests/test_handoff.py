@@ -153,3 +153,11 @@ def test_near_misses_get_a_hint(tmp_path: Path, name: str, content: str, expecte
     (codex / "ARCHITECTURE.md").write_text("# Architecture\n")  # a TechCat workspace, with files missing
     note = only(check(codex), "TC006")
     assert expected in note.message
+
+
+def test_codex_cli_custom_prompts_are_not_roster_prompts(tmp_path: Path) -> None:
+    codex = make_workspace(tmp_path, extra={"config.toml": 'model = "gpt-5"\n',
+                                            "prompts/review.md": "---\ndescription: Review the diff\n---\nReview.\n"})
+    assert "TC204" not in codes(check(codex))  # Codex CLI's slash-command prompts, beside its config.toml
+    (codex / "prompts" / "planner.md").write_text("# planner\n")
+    assert codes(check(codex)).count("TC204") == 2  # a roster prompt: now every roster agent needs one
