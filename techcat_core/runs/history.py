@@ -145,7 +145,8 @@ class SqlHistory(ABC):
         with self._guard("rate the run in"), self._transaction() as connection:
             self._execute(connection, f"UPDATE {TABLE} SET rating = ?, note = ?, rated_at = ? WHERE record_id = ?",
                           (rating, note, stamp, record.record_id))
-        record.rating, record.note, record.rated_at = rating, note, stamp  # type: ignore[assignment]
+        record.rating = "good" if rating == "good" else "bad"
+        record.note, record.rated_at = note, stamp
         return record
 
     def totals(self, by: Literal["agent", "day"], since: str | None = None) -> list[Totals]:

@@ -23,11 +23,13 @@ from techcat_core.runs.store import open_history, workspace_config
 from techcat_core.runtime.events import Notice, Retrying, RunEvent, RunFailed, RunStarted, TextDelta, Usage
 
 _folds: dict[str, RunFold] = {}  # run id → the fold recording it, for `note_messages`
+_folds_lock = threading.Lock()  # runs of several event loops (threads) may record at once
 
 
 def note_messages(run_id: str, messages: Sequence[Mapping[str, str]]) -> None:
     """The runtime's hook: the exact messages of `run_id`, just before they are sent."""
-    fold = _folds.get(run_id)
+    with _folds_lock:
+        fold = _folds.get(run_id)
     if fold is not None:
         fold.note_messages(run_id, messages)
 
@@ -107,15 +109,17 @@ class _Sink:
 
 def _track(fold: RunFold) -> None:
     open_runs = set(fold.open_runs)
-    for run_id in [r for r, f in _folds.items() if f is fold and r not in open_runs]:
-        del _folds[run_id]
-    for run_id in open_runs:
-        _folds[run_id] = fold
+    with _folds_lock:
+        for run_id in [r for r, f in _folds.items() if f is fold and r not in open_runs]:
+            del _folds[run_id]
+        for run_id in open_runs:
+            _folds[run_id] = fold
 
 
 def _untrack(fold: RunFold) -> None:
-    for run_id in [r for r, f in _folds.items() if f is fold]:
-        del _folds[run_id]
+    with _folds_lock:
+        for run_id in [r for r, f in _folds.items() if f is fold]:
+            del _folds[run_id]
 
 
 async def _store(sink: _Sink, record: RunRecord) -> Notice | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from techcat_core.runs.record import RunRecord
+from techcat_core.runs.record import Outcome, RunRecord
 from techcat_core.runs.scrub import scrub, trim
 from techcat_core.runtime import events as ev
 
@@ -120,6 +120,7 @@ class RunFold:
         records = []
         for run_id in list(self._open):
             state = self._open[run_id]
+            outcome: Outcome
             if state.record.task_id is not None:
                 outcome = "failed" if state.failed else "done"  # its entry and files are in: it did its work
             else:
@@ -181,7 +182,7 @@ class RunFold:
                 state.text = [event.reply]
             if event.files and not record.files:
                 record.files = [self._relative(p) for p in event.files]
-            outcome = "failed" if state.failed else ("dry-run" if event.entry is None else "done")
+            outcome: Outcome = "failed" if state.failed else ("dry-run" if event.entry is None else "done")
             return [self._finish(record.run_id, outcome)]
         return []
 
@@ -194,11 +195,11 @@ class RunFold:
                 pass
         return str(path)
 
-    def _finish(self, run_id: str, outcome: str) -> RunRecord:
+    def _finish(self, run_id: str, outcome: Outcome) -> RunRecord:
         state = self._open.pop(run_id)
         self._finished.add(run_id)
         record = state.record
-        record.outcome = outcome  # type: ignore[assignment]  # one of OUTCOMES, by construction above
+        record.outcome = outcome
         record.duration_ms = max(0, round((self._clock() - state.began) * 1000))
         reply = "".join(state.text)
         if not state.usage and reply and outcome != "dry-run":  # a reply came, but no usage: estimate it
