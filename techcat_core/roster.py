@@ -200,12 +200,12 @@ def parse_agent_toml(text: str, path: Path, declared: DeclaredRole | None = None
     raw_name = data.get("name")
     lines = text.splitlines()
     if isinstance(raw_name, str) and raw_name.strip():
-        name, named_by = raw_name.strip(), f"`name` in agents/{path.name}"
+        name, named_by = raw_name.strip(), f"`name` in {path.parent.name}/{path.name}"
         line_no = next((i for i, line in enumerate(lines) if _NAME_KEY.match(line)), 0)
     elif declared is not None:
         name, named_by, line_no = declared.name, f"[agents.{declared.name}] in config.toml", 0
     else:
-        name, named_by, line_no = path.stem, f"file name agents/{path.name}", 0
+        name, named_by, line_no = path.stem, f"file name {path.parent.name}/{path.name}", 0
     col = lines[line_no].find(name) if lines else -1
     name_range = Range.of(line_no, col, end=col + len(name)) if col >= 0 else Range.of(line_no, 0)
     description = data.get("description")
@@ -219,14 +219,16 @@ def parse_agent_toml(text: str, path: Path, declared: DeclaredRole | None = None
     model = data.get("model")
     if isinstance(model, str):
         agent.model = model
-    agent.chains = [ChainLink(h.target, Range.of(h.line, h.start, end=h.end))
-                    for h in find_handoffs(text, {name} | BUILTIN_AGENTS)]
+    agent.chains = _links(text, {name} | BUILTIN_AGENTS, 0)
     return agent
+
+
+def _links(text: str, known: set[str] | frozenset[str], first_line: int) -> list[ChainLink]:
+    return [ChainLink(h.target, Range.of(h.line, h.start, end=h.end)) for h in find_handoffs(text, known, first_line)]
 
 
 def resolve_chains(agents: list[Agent]) -> None:
     """Read every agent's hand-offs once all agents are known: a bare name counts only when it is one of them."""
     known = {agent.name for agent in agents} | BUILTIN_AGENTS
     for agent in agents:
-        agent.chains = [ChainLink(h.target, Range.of(h.line, h.start, end=h.end))
-                        for h in find_handoffs(agent.chain_text, known, agent.chain_line)]
+        agent.chains = _links(agent.chain_text, known, agent.chain_line)
