@@ -26,11 +26,13 @@ def _log(tmp_path: Path, count: int, indent: int | None = 2) -> Path:
 def test_the_tail_holds_the_same_newest_entries_as_a_full_parse(tmp_path: Path, indent: int | None) -> None:
     path = _log(tmp_path, 5000, indent)
     full = [e.value for e in parse_task_log(path.read_text(encoding="utf-8"), path).entries]
-    memory = recent_memory(path, 20_000)
+    memory = recent_memory(path, 20_000, count=True)
     assert memory is not None
     assert 20 < len(memory.entries) < 1000  # the tail, not the whole log
     assert memory.entries == full[-len(memory.entries):]
     assert memory.total == 5000 and memory.next_id == "task-5001"
+    uncounted = recent_memory(path, 20_000)
+    assert uncounted is not None and uncounted.total is None and uncounted.entries == memory.entries
 
 
 def test_a_log_that_does_not_end_as_an_array_is_left_to_the_full_parse(tmp_path: Path) -> None:

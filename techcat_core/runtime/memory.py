@@ -26,7 +26,7 @@ _WHITESPACE = " \t\r\n"
 @dataclass(frozen=True, slots=True)
 class Memory:
     entries: list[Any]  # entry values, oldest first: the newest of the log (all of it when len == total)
-    total: int  # entries in the whole log
+    total: int | None  # entries in the whole log; None when not counted (a run needs only the newest)
     next_id: str  # the id the next entry will probably get (the store allocates the real one)
 
 
@@ -90,9 +90,11 @@ def _ids(entries: list[dict[str, Any]]) -> list[str | None]:
     return [e.get("task_id") if isinstance(e.get("task_id"), str) else None for e in entries]
 
 
-def recent_memory(path: Path, want_bytes: int) -> Memory | None:
+def recent_memory(path: Path, want_bytes: int, count: bool = False) -> Memory | None:
     """The newest entries, at least `want_bytes` of them when the log has that many; None when the log must be
-    read whole (missing, small, or not a well-formed array at its end) — the caller then parses it."""
+    read whole (missing, small, or not a well-formed array at its end) — the caller then parses it.
+
+    `count` also counts the whole log's entries (reading all of it: 10–20 ms at 100k, so only `--explain`)."""
     try:
         size = path.stat().st_size
     except OSError:
@@ -113,7 +115,8 @@ def recent_memory(path: Path, want_bytes: int) -> Memory | None:
                 return None
             entries = _tail_entries(text)
             if entries is not None and (len(text) - text.find("{") >= want_bytes or window * 2 >= size):
-                return Memory(list(entries), max(len(entries), _count(path)), next_task_id(_ids(entries)))
+                total = max(len(entries), _count(path)) if count else None
+                return Memory(list(entries), total, next_task_id(_ids(entries)))
             if entries is None and text.rstrip()[-1:] != "]":
                 return None  # not a closed array: the checker's parser says what is wrong
             window *= 2

@@ -49,7 +49,7 @@ class Prompt:
     budget: int
     lines: list[BudgetLine] = field(default_factory=list)
     entries_included: int = 0
-    entries_total: int = 0
+    entries_total: int | None = 0  # None: not counted (only --explain counts a large log)
     unfilled: list[str] = field(default_factory=list)
 
     @property
@@ -93,6 +93,10 @@ def persona(ws: Workspace, agent: Agent) -> str:
     if not agent.role and not agent.goal and agent.body.strip():
         parts.append(agent.body.strip())
     return "\n".join(parts)
+
+
+def _memory_note(included: int, memory: Memory) -> str:
+    return f"{included} of {memory.total} most recent" if memory.total is not None else f"{included} most recent"
 
 
 def workspace_memory(ws: Workspace) -> Memory:
@@ -209,7 +213,7 @@ def build_prompt(ws: Workspace, agent: Agent, task: str, targets: list[str], mul
     prompt.entries_included = len(lines)
     if lines:
         context.append("### Recent task log (your memory: what has been done, oldest first)\n\n" + "\n".join(lines))
-        prompt.lines.append(BudgetLine("task-log entries", spent, f"{len(lines)} of {memory.total} most recent"))
+        prompt.lines.append(BudgetLine("task-log entries", spent, _memory_note(len(lines), memory)))
     memory_at = len(context) - 1 if lines else None
     while True:
         user = "\n\n".join([*context, "### Your task\n\n" + user_task]) if context else user_task
@@ -221,7 +225,7 @@ def build_prompt(ws: Workspace, agent: Agent, task: str, targets: list[str], mul
         context[memory_at] = ("### Recent task log (your memory: what has been done, oldest first)\n\n"
                               + "\n".join(lines))
         prompt.lines[-1] = BudgetLine("task-log entries", sum(estimate_tokens(m) + 1 for m in lines),
-                                      f"{len(lines)} of {memory.total} most recent")
+                                      _memory_note(len(lines), memory))
         prompt.entries_included = len(lines)
     prompt.lines.append(BudgetLine("headings and message framing", framing))
     return prompt

@@ -207,7 +207,7 @@ def find_agent(ws: Workspace, name: str) -> Agent | None:
     return agent
 
 
-def prepare(codex_dir: Path, request: RunRequest, previous: str | None = None
+def prepare(codex_dir: Path, request: RunRequest, previous: str | None = None, count_log: bool = False
             ) -> tuple[Workspace, Agent, ProviderSettings, Prompt, list[str], bool, str]:
     """Everything up to the network call; raises RunError with a sentence for the user.
 
@@ -228,7 +228,7 @@ def prepare(codex_dir: Path, request: RunRequest, previous: str | None = None
     model = settings.model
     targets, multi = agent_targets(agent)
     want = int(prompt_budget(settings.context_window) * BYTES_PER_TOKEN)
-    memory = recent_memory(ws.path(TASK_LOG), want)
+    memory = recent_memory(ws.path(TASK_LOG), want, count=count_log)
     if memory is None:
         ws = load_workspace(codex_dir)
         memory = workspace_memory(ws)
@@ -251,7 +251,7 @@ def _stamps(ws: Workspace, targets: list[str]) -> list[tuple[int, int] | None]:
 
 def explain_run(codex_dir: Path, request: RunRequest) -> tuple[Prompt, ProviderSettings, str]:
     """The exact messages a run would send and how the context budget was spent (nothing is sent)."""
-    _, _, settings, prompt, _, _, model = prepare(codex_dir, request)
+    _, _, settings, prompt, _, _, model = prepare(codex_dir, request, count_log=True)
     return prompt, settings, model
 
 
