@@ -94,8 +94,8 @@ def postgres_server() -> Iterator[PgServer]:
 
 def restart(server: PgServer) -> None:
     """Stop and start the server again (pg_ctl waits for both), dropping every client connection."""
-    result = subprocess.run([*server.command_prefix, str(server.binaries / "pg_ctl"), "-D", str(server.data_dir),
-                             "-l", str(server.socket_dir / "server.log"), "-m", "fast", "-w", "restart"], cwd=server.socket_dir, capture_output=True, text=True,
-                            timeout=120, check=False)
+    command = [*server.command_prefix, str(server.binaries / "pg_ctl"), "-D", str(server.data_dir),
+               "-l", str(server.socket_dir / "server.log"), "-m", "fast", "-w", "restart"]
+    result = subprocess.run(command, cwd=server.socket_dir, capture_output=True, text=True, timeout=120, check=False)
     if result.returncode != 0:
         raise AssertionError(f"pg_ctl restart failed: {result.stdout}{result.stderr}")
