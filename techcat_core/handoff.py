@@ -4,8 +4,9 @@ Agent prose is full of verbs that look like hand-offs ("Invoke for setup questio
 service layer", "Do not invoke `c`"). A hand-off is only an explicit verb phrase (*invoke*, *pass control
 to*, *hand off to* / *hand over to*, *delegate to*, *chain to*, *escalate to*) followed by the agent written
 as a code span (`` `reviewer` ``) or as the exact name of a known agent, and not negated ("do not",
-"never", "don't", …, in the three words before the verb). Text in fenced code blocks is an example, not
-an instruction, and is skipped. The roster check (TC202) and the runtime's chaining both read hand-offs
+"never", "don't", …, in the three words before the verb), and not followed by a tool's noun ("invoke
+`context7` MCP", "the `search` tool"). Text in fenced code blocks is an example, not an instruction, and
+is skipped. The roster check (TC202) and the runtime's chaining both read hand-offs
 from `find_handoffs`, through `roster.Agent.chains`.
 """
 
@@ -28,6 +29,9 @@ _CLAUSE_END = re.compile(r"[.,;:!?()\[\]—–]|^\s*[-*+]\s|\s-\s")
 _NEGATIONS = frozenset({"not", "never", "don't", "dont", "doesn't", "mustn't", "shouldn't", "cannot", "can't",
                         "won't", "no", "without", "avoid", "nor"})
 _FENCE = re.compile(r"^\s*(```|~~~)")
+# "invoke `context7` MCP", "invoke the `search` tool": a code span that names a tool, not an agent
+_NOT_AN_AGENT = re.compile(r"\s+(?:mcp|tools?|commands?|cli|skills?|servers?|scripts?|functions?|methods?|api|"
+                           r"hooks?|endpoints?|binar(?:y|ies)|plugins?|extensions?|prompts?|slash)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +64,8 @@ def _line_handoffs(line: str, line_no: int, known: Collection[str]) -> Iterator[
             quoted = target.group(1) is not None
             name = target.group(1) if quoted else target.group(2)
             group = 1 if quoted else 2
-            if not quoted and name not in known:
-                break  # prose ("invoke for setup questions"); a list also ends at its first non-agent
+            if (not quoted and name not in known) or (name not in known and _NOT_AN_AGENT.match(line, target.end())):
+                break  # prose ("invoke for setup questions", "invoke `rg` commands"); a list ends there too
             yield Handoff(name, line_no, target.start(group), target.end(group), quoted)
             more = _MORE.match(line, target.end())
             if more is None:

@@ -30,6 +30,9 @@ ROSTER = {"task_logger", "security_reviewer", "qa_engineer"}
     ("Then hand over to security_reviewer.", [("security_reviewer", False)]),
     ("Finally invoke `qa_engineer` and `task_logger`.", [("qa_engineer", True), ("task_logger", True)]),
     ("When you are not sure, invoke `qa_engineer`.", [("qa_engineer", True)]),
+    ("Invoke `context7` MCP tools for library docs.", []),
+    ("Invoke the `search` tool first.", []),
+    ("Once complete, invoke `ghost`.", [("ghost", True)]),
 ])
 def test_only_explicit_hand_offs_are_read(line: str, expected: list[tuple[str, bool]]) -> None:
     assert [(h.target, h.quoted) for h in find_handoffs(line, ROSTER)] == expected
