@@ -286,3 +286,21 @@ async def test_many_runs_at_once_each_leave_their_own_record(tmp_path: Path, fak
     assert {r.run_id: r.task for r in records} == started
     assert {r.outcome for r in records} == {"done"} and {r.prompt_tokens for r in records} == {10}
     assert len({r.task_id for r in records}) == 24
+
+
+def test_show_prefers_run_ids_and_names_the_choices_when_ambiguous(tmp_path: Path) -> None:
+    from techcat_core.runs.record import RunRecord
+
+    codex = make_workspace(tmp_path)
+    history = open_history(codex, env={"TECHCAT_HISTORY_URL": ""})
+    stamp = "2026-12-04T10:00:00.000000Z"
+    history.add(RunRecord(run_id="abcd0001", chain_id="abcd0001", agent="planner", task="one", started=stamp,
+                          record_id="ffff" + "0" * 28))
+    history.add(RunRecord(run_id="ffff0002", chain_id="ffff0002", agent="writer", task="two", started=stamp,
+                          record_id="abcd" + "1" * 28))
+    assert history.get("abcd").task == "one"  # the run id, not the other run's record id
+    history.add(RunRecord(run_id="abcd0001", chain_id="abcd0001", agent="writer", task="three", started=stamp))
+    result = techcat("runs", "show", "abcd0001", cwd=tmp_path, env={"TECHCAT_HISTORY_URL": ""})
+    assert result.returncode == 2
+    assert "'abcd0001' matches 2 runs; give more of its record id: " in result.stderr
+    assert "ffff" + "0" * 28 + " (planner, 2026-12-04T10:00)" in result.stderr

@@ -130,12 +130,14 @@ class SqlHistory(ABC):
         exact = [r for r in records if r.run_id == value or r.record_id == value]
         if len(exact) == 1:
             return exact[0]
-        if not records:
+        candidates = exact or [r for r in records if r.run_id.startswith(value)] or records  # run ids first
+        if not candidates:
             raise HistoryError(f"no run {ident!r} in the history at {self.where}; `techcat runs` lists them")
-        if len(records) > 1:
-            choices = ", ".join(f"{r.record_id} ({r.agent}, {r.started[:16]})" for r in records[:5])
-            raise HistoryError(f"{ident!r} matches {len(records)} runs; give more of its record id: {choices}")
-        return records[0]
+        if len(candidates) > 1:
+            count = f"{len(candidates)}" if len(rows) < 6 else "several"
+            choices = ", ".join(f"{r.record_id} ({r.agent}, {r.started[:16]})" for r in candidates[:5])
+            raise HistoryError(f"{ident!r} matches {count} runs; give more of its record id: {choices}")
+        return candidates[0]
 
     def rate(self, ident: str, rating: str, note: str | None) -> RunRecord:
         if rating not in RATINGS:
