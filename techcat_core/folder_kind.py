@@ -68,8 +68,9 @@ def not_a_workspace_note(ws: Workspace) -> Diagnostic:
     holds = ("it holds " + (", ".join(found[:-1]) + " and " + found[-1] if len(found) > 1 else found[0])
              if found else "it holds no file TechCat reads")
     files = sorted(p for p in ws.codex_dir.iterdir() if p.is_file()) if ws.codex_dir.is_dir() else []
-    anchor = next((path for path in (ws.path(AGENTS), ws.codex_dir / "config.toml", *files) if path.is_file()),
-                  ws.path(AGENTS))
+    agent_files = [agent.source for agent in ws.custom_agents[:1]]
+    anchor = next((path for path in (ws.path(AGENTS), ws.codex_dir / "config.toml", *files, *agent_files)
+                   if path.is_file()), ws.path(AGENTS))
     inventory = codex_inventory(ws.codex_dir)
     codex = "; Codex CLI's files stay as they are" if ws.custom_agents or any(inventory.values()) else ""
     return Diagnostic("TC005", Severity.INFO,
