@@ -45,11 +45,26 @@ def _declared(codex_dir: Path, text: str) -> dict[str, tuple[dict[str, Any], int
 
 
 def _config_file(codex_dir: Path, table: dict[str, Any]) -> Path | None:
+    """The agent file a table names: relative to `.codex/` as Codex CLI reads it, else (a common slip,
+    `config_file = ".codex/agents/x.toml"`) relative to the repository."""
     value = table.get("config_file")
     if not isinstance(value, str) or not value.strip():
         return None
     path = Path(value).expanduser()
-    return (path if path.is_absolute() else codex_dir / path).resolve()
+    if path.is_absolute():
+        return path.resolve()
+    beside = (codex_dir / path).resolve()
+    from_root = (codex_dir.parent / path).resolve()
+    return from_root if not beside.is_file() and from_root.is_file() else beside
+
+
+def _file_name(path: Path, declared: str | None) -> str:
+    """The name Codex CLI gives an agent file (see `roster.parse_agent_toml`), read again for a table's check."""
+    try:
+        value = tomllib.loads(path.read_text(encoding="utf-8", errors="replace")).get("name")
+    except (OSError, tomllib.TOMLDecodeError):
+        value = None
+    return value.strip() if isinstance(value, str) and value.strip() else declared or path.stem
 
 
 @dataclass(slots=True)
@@ -69,12 +84,18 @@ class CodexDeclarations:
         return DeclaredRole(name, description.strip() if isinstance(description, str) else "")
 
     def table_agents(self, files_read: set[Path]) -> list[Agent]:
-        """Agents declared by a table alone: no `config_file`, or one that was not read."""
+        """Agents declared by a table alone: no `config_file`, or one that was not read, and no agent file of
+        that name (Codex CLI keeps one role per name, so the file's agent is the one)."""
         read = {path.resolve() for path in files_read}
         agents: list[Agent] = []
+        file_names: set[str] | None = None
         for name, (table, line) in self.tables.items():
             target = next((path for path, owner in self.by_file.items() if owner == name), None)
             if target is not None and target in read:
+                continue
+            if file_names is None:
+                file_names = {_file_name(path, self.by_file.get(path)) for path in read}
+            if name in file_names:
                 continue
             description = table.get("description")
             agents.append(Agent(name=name, source=self.config_path, name_range=Range.of(line, 0),

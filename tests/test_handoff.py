@@ -164,3 +164,17 @@ def test_codex_cli_custom_prompts_are_not_roster_prompts(tmp_path: Path) -> None
     assert "TC204" not in codes(check(codex))  # Codex CLI's slash-command prompts, beside its config.toml
     (codex / "prompts" / "planner.md").write_text("# planner\n")
     assert codes(check(codex)).count("TC204") == 2  # a roster prompt: now every roster agent needs one
+
+
+def test_a_config_file_written_from_the_repository_root_and_a_table_beside_a_file_are_one_agent(tmp_path: Path) -> None:
+    config = ('[agents.implementer]\nconfig_file = ".codex/agents/implementer.toml"\n\n'
+              '[agents.reviewer]\ndescription = "Reviews"\n')
+    codex = make_workspace(tmp_path, extra={
+        "config.toml": config,
+        "agents/implementer.toml": 'developer_instructions = "Implement."\n',
+        "agents/reviewer.toml": 'name = "reviewer"\ndeveloper_instructions = "Review."\n',
+    })
+    ws = load_workspace(codex)
+    assert sorted((a.name, a.named_by) for a in ws.custom_agents) == [
+        ("implementer", "[agents.implementer] in config.toml"), ("reviewer", "`name` in agents/reviewer.toml")]
+    assert "TC201" not in codes(check(codex))
