@@ -50,12 +50,15 @@ def _config_file(codex_dir: Path, table: dict[str, Any]) -> Path | None:
     value = table.get("config_file")
     if not isinstance(value, str) or not value.strip():
         return None
-    path = Path(value).expanduser()
-    if path.is_absolute():
-        return path.resolve()
-    beside = (codex_dir / path).resolve()
-    from_root = (codex_dir.parent / path).resolve()
-    return from_root if not beside.is_file() and from_root.is_file() else beside
+    try:
+        path = Path(value).expanduser()
+        if path.is_absolute():
+            return path.resolve()
+        beside = (codex_dir / path).resolve()
+        from_root = (codex_dir.parent / path).resolve()
+        return from_root if not beside.is_file() and from_root.is_file() else beside
+    except (OSError, ValueError, RuntimeError):  # a NUL byte, a loop of links, an unknown ~user
+        return None
 
 
 def _file_name(path: Path, declared: str | None) -> str:

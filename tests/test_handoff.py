@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from techcat_core.handoff import find_handoffs
 from techcat_core.runtime.runner import chain_targets
@@ -178,3 +181,15 @@ def test_a_config_file_written_from_the_repository_root_and_a_table_beside_a_fil
     assert sorted((a.name, a.named_by) for a in ws.custom_agents) == [
         ("implementer", "[agents.implementer] in config.toml"), ("reviewer", "`name` in agents/reviewer.toml")]
     assert "TC201" not in codes(check(codex))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(config=st.one_of(st.text(max_size=200), st.builds(
+    lambda name, path, desc: f'[agents.{json.dumps(name)}]\nconfig_file = {json.dumps(path)}\n'
+                             f'description = {json.dumps(desc)}\n',
+    st.text(max_size=12), st.text(max_size=30), st.text(max_size=20))))
+def test_any_codex_config_is_read_without_raising(tmp_path_factory: pytest.TempPathFactory, config: str) -> None:
+    codex = make_workspace(tmp_path_factory.mktemp("cfg"), extra={"config.toml": config,
+                                                                  "agents/a.toml": 'name = "a"\n'})
+    check(codex)  # whatever Codex CLI's config.toml holds, the check reports and never raises
+    assert "a" in load_workspace(codex).agent_names  # and the agent file's own `name` still names its agent
