@@ -148,3 +148,16 @@ def test_the_driver_command_exits_1_on_a_conflict_and_0_on_a_merge(tmp_path: Pat
     result = techcat("merge-driver", *map(str, paths), cwd=tmp_path)
     assert result.returncode == 1 and "theirs is not a valid task log" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_new_entries_interleave_by_date_and_ours_keeps_its_order_and_bytes() -> None:
+    a, b = entry(2, summary="a", date="2025-07-12"), entry(3, summary="b", date="2025-07-10")
+    c = entry(2, summary="c", date="2025-07-11")
+    ours = '[{"task_id": "task-001", "agent": "x", "date": "2025-07-01", "summary": "one", "output_files": []},\n' \
+           f"   {json.dumps(a)} ,  {json.dumps(b)}]"
+    base = _text([json.loads(ours)[0]])
+    result = merge_logs(base, ours, _text([json.loads(ours)[0], c]))
+    assert _summaries(json.loads(result.text)) == ["one", "c", "a", "b"]  # a before b as ours has them
+    assert f"{json.dumps(a)} ,  {json.dumps(b)}]" in result.text  # ours' own bytes between them
+    assert result.text.startswith(ours[:ours.index("}") + 1])
+    assert result.renumbered == [("task-002", "task-004")]

@@ -11,6 +11,7 @@ between git-style markers with a non-zero exit. Ours is kept byte for byte where
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
@@ -206,11 +207,10 @@ def merge_logs(base_text: str, ours_text: str, theirs_text: str) -> MergeResult:
         else:
             items.append(_Item(index=i))
     items += [_Item(conflict=c) for c in orphans]
-    # both sides' new entries in date order, ours first on the same date
-    tail = [(_date(ours.entries[i].value), 0, i, _Item(index=i)) for i in range(last_known + 1, len(ours.entries))]
-    tail += [(_date(v), 1, n, _Item(text=_render_value(v, style))) for n, v in enumerate(incoming)]
-    tail.sort(key=lambda piece: piece[:3])
-    items += [piece[3] for piece in tail]
+    # both sides' new entries merged by date, each side in its own order (ours first on the same date)
+    mine_new = [(_date(ours.entries[i].value), _Item(index=i)) for i in range(last_known + 1, len(ours.entries))]
+    theirs_new = [(_date(v), _Item(text=_render_value(v, style))) for v in incoming]
+    items += [item for _, item in heapq.merge(mine_new, theirs_new, key=lambda piece: piece[0])]
     conflicts = [item.conflict for item in items if item.conflict is not None]
     text = _render_conflicted(ours, items, style) if conflicts else _render(ours, items, style)
     return MergeResult(text, len(incoming), renumbered, len(replace), len(remove), conflicts)
