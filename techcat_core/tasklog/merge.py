@@ -20,26 +20,9 @@ from typing import Any
 
 from techcat_core.tasklog.identity import content_key, id_digits, small_number, without_id
 from techcat_core.tasklog.ids import format_task_id, id_width
+from techcat_core.tasklog.merge_layout import Conflict, MergeItem, entry_text, render_conflicted, render_merged
 from techcat_core.tasklog.parse import LogEntry, TaskLog, parse_task_log
-from techcat_core.tasklog.render import LogStyle, detect_style, insertion, render_entry
-
-MARKER = 7  # git's default conflict-marker size
-
-
-@dataclass(frozen=True, slots=True)
-class Conflict:
-    """One entry both sides changed differently, or one changed and the other deleted."""
-
-    task_id: str
-    ours: str | None  # the entry's text on our side; None when we deleted it
-    theirs: str | None
-
-    def describe(self) -> str:
-        if self.ours is None:
-            return f"{self.task_id} was deleted on this branch and changed on the other"
-        if self.theirs is None:
-            return f"{self.task_id} was changed on this branch and deleted on the other"
-        return f"{self.task_id} was changed differently on both branches"
+from techcat_core.tasklog.render import LogStyle, detect_style, render_entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,15 +98,6 @@ def _match(base: list[LogEntry], base_keys: list[object | None], side: list[LogE
     return _Matching(to_base, unchanged, keys)
 
 
-@dataclass(slots=True)
-class _Item:
-    """One element of the merged array: ours' own text (`index`), a new text, or a conflict."""
-
-    index: int | None = None
-    text: str | None = None
-    conflict: Conflict | None = None
-
-
 class _Ids:
     """Ids in use in the merged log; an incoming entry whose id is taken gets the next free one."""
 
@@ -149,6 +123,54 @@ class _Ids:
         return value
 
 
+@dataclass(slots=True)
+class _Decisions:
+    """What happens to ours' entries that the base had, by the rules of the module docstring."""
+
+    replace: dict[int, Any] = field(default_factory=dict)  # ours' index → their changed value
+    remove: set[int] = field(default_factory=set)
+    conflict_at: dict[int, Conflict] = field(default_factory=dict)
+    orphans: list[Conflict] = field(default_factory=list)  # deleted by us, changed by them: no place of ours
+
+
+def _decide(base: TaskLog, ours: TaskLog, theirs: TaskLog, mine: _Matching, other: _Matching,
+            style: LogStyle) -> _Decisions:
+    decided = _Decisions()
+    mine_at, other_at = mine.from_base(), other.from_base()
+    for b, base_entry in enumerate(base.entries):
+        o, t = mine_at.get(b), other_at.get(b)
+        if t is not None and o is not None:
+            if other.unchanged[t] or _same(mine, o, ours.entries[o], other, t, theirs.entries[t]):
+                continue
+            if mine.unchanged[o]:
+                decided.replace[o] = _with_id_of(theirs.entries[t].value, ours.entries[o])
+            else:
+                decided.conflict_at[o] = Conflict(_label(ours.entries[o]), entry_text(ours, o),
+                                                  _render_value(theirs.entries[t].value, style))
+        elif o is not None:  # theirs deleted it
+            if mine.unchanged[o]:
+                decided.remove.add(o)
+            else:
+                decided.conflict_at[o] = Conflict(_label(ours.entries[o]), entry_text(ours, o), None)
+        elif t is not None and not other.unchanged[t]:
+            decided.orphans.append(Conflict(_label(base_entry), None, _render_value(theirs.entries[t].value, style)))
+    return decided
+
+
+def _incoming(theirs: TaskLog, mine: _Matching, other: _Matching) -> list[Any]:
+    """Their additions, less the ones we added too (the same entry added on both sides is kept once)."""
+    added_here = Counter(mine.keys[j] for j, b in enumerate(mine.to_base) if b is None and mine.keys[j] is not None)
+    incoming: list[Any] = []
+    for j, matched in enumerate(other.to_base):
+        key = other.keys[j]
+        if matched is None:
+            if key is not None and added_here[key] > 0:
+                added_here[key] -= 1
+                continue
+            incoming.append(theirs.entries[j].value)
+    return incoming
+
+
 def merge_logs(base_text: str, ours_text: str, theirs_text: str) -> MergeResult:
     """The three-way merge of three task-log texts (see the module docstring for the rules)."""
     base = _parse(base_text, "base")
@@ -158,62 +180,30 @@ def merge_logs(base_text: str, ours_text: str, theirs_text: str) -> MergeResult:
     mine = _match(base.entries, base_keys, ours.entries)
     other = _match(base.entries, base_keys, theirs.entries)
     style = detect_style(ours if ours.entries else theirs)
-    mine_at, other_at = mine.from_base(), other.from_base()
-    replace: dict[int, Any] = {}
-    remove: set[int] = set()
-    conflict_at: dict[int, Conflict] = {}
-    orphans: list[Conflict] = []  # deleted on our side, changed on theirs: no place of ours to put them
-    for b, base_entry in enumerate(base.entries):
-        o, t = mine_at.get(b), other_at.get(b)
-        if t is not None and o is not None:
-            if other.unchanged[t] or _same(mine, o, ours.entries[o], other, t, theirs.entries[t]):
-                continue
-            if mine.unchanged[o]:
-                replace[o] = _with_id_of(theirs.entries[t].value, ours.entries[o])
-            else:
-                conflict_at[o] = Conflict(_label(ours.entries[o]), _text(ours, o),
-                                          _render_value(theirs.entries[t].value, style))
-        elif o is not None:  # theirs deleted it
-            if mine.unchanged[o]:
-                remove.add(o)
-            else:
-                conflict_at[o] = Conflict(_label(ours.entries[o]), _text(ours, o), None)
-        elif t is not None and not other.unchanged[t]:
-            orphans.append(Conflict(_label(base_entry), None, _render_value(theirs.entries[t].value, style)))
-    added_here = Counter(mine.keys[j] for j, b in enumerate(mine.to_base) if b is None and mine.keys[j] is not None)
-    incoming: list[Any] = []
-    for j, matched in enumerate(other.to_base):
-        key = other.keys[j]
-        if matched is None:
-            if key is not None and added_here[key] > 0:
-                added_here[key] -= 1  # the same entry added on both sides: once
-                continue
-            incoming.append(theirs.entries[j].value)
-    if not (replace or remove or conflict_at or orphans or incoming):
+    decided = _decide(base, ours, theirs, mine, other, style)
+    incoming = _incoming(theirs, mine, other)
+    if not (decided.replace or decided.remove or decided.conflict_at or decided.orphans or incoming):
         return MergeResult(ours_text, 0, [])
-    kept = [e for i, e in enumerate(ours.entries) if i not in remove]
-    ids = _Ids([ours, theirs, base], kept)
+    ids = _Ids([ours, theirs, base], [e for i, e in enumerate(ours.entries) if i not in decided.remove])
     renumbered: list[tuple[str, str]] = []
     incoming = [ids.claim(value, renumbered) for value in incoming]
     last_known = max((j for j, b in enumerate(mine.to_base) if b is not None), default=-1)
-    items: list[_Item] = []
+    items: list[MergeItem] = []
     for i in range(last_known + 1):
-        if i in remove:
-            continue
-        if i in conflict_at:
-            items.append(_Item(conflict=conflict_at[i]))
-        elif i in replace:
-            items.append(_Item(text=_render_value(replace[i], style)))
-        else:
-            items.append(_Item(index=i))
-    items += [_Item(conflict=c) for c in orphans]
+        if i in decided.conflict_at:
+            items.append(MergeItem(conflict=decided.conflict_at[i]))
+        elif i in decided.replace:
+            items.append(MergeItem(text=_render_value(decided.replace[i], style)))
+        elif i not in decided.remove:
+            items.append(MergeItem(index=i))
+    items += [MergeItem(conflict=c) for c in decided.orphans]
     # both sides' new entries merged by date, each side in its own order (ours first on the same date)
-    mine_new = [(_date(ours.entries[i].value), _Item(index=i)) for i in range(last_known + 1, len(ours.entries))]
-    theirs_new = [(_date(v), _Item(text=_render_value(v, style))) for v in incoming]
+    mine_new = [(_date(ours.entries[i].value), MergeItem(index=i)) for i in range(last_known + 1, len(ours.entries))]
+    theirs_new = [(_date(v), MergeItem(text=_render_value(v, style))) for v in incoming]
     items += [item for _, item in heapq.merge(mine_new, theirs_new, key=lambda piece: piece[0])]
     conflicts = [item.conflict for item in items if item.conflict is not None]
-    text = _render_conflicted(ours, items, style) if conflicts else _render(ours, items, style)
-    return MergeResult(text, len(incoming), renumbered, len(replace), len(remove), conflicts)
+    text = render_conflicted(ours, items, style) if conflicts else render_merged(ours, items, style)
+    return MergeResult(text, len(incoming), renumbered, len(decided.replace), len(decided.remove), conflicts)
 
 
 def _same(mine: _Matching, o: int, ours: LogEntry, other: _Matching, t: int, theirs: LogEntry) -> bool:
@@ -237,78 +227,8 @@ def _label(entry: LogEntry) -> str:
     return entry.task_id or f"entry {entry.index + 1}"
 
 
-def _text(log: TaskLog, index: int) -> str:
-    entry = log.entries[index]
-    return log.text[entry.start:entry.end]
-
-
 def _date(value: Any) -> str:
     return str(value.get("date", "")) if isinstance(value, dict) else ""
-
-
-def _item_text(ours: TaskLog, item: _Item) -> str:
-    if item.index is not None:
-        return _text(ours, item.index)
-    assert item.text is not None
-    return item.text
-
-
-def _render(ours: TaskLog, items: list[_Item], style: LogStyle) -> str:
-    """Ours' text with the merged elements: untouched neighbours keep the separator ours had between them."""
-    text = ours.text
-    if not ours.entries:
-        start, end, inserted = insertion(ours, [_item_text(ours, item) for item in items], style)
-        return text[:start] + inserted + text[end:]
-    if not items:
-        assert ours.array_close is not None  # a valid log with entries is a closed array
-        return text[:ours.top_level_span[0] + 1] + text[ours.array_close:]
-    joiner = "," + style.newline + style.entry_indent
-    out = [text[:ours.entries[0].start]]
-    for n, item in enumerate(items):
-        if n:
-            before = items[n - 1].index
-            if before is not None and item.index == before + 1:
-                out.append(text[ours.entries[before].end:ours.entries[item.index].start])
-            else:
-                out.append(joiner)
-        out.append(_item_text(ours, item))
-    out.append(text[ours.entries[-1].end:])
-    return "".join(out)
-
-
-def _render_conflicted(ours: TaskLog, items: list[_Item], style: LogStyle) -> str:
-    """The merged log with each conflict between git-style markers, laid out so that keeping either side
-    (or both, or neither) of every conflict, with its marker lines deleted, leaves valid JSON.
-
-    Before the first element that is not a conflict each side carries a trailing comma; after it, a
-    leading one (on its own line), since an empty side (a deletion) must take its comma with it.
-    """
-    nl, indent = style.newline, style.entry_indent
-    first_plain = next((n for n, item in enumerate(items) if item.conflict is None), None)
-    out = ["[", nl]
-    open_line = False  # the last thing written is an element without its line end
-    for n, item in enumerate(items):
-        trailing = n < len(items) - 1 if first_plain is None else n < first_plain
-        leading = first_plain is not None and n > first_plain
-        if item.conflict is None:  # the first plain element, or one after it
-            out.append(("," + nl if leading else "") + indent + _item_text(ours, item))
-            open_line = True
-            continue
-        if open_line:
-            out.append(nl)
-        conflict = item.conflict
-        ours_mark = f"{'<' * MARKER} ours: {conflict.task_id} on this branch"
-        theirs_mark = f"{'>' * MARKER} theirs: {conflict.task_id} on the branch being merged"
-        out.append(ours_mark + (" (deleted there)" if conflict.ours is None else "") + nl)
-        for side, mark in ((conflict.ours, "=" * MARKER),
-                           (conflict.theirs, theirs_mark + (" (deleted there)" if conflict.theirs is None else ""))):
-            if side is not None:
-                out.append(("," + nl if leading else "") + indent + side + ("," if trailing else "") + nl)
-            out.append(mark + nl)
-        open_line = False
-    out += [nl] if open_line else []
-    out.append("]" + (nl if ours.text.endswith(("\n", "\r\n")) or not ours.text else ""))
-    return "".join(out)
 
 
 def run_merge_driver(base: Path, ours: Path, theirs: Path) -> tuple[int, str]:
