@@ -310,3 +310,16 @@ async def test_a_server_that_cannot_stream_reports_usage_and_cut_offs(tmp_path: 
         [(40, 3, False)]
     assert "stream_options" not in fake_openai.requests[0].body
     assert "cut off" in _failed(await _collect(codex, RunRequest("planner", "Plan", env=_env(fake_openai))))
+
+
+@pytest.mark.parametrize("body, said", [
+    ({"error": {"code": "model_not_found", "message": "The model `gpt-5-nano` does not exist"}}, "does not know model"),
+    ({"error": {"code": "DeploymentNotFound", "message": "The API deployment for this resource does not exist."}},
+     "does not know model"),
+])
+async def test_an_unknown_model_or_deployment_is_named(tmp_path: Path, fake_openai: FakeOpenAI,
+                                                       body: dict[str, Any], said: str) -> None:
+    codex = make_workspace(tmp_path)
+    fake_openai.queue(Behaviour(status=404, error_body=body))
+    message = _failed(await _collect(codex, RunRequest("planner", "Plan", env=_env(fake_openai), model="gpt-5-nano")))
+    assert said in message and "gpt-5-nano" in message and "/v1" not in message

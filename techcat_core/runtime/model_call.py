@@ -255,7 +255,7 @@ def _learn_refusal(settings: ProviderSettings, error: Any, sent: dict[str, Any])
 
 def _not_found(settings: ProviderSettings, model: str, error: Any) -> ModelError:
     message, code = _body_fields(getattr(error, "body", None))
-    about_model = "model" in (message + code).lower()
+    about_model = any(word in (message + code).lower() for word in ("model", "deployment"))
     path = urlsplit(settings.base_url or "").path.rstrip("/")
     if settings.kind == "openai-compatible" and not about_model and not path.endswith("/v1"):
         fixed = (settings.where or "").rstrip("/") + "/v1"
