@@ -115,6 +115,6 @@ def test_two_daemons_and_run_proposed_run_each_item_exactly_once(tmp_path: Path,
     log = json.loads((codex / "TASK-LOG.json").read_text())
     assert len(log) == 5 and len({e["task_id"] for e in log}) == 5  # two before, one per item
     if direct.returncode != 0:  # a daemon got item 1 first: the direct run did not start and said why
-        assert "is being run by pid" in direct_err or "was done by another runner" in direct_err, direct_err
+        assert "is being run by pid" in direct_err or "is done or changed meanwhile" in direct_err, direct_err
     assert not any("Traceback" in text for text in [*outputs, direct_err]), outputs
     assert (codex / ".techcat" / "claims").is_dir() and not list((codex / ".techcat" / "claims").glob("*.json"))

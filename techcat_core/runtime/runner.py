@@ -287,8 +287,8 @@ async def _claimed(codex_dir: Path, number: int, events: AsyncIterator[RunEvent]
         return
     async with held(claims, claim):
         if not await asyncio.to_thread(item_open, codex_dir, text):
-            yield RunFailed(uuid.uuid4().hex[:8], f"item {number} of PROPOSED-TASKS.md was done by another runner "
-                                                  "meanwhile; it was not run again")
+            yield RunFailed(uuid.uuid4().hex[:8], f"item {number} of PROPOSED-TASKS.md is done or changed meanwhile "
+                                                  "(another runner may have run it); it was not run again")
             return
         async for event in events:
             yield event
