@@ -118,3 +118,29 @@ def test_two_daemons_and_run_proposed_run_each_item_exactly_once(tmp_path: Path,
         assert "is being run by pid" in direct_err or "is done or changed meanwhile" in direct_err, direct_err
     assert not any("Traceback" in text for text in [*outputs, direct_err]), outputs
     assert (codex / ".techcat" / "claims").is_dir() and not list((codex / ".techcat" / "claims").glob("*.json"))
+
+
+def test_run_proposed_and_watch_leave_an_item_another_runner_holds(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    codex = make_workspace(tmp_path, proposed="# Proposed\n\n- [>] @frontend_specialist Build page one\n")
+    other = LocalClaims(codex, owner="another-runner")  # this test's process: alive, so its claim holds
+    held = other.claim("@frontend_specialist Build page one")
+    assert held is not None
+    env = {**GIT_ENV, "OPENAI_BASE_URL": fake_openai.base_url, "OPENAI_API_KEY": "sk-test", "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "techcat_cli.main"]
+    direct = subprocess.run([*command, "run", "--proposed", "1"], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert direct.returncode == 1
+    assert f"item 1 of PROPOSED-TASKS.md is being run by pid {held.pid} on {held.host}; an item runs once" \
+        in direct.stderr
+    daemon = subprocess.Popen([*command, "watch"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        assert daemon.stderr is not None
+        said = [daemon.stderr.readline() for _ in range(2)]  # the skip, then "watching" once idle
+    finally:
+        daemon.terminate()
+        daemon.communicate(timeout=30)
+    assert said[0] == f"· item 1 is being run by pid {held.pid} on {held.host}\n", said
+    assert said[1].startswith("watching "), said
+    assert fake_openai.requests == []
+    assert "- [>] @frontend_specialist Build page one" in (codex / "PROPOSED-TASKS.md").read_text()  # untouched
