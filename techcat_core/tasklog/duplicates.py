@@ -38,8 +38,8 @@ def shared_buckets(log: TaskLog) -> list[int]:
     Two steps, each a comprehension and a C-speed `Counter`: first the summary alone (most logs end here),
     then the full bucket for only the entries whose summary repeats.
     """
-    values = [entry.value for entry in log.entries]
-    summaries = [v.get("summary") if isinstance(v, dict) else _NOT_OBJECT for v in values]
+    entries = log.entries
+    summaries = [v.get("summary") if isinstance(v := entry.value, dict) else _NOT_OBJECT for entry in entries]
     try:
         counts = Counter(summaries)
     except TypeError:  # a summary that is a list or an object: those entries share one bucket
@@ -49,7 +49,7 @@ def shared_buckets(log: TaskLog) -> list[int]:
     shared = [n for n, summary in enumerate(summaries) if counts[summary] > 1]
     if not shared:
         return []
-    narrower = [bucket(values[n]) for n in shared]
+    narrower = [bucket(entries[n].value) for n in shared]
     again = Counter(narrower)
     return [n for n, key in zip(shared, narrower, strict=True) if again[key] > 1]
 
