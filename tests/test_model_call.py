@@ -282,7 +282,7 @@ async def test_at_a_2k_window_the_prompt_and_its_reply_fit(tmp_path: Path, fake_
     body = fake_openai.requests[0].body
     sent = sum(len(m["content"].encode()) for m in body["messages"])
     assert body["max_tokens"] == 512
-    # even a tokenizer at 2.5 bytes a token (lower than any we measured on such text) leaves the reply its room
+    # even a tokenizer at 2.5 bytes a token (denser than the 2.7–3 issue 12 measured) leaves the reply its room
     assert sent / 2.5 + body["max_tokens"] <= 2048, sent
     assert "task-199" in body["messages"][1]["content"]  # the newest memory still went in
 
