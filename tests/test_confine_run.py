@@ -119,7 +119,8 @@ def test_prompt_parts_never_follow_links_out_fifos_or_huge_files(tmp_path: Path,
     (repo / "apps" / "web").mkdir(parents=True, exist_ok=True)
     with (repo / "apps/web/page.tsx").open("wb") as handle:
         handle.truncate(3 * 1024 * 1024 * 1024)  # 3 GB, sparse
-    (codex / "techcat.toml").write_text("[limits]\nmax_read_bytes = 4096\n")
+    # a window large enough that the read cap, not the context budget, is what cuts the huge file
+    (codex / "techcat.toml").write_text("[provider]\ncontext_window = 65536\n\n[limits]\nmax_read_bytes = 4096\n")
     for agent in ("planner", "web"):
         explain = techcat("run", agent, "Plan", "--explain", cwd=repo, env=_env(fake_openai))
         assert explain.returncode == 0, explain.stderr
