@@ -5,7 +5,8 @@ claim is a record `.codex/.techcat/claims/<key>.json` (owner, host, pid, lease) 
 inter-process lock, so of two runners that try at once exactly one gets it. The owner renews the
 lease while it works (`held`); a claim whose lease ran out, or whose owner on this host is no longer
 running, is free again. The runtime sees only `Claims` (claim, renew, release), so a claim store
-shared across machines (through a git remote, say) can replace `LocalClaims` later.
+shared across machines (through a git remote, say) can replace `LocalClaims` later. `claimed` wraps a
+`run --proposed` run (any front end's) in its item's claim; `techcat watch` claims items itself.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Protocol
 from filelock import FileLock
 
 from techcat_core.atomic import write_atomic
+from techcat_core.runtime.events import RunEvent, RunFailed
 
 DEFAULT_LEASE = 30.0  # seconds; renewed every third of it
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # this process
@@ -168,3 +170,36 @@ def item_open(codex_dir: Path, text: str, queued_only: bool = False) -> bool:
         return False
     states = [item.state for item in parse_proposed(checklist, codex_dir / PROPOSED).items if item.text == text]
     return len(states) == 1 and (states[0] == STATE_QUEUED if queued_only else states[0] != STATE_DONE)
+
+
+async def claimed(codex_dir: Path, number: int, events: AsyncIterator[RunEvent]) -> AsyncIterator[RunEvent]:
+    """Run a proposed item only under its claim, so no other runner (a `techcat watch`) runs it too."""
+    text = await asyncio.to_thread(_proposed_text, codex_dir, number)
+    if text is None:  # no such item: the run says so itself
+        async for event in events:
+            yield event
+        return
+    claims = LocalClaims(codex_dir)
+    claim = await asyncio.to_thread(claims.claim, text)
+    if claim is None:
+        holder = await asyncio.to_thread(claims.holder, text)
+        yield RunFailed(uuid.uuid4().hex[:8], f"item {number} of PROPOSED-TASKS.md is being run by "
+                                              f"{holder.describe() if holder else 'another runner'}; an item runs "
+                                              "once, so this run did not start")
+        return
+    async with held(claims, claim):
+        if not await asyncio.to_thread(item_open, codex_dir, text):
+            yield RunFailed(uuid.uuid4().hex[:8], f"item {number} of PROPOSED-TASKS.md is done or changed meanwhile "
+                                                  "(another runner may have run it); it was not run again")
+            return
+        async for event in events:
+            yield event
+
+
+def _proposed_text(codex_dir: Path, number: int) -> str | None:
+    from techcat_core.proposed import parse_proposed
+    from techcat_core.workspace import PROPOSED, read_text
+
+    checklist = read_text(codex_dir / PROPOSED)
+    item = parse_proposed(checklist, codex_dir / PROPOSED).item(number) if checklist is not None else None
+    return item.text if item is not None else None

@@ -25,10 +25,10 @@ from filelock import FileLock, Timeout
 
 from techcat_core.atomic import write_atomic
 from techcat_core.roster import Agent
-from techcat_core.runtime.claims import Claim
+from techcat_core.runtime.claims import Claim, claimed
+from techcat_core.runtime.committing import tick_and_commit
 from techcat_core.runtime.events import (
     Chained,
-    Committed,
     DryRun,
     FileWritten,
     Logged,
@@ -169,21 +169,6 @@ def _commit_run(ws: Workspace, agent: str, plans: list[PlannedWrite], summary: s
     return entry
 
 
-def _tick(ws: Workspace, number: int, item_text: str, task_id: str) -> str | None:
-    """Tick the proposed item the run came from; returns why it could not be, or None.
-
-    The item is found by its text as read before the run, not just its number: the run itself (a
-    planner whose output is PROPOSED-TASKS.md) or a user may have renumbered the checklist meanwhile.
-    """
-    from techcat_core.proposed_edit import ProposedEditError, tick_item
-
-    try:
-        tick_item(ws.codex_dir, number, item_text, task_id)
-    except (ProposedEditError, OSError) as error:
-        return f"item {number} was not ticked: {error}"
-    return None
-
-
 def _builtin_logger_entry(ws: Workspace, request: RunRequest, today: dt.date) -> dict[str, Any]:
     from techcat_core.tasklog.store import append_entry
 
@@ -263,44 +248,9 @@ async def run_agent(codex_dir: Path, request: RunRequest) -> AsyncIterator[RunEv
 
     events = _run(codex_dir.resolve(), request, depth=0, chain_path=(), previous=None, ran=set())
     if request.proposed_item is not None and request.claim is None and not request.dry_run:
-        events = _claimed(codex_dir.resolve(), request.proposed_item, events)
+        events = claimed(codex_dir.resolve(), request.proposed_item, events)
     async for event in recorded(codex_dir.resolve(), request.agent, request.task, request.env, events):
         yield event
-
-
-async def _claimed(codex_dir: Path, number: int, events: AsyncIterator[RunEvent]) -> AsyncIterator[RunEvent]:
-    """Run a proposed item only under its claim, so no other runner (a `techcat watch`) runs it too."""
-    from techcat_core.runtime.claims import LocalClaims, held, item_open
-
-    text = await asyncio.to_thread(_proposed_text, codex_dir, number)
-    if text is None:  # no such item: the run says so itself
-        async for event in events:
-            yield event
-        return
-    claims = LocalClaims(codex_dir)
-    claim = await asyncio.to_thread(claims.claim, text)
-    if claim is None:
-        holder = await asyncio.to_thread(claims.holder, text)
-        yield RunFailed(uuid.uuid4().hex[:8], f"item {number} of PROPOSED-TASKS.md is being run by "
-                                              f"{holder.describe() if holder else 'another runner'}; an item runs "
-                                              "once, so this run did not start")
-        return
-    async with held(claims, claim):
-        if not await asyncio.to_thread(item_open, codex_dir, text):
-            yield RunFailed(uuid.uuid4().hex[:8], f"item {number} of PROPOSED-TASKS.md is done or changed meanwhile "
-                                                  "(another runner may have run it); it was not run again")
-            return
-        async for event in events:
-            yield event
-
-
-def _proposed_text(codex_dir: Path, number: int) -> str | None:
-    from techcat_core.proposed import parse_proposed
-    from techcat_core.workspace import PROPOSED, read_text
-
-    checklist = read_text(codex_dir / PROPOSED)
-    item = parse_proposed(checklist, codex_dir / PROPOSED).item(number) if checklist is not None else None
-    return item.text if item is not None else None
 
 
 def chain_targets(agent: Agent) -> list[str]:
@@ -340,7 +290,8 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
         entry = await asyncio.shield(asyncio.ensure_future(asyncio.to_thread(_builtin_logger_entry, ws, request,
                                                                                today)))
         yield Logged(run_id, entry)
-        async for event in _tick_and_commit(ws, [], entry, request, item_text, run_id):
+        async for event in tick_and_commit(ws, [], entry, request.proposed_item, item_text, request.commit,
+                                           run_id):
             yield event
         yield RunFinished(run_id, agent.name, entry)
         return
@@ -398,67 +349,14 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
     for plan in plans:
         yield FileWritten(run_id, plan.path)
     yield Logged(run_id, entry)
-    async for event in _tick_and_commit(ws, plans, entry, request, item_text, run_id):
+    async for event in tick_and_commit(ws, plans, entry, request.proposed_item, item_text, request.commit,
+                                           run_id):
         yield event
     if request.chain:
         async for event in _chain(codex_dir, request, agent.name, chain_targets(agent), entry, reply, depth,
                                   (*chain_path, agent.name), ran):
             yield event
     yield RunFinished(run_id, agent.name, entry, tuple(p.path for p in plans), reply)
-
-
-async def _tick_and_commit(ws: Workspace, plans: list[PlannedWrite], entry: dict[str, Any], request: RunRequest,
-                           item_text: str | None, run_id: str) -> AsyncIterator[RunEvent]:
-    """After the entry is logged: tick the item the run came from, then commit if asked."""
-    ticked = False
-    if request.proposed_item is not None:
-        if item_text is None:
-            problem: str | None = (f"PROPOSED-TASKS.md had no item {request.proposed_item} when the run started; "
-                                   "nothing was ticked")
-        else:
-            problem = await asyncio.shield(asyncio.ensure_future(asyncio.to_thread(
-                _tick, ws, request.proposed_item, item_text, entry["task_id"])))
-        ticked = problem is None
-        if problem:
-            yield Notice(run_id, problem)
-    if request.commit:
-        async for event in _commit(ws, plans, entry, run_id, item_text if ticked else None):
-            yield event
-
-
-def _tick_only(ws: Workspace, item_text: str, task_id: str) -> bytes | None:
-    """HEAD's checklist with just the run's tick: the user's own uncommitted edits there stay uncommitted."""
-    from techcat_core.gitops import file_at_head
-    from techcat_core.proposed_edit import tick_in_text
-
-    head = file_at_head(ws.codex_dir / "PROPOSED-TASKS.md")
-    ticked = tick_in_text(head, item_text, task_id) if head is not None else None
-    return ticked.encode("utf-8") if ticked is not None else None
-
-
-async def _commit(ws: Workspace, plans: list[PlannedWrite], entry: dict[str, Any], run_id: str,
-                  ticked_item: str | None) -> AsyncIterator[RunEvent]:
-    """Commit exactly the run's own changes: its files, the task log, and, of the checklist it did not write
-    itself, only its own tick (staged from HEAD's version plus the tick)."""
-    from techcat_core.gitops import GitProblem, commit_paths
-
-    message = f"{entry['task_id']} ({entry['agent']}): {entry['summary']}"
-    paths = [p.path for p in plans] + [ws.codex_dir / "TASK-LOG.json"]
-    proposed = ws.codex_dir / "PROPOSED-TASKS.md"
-    contents: dict[Path | str, bytes] = {}
-    try:
-        if ticked_item is not None and proposed not in paths:
-            blob = await asyncio.to_thread(_tick_only, ws, ticked_item, entry["task_id"])
-            if blob is None:
-                yield Notice(run_id, "the tick is not in the commit: the item is not in PROPOSED-TASKS.md as "
-                                     "committed at HEAD (commit the checklist, then the tick can follow)")
-            else:
-                contents[proposed] = blob
-        sha = await asyncio.to_thread(commit_paths, ws.root, paths, message, contents)
-    except GitProblem as error:
-        yield RunFailed(run_id, f"the run succeeded but the commit failed: {error}")
-        return
-    yield Committed(run_id, sha, message)
 
 
 async def _chain(codex_dir: Path, request: RunRequest, agent_name: str, targets: list[str], entry: dict[str, Any],
