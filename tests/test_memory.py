@@ -39,8 +39,9 @@ def test_a_log_that_does_not_end_as_an_array_is_left_to_the_full_parse(tmp_path:
     path = _log(tmp_path, 3000)
     path.write_text(path.read_text(encoding="utf-8").rstrip().removesuffix("]") + ",\n", encoding="utf-8")
     assert recent_memory(path, 20_000) is None
-    small = _log(tmp_path / "small", 3) if (tmp_path / "small").mkdir() is None else None
-    assert small is not None and recent_memory(small, 20_000) is None  # small: parsed whole, exactly
+    (tmp_path / "small").mkdir()
+    small = _log(tmp_path / "small", 3)
+    assert recent_memory(small, 20_000) is None  # small: parsed whole, exactly
     assert recent_memory(tmp_path / "missing.json", 100) is None
 
 

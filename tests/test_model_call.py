@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from techcat_core.runtime import events as ev
-from techcat_core.runtime.model_call import retry_after
+from techcat_core.runtime.provider_replies import retry_after
 from techcat_core.runtime.runner import RunRequest, run_agent
 from tests.fake_openai import Behaviour, FakeOpenAI
 from tests.gitutil import techcat
@@ -35,7 +35,7 @@ def _snapshot(root: Path) -> dict[str, bytes]:
             if p.is_file() and ".techcat" not in p.parts and ".git" not in p.parts}
 
 
-def _toml(**settings: object) -> dict[str, str]:
+def _toml(**settings: object) -> dict[str, str | bytes]:
     lines = "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items())
     return {"techcat.toml": "[provider]\n" + lines}
 

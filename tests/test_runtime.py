@@ -258,7 +258,11 @@ class _Lines:
 
         self.seen: list[str] = []
         self._queue: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: [self._queue.put(line) for line in stream], daemon=True).start()
+        def pump() -> None:
+            for line in stream:
+                self._queue.put(line)
+
+        threading.Thread(target=pump, daemon=True).start()
 
     def wait_for(self, *words: str, timeout: float = 30) -> str:
         import queue

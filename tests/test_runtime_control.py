@@ -246,7 +246,7 @@ def test_a_small_context_window_keeps_room_for_the_reply(tmp_path: Path, fake_op
     prompt, settings, _ = explain_run(codex, RunRequest("planner", "Plan", env=_env(fake_openai)))
     assert settings.context_window == 2000 and prompt.budget == 1500
     assert prompt.used <= prompt.budget
-    assert 0 < prompt.entries_included < prompt.entries_total == 79
+    assert prompt.entries_total == 79 and 0 < prompt.entries_included < 79
 
 
 async def test_a_server_that_cannot_stream(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
