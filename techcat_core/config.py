@@ -112,6 +112,11 @@ def parse_config(text: str) -> tuple[TechcatConfig, list[ConfigProblem]]:
     except RecursionError:  # tomllib recurses once per level of nested arrays or inline tables
         return TechcatConfig(), [ConfigProblem(message="the file nests arrays or tables hundreds of levels deep, "
                                                "too deep to read; settings are flat tables", line=0, character=0)]
+    except ValueError:  # an integer thousands of digits long, which Python refuses to convert (issue 11 §3)
+        long = re.search(r"\d{4000,}", text)
+        line = text.count("\n", 0, long.start()) if long else 0
+        return TechcatConfig(), [ConfigProblem(message="a number here has thousands of digits, too long to read; "
+                                               "settings take small numbers", line=line, character=0)]
     for secret in ("api_key", "key", "token"):
         provider = data.get("provider")
         if isinstance(provider, dict) and secret in provider:

@@ -175,3 +175,31 @@ def test_the_parser_still_exits_zero_for_help(capsys: pytest.CaptureFixture[str]
     assert stopped.value.code == 0
     assert "--format" in capsys.readouterr().out
     assert isinstance(cli_main.build_parser(), argparse.ArgumentParser)
+
+
+@pytest.mark.parametrize(("text", "what"), [("", "empty"), ("\n  \n", "only whitespace"), ("\ufeff", "empty")])
+def test_an_empty_log_is_a_syntax_error_like_json_loads_says(root: Path, text: str, what: str) -> None:
+    """Found by the fuzz suite: json.loads refuses it, the store refuses to append to it, and check passed it."""
+    make_workspace(root, log=text)
+    code, payload = check_json(root)
+    assert code == 1
+    (problem,) = diagnostics(payload, "TC100")
+    assert f"the task log is {what}, not a JSON array; an empty log is `[]`" in problem["message"]
+
+
+def test_text_after_a_top_level_value_that_is_not_an_array_is_a_syntax_error(root: Path) -> None:
+    make_workspace(root, log='"output_files": ["a"]\n')
+    code, payload = check_json(root)
+    assert code == 1
+    (problem,) = diagnostics(payload, "TC100")
+    assert "unexpected text after the top-level value" in problem["message"]
+    assert (problem["line"], problem["column"]) == (1, 15)
+    assert diagnostics(payload, "TC101")
+
+
+def test_a_config_number_of_five_thousand_digits_is_a_config_error(root: Path) -> None:
+    make_workspace(root, extra={"techcat.toml": "[check]\nfuture_date_tolerance_days = " + "9" * 5000 + "\n"})
+    code, payload = check_json(root)
+    assert code == 1
+    (problem,) = diagnostics(payload, "TC003")
+    assert "thousands of digits" in problem["message"] and problem["line"] == 2

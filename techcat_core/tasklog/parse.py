@@ -318,13 +318,21 @@ def _parse(text: str, path: Path | str) -> TaskLog:
     length = len(text)
     index = _skip_ws(text, 1 if text.startswith("\ufeff") else 0)
     if index >= length:
+        # Not JSON at all (json.loads refuses it): most often an editor's save caught half-way, which the
+        # store refuses to append to for the same reason. An empty log is `[]`.
         log.top_level = "empty"
+        what = "empty" if not text.lstrip("\ufeff") else "only whitespace"
+        log.problems.append(SyntaxProblem(f"the task log is {what}, not a JSON array; an empty log is `[]`", 0,
+                                          length))
         return log
     if text[index] != "[":
         try:
             value, end = _scan_once(text, index)
             log.top_level = _kind(value)
             log.top_level_span = (index, end)
+            rest = _skip_ws(text, end)
+            if rest < length:
+                log.problems.append(SyntaxProblem("unexpected text after the top-level value", rest, length))
         except RecursionError:
             log.top_level = "invalid"
             log.top_level_span = (index, min(length, index + 1))
