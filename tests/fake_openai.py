@@ -5,8 +5,9 @@ streaming (SSE) and not, and plays a script of behaviours: replies, 429s, 500s, 
 connections dropped mid-stream, usage in streams, cut-off replies (`finish_reason: "length"`),
 malformed chunks, error events inside a 200 stream, `: keep-alive` trickles, error bodies with
 reasons, HTTP-date `Retry-After`, bodies aborted mid-way, and (when `strict_fields` is set) a 400 for
-request fields it does not know, as older vLLM does. It also answers vLLM's `GET /v1/models` and
-Ollama's `POST /api/show` when told a context length. Every request is recorded for assertions.
+request fields it does not know, as older vLLM does. It also answers vLLM's `GET /v1/models`,
+llama.cpp's `GET /props` and Ollama's `POST /api/show` when told a context length. Every request is
+recorded for assertions.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class FakeOpenAI:
     max_model_len: int | None = None  # what `GET /v1/models` reports (vLLM)
     ollama_context: int | None = None  # what `POST /api/show` reports as model_info.<arch>.context_length
     ollama_num_ctx: int | None = None  # a `num_ctx` in the model's parameters, as a Modelfile sets it
+    llamacpp_n_ctx: int | None = None  # what llama.cpp's `GET /props` reports per slot
 
     @property
     def port(self) -> int:
@@ -105,6 +107,8 @@ class _Handler(BaseHTTPRequestHandler):
                                                          "max_model_len": fake.max_model_len}]})
         elif self.path == "/v1/models":
             self._json(200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+        elif self.path == "/props" and fake.llamacpp_n_ctx is not None:
+            self._json(200, {"default_generation_settings": {"n_ctx": fake.llamacpp_n_ctx}, "total_slots": 1})
         else:
             self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
 

@@ -239,6 +239,13 @@ def test_the_window_comes_from_vllm(tmp_path: Path, fake_openai: FakeOpenAI) -> 
     assert window == 2048 and "max_model_len" in source
 
 
+def test_the_window_comes_from_llamacpp(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    fake_openai.llamacpp_n_ctx = 2048
+    window, source = _explain(make_workspace(tmp_path), _env(fake_openai))
+    assert window == 2048 and "llama.cpp's per-slot n_ctx" in source
+    assert [r.path for r in fake_openai.discovery] == ["/v1/models", "/props"]
+
+
 @pytest.mark.parametrize("trained, num_ctx, window, said", [
     (131072, 8192, 8192, "num_ctx"),
     (131072, None, 4096, "trained for 131072 tokens but Ollama serves 4096"),
@@ -250,8 +257,8 @@ def test_the_window_comes_from_ollama(tmp_path: Path, fake_openai: FakeOpenAI, t
     assert fake_openai.requests == []
     found = _explain(make_workspace(tmp_path), _env(fake_openai))
     assert found[0] == window and said in found[1], found
-    assert [r.path for r in fake_openai.discovery] == ["/v1/models", "/api/show"]
-    assert fake_openai.discovery[1].body == {"model": "gpt-4o-mini"}
+    assert [r.path for r in fake_openai.discovery] == ["/v1/models", "/props", "/api/show"]
+    assert fake_openai.discovery[2].body == {"model": "gpt-4o-mini"}
 
 
 def test_a_silent_local_server_gets_a_small_safe_window(tmp_path: Path, fake_openai: FakeOpenAI) -> None:

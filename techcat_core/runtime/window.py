@@ -2,7 +2,8 @@
 
 The 128k default suits OpenAI's models, not a local server: a 2k-context Ollama silently drops what
 does not fit. So, unless `context_window` is set in techcat.toml, an `openai-compatible` provider is
-asked once per process: vLLM reports `max_model_len` in `GET /v1/models`; Ollama reports `num_ctx`
+asked once per process: vLLM reports `max_model_len` in `GET /v1/models`; llama.cpp's server the
+per-slot `n_ctx` in `GET /props` (`default_generation_settings`); Ollama reports `num_ctx`
 (when its Modelfile sets it) and the model's trained `context_length` in `POST /api/show` — but
 serves `num_ctx`, 4,096 tokens by default, so without `num_ctx` the smaller of the two is used. A
 server on this machine or a private network that says nothing gets 4,096 tokens; `--explain` says
@@ -75,10 +76,22 @@ def _from_vllm(base_url: str, model: str, key: str | None) -> tuple[int, str] | 
     return None
 
 
-def _from_ollama(base_url: str, model: str, key: str | None) -> tuple[int, str] | None:
+def _origin(base_url: str, path: str) -> str:
     parts = urlsplit(base_url)
-    show = urlunsplit((parts.scheme, parts.netloc, "/api/show", "", ""))
-    info = _ask(show, key, {"model": model})
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def _from_llamacpp(base_url: str, key: str | None) -> tuple[int, str] | None:
+    props = _ask(_origin(base_url, "/props"), key)
+    settings = props.get("default_generation_settings") if isinstance(props, dict) else None
+    n_ctx = settings.get("n_ctx") if isinstance(settings, dict) else None
+    if isinstance(n_ctx, int) and n_ctx > 0:
+        return n_ctx, "the server (llama.cpp's per-slot n_ctx in GET /props)"
+    return None
+
+
+def _from_ollama(base_url: str, model: str, key: str | None) -> tuple[int, str] | None:
+    info = _ask(_origin(base_url, "/api/show"), key, {"model": model})
     if not isinstance(info, dict):
         return None
     parameters = info.get("parameters")
@@ -103,7 +116,7 @@ def server_window(base_url: str, model: str, key: str | None = None) -> tuple[in
     with _lock:
         if cache_key in _cache:
             return _cache[cache_key]
-    found = _from_vllm(base_url, model, key) or _from_ollama(base_url, model, key)
+    found = _from_vllm(base_url, model, key) or _from_llamacpp(base_url, key) or _from_ollama(base_url, model, key)
     with _lock:
         _cache[cache_key] = found
     return found
