@@ -76,6 +76,8 @@ def cmd_agents(args: argparse.Namespace) -> int:
     origin_width = max(len(origin) for origin in origins)
     for agent, origin in zip(ws.agents, origins, strict=True):
         chain = " → " + ", ".join(link.target for link in agent.chains) if agent.chains else ""
+        conditional = [link.target for link in agent.handoffs if link.conditional]
+        chain += f" (conditional hand-off, not chained: {', '.join(conditional)})" if conditional else ""
         prompt = "prompt" if agent.name in ws.prompts else "      "
         print(f"{agent.name:<{width}}  {counts.get(agent.name, 0):>4} tasks  {prompt}  {origin:<{origin_width}}  "
               f"{agent.description}{chain}".rstrip())

@@ -34,6 +34,7 @@ class ChainLink:
 
     target: str
     range: Range
+    conditional: bool = False  # "only if the user asks": the roster check reads it, the runtime never chains it
 
 
 @dataclass(slots=True)
@@ -48,7 +49,8 @@ class Agent:
     responsibilities: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     model: str | None = None
-    chains: list[ChainLink] = field(default_factory=list)
+    chains: list[ChainLink] = field(default_factory=list)  # the unconditional hand-offs: what a run chains to
+    handoffs: list[ChainLink] = field(default_factory=list)  # every hand-off, conditional ones too (TC202)
     body: str = ""
     origin: str = "AGENTS.md"  # "toml" (.codex/agents/*.toml) or "config.toml" (an [agents.NAME] table alone)
     named_by: str = "AGENTS.md heading"  # where the name comes from, as `techcat agents` shows it
@@ -215,20 +217,46 @@ def parse_agent_toml(text: str, path: Path, declared: DeclaredRole | None = None
                   role=description.strip() if isinstance(description, str) and description.strip()
                   else declared.description if declared is not None else "",
                   body=instructions if isinstance(instructions, str) else "", origin="toml", named_by=named_by,
-                  chain_text=text)
+                  chain_text=instruction_lines(text, lines))
     model = data.get("model")
     if isinstance(model, str):
         agent.model = model
-    agent.chains = _links(text, {name} | BUILTIN_AGENTS, 0)
+    _set_links(agent, {name} | BUILTIN_AGENTS)
     return agent
 
 
-def _links(text: str, known: set[str] | frozenset[str], first_line: int) -> list[ChainLink]:
-    return [ChainLink(h.target, Range.of(h.line, h.start, end=h.end)) for h in find_handoffs(text, known, first_line)]
+_INSTRUCTION_KEY = re.compile(r"^\s*(?:developer_instructions|instructions)\s*=\s*(\"\"\"|'''|\"|')?")
+
+
+def instruction_lines(text: str, lines: list[str]) -> str:
+    """`text` with every line blanked but the instruction keys' values: hand-offs are read from the
+    instructions, not from comments or other keys, and keep their exact places in the file."""
+    keep: set[int] = set()
+    i = 0
+    while i < len(lines):
+        match = _INSTRUCTION_KEY.match(lines[i])
+        if match is None:
+            i += 1
+            continue
+        quote = match.group(1)
+        end = i
+        if quote in ('"""', "'''") and quote not in lines[i][match.end():]:
+            end = next((j for j in range(i + 1, len(lines)) if quote in lines[j]), len(lines) - 1)
+        keep.update(range(i, end + 1))
+        i = end + 1
+    return "\n".join(line if n in keep else "" for n, line in enumerate(lines))
+
+
+def _set_links(agent: Agent, known: set[str] | frozenset[str]) -> None:
+    links = [ChainLink(h.target, Range.of(h.line, h.start, end=h.end), h.conditional)
+             for h in find_handoffs(agent.chain_text, known, agent.chain_line)]
+    agent.handoffs = links
+    agent.chains = [link for link in links if not link.conditional]
 
 
 def resolve_chains(agents: list[Agent]) -> None:
-    """Read every agent's hand-offs once all agents are known: a bare name counts only when it is one of them."""
+    """Read every agent's hand-offs once all agents are known (a name counts when it is one of them or,
+    as a code span, close to one: a typo the roster check reports)."""
     known = {agent.name for agent in agents} | BUILTIN_AGENTS
     for agent in agents:
-        agent.chains = _links(agent.chain_text, known, agent.chain_line)
+        _set_links(agent, known)

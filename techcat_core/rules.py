@@ -76,7 +76,7 @@ def roster_rules(ws: Workspace) -> list[Diagnostic]:
             first[agent.name] = agent
     names = known_agents(ws)
     for agent in first.values():
-        for link in agent.chains:
+        for link in agent.handoffs:
             if link.target not in names:
                 guess = nearest(link.target, names)
                 editable = agent.origin == "AGENTS.md"  # Codex CLI's files are read-only to TechCat

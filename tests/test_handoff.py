@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,17 +31,46 @@ ROSTER = {"task_logger", "security_reviewer", "qa_engineer"}
     ("Once complete, invoke `task_logger`.", [("task_logger", True)]),
     ("Once complete, invoke task_logger", [("task_logger", False)]),
     ("Pass control to the `task_logger` agent.", [("task_logger", True)]),
-    ("When the tests pass, hand off to `release_manager`.", [("release_manager", True)]),
+    ("When the tests pass, hand off to `qa_enginer`.", [("qa_enginer", True)]),
     ("For a finding, escalate to `security-reviewer`.", [("security-reviewer", True)]),
     ("Then hand over to security_reviewer.", [("security_reviewer", False)]),
     ("Finally invoke `qa_engineer` and `task_logger`.", [("qa_engineer", True), ("task_logger", True)]),
     ("When you are not sure, invoke `qa_engineer`.", [("qa_engineer", True)]),
     ("Invoke `context7` MCP tools for library docs.", []),
     ("Invoke the `search` tool first.", []),
-    ("Once complete, invoke `ghost`.", [("ghost", True)]),
+    ("Once complete, invoke `ghost`.", []),  # names no agent and is close to none: not a hand-off
+    # D1: tools and Codex CLI's built-in roles are not TechCat agents
+    ("Invoke `pytest` after every change.", []),
+    ("Delegate to `rg` for searches.", []),
+    ("Hand off to `gh` for the pull request.", []),
+    ("Chain to `make` to build.", []),
+    ("This script invokes `bash`.", []),
+    ("Delegate to `explorer` for codebase questions, and hand off to `worker` for implementation.", []),
+    ("Hand off to `default`, then `qa_engineer`.", [("qa_engineer", True)]),
+    # D2: a negation anywhere in the clause before the verb
+    ("Do not, under any circumstances, invoke `qa_engineer`.", []),
+    ("Under no circumstances should you invoke qa_engineer.", []),
+    ("It is forbidden to invoke `qa_engineer`.", []),
+    ("You must never, ever hand off to `qa_engineer`.", []),
+    ("If tests do not pass, fix them, then invoke `qa_engineer`.", [("qa_engineer", True)]),
+    ("Do not edit tests, and invoke `qa_engineer` when done.", [("qa_engineer", True)]),
+    # D8: a bold code span is a code span
+    ("When done, invoke **`qa_engineer`**.", [("qa_engineer", True)]),
+    ("When done, invoke **qa_engineer**.", [("qa_engineer", False)]),
 ])
 def test_only_explicit_hand_offs_are_read(line: str, expected: list[tuple[str, bool]]) -> None:
     assert [(h.target, h.quoted) for h in find_handoffs(line, ROSTER)] == expected
+
+
+@pytest.mark.parametrize(("line", "conditional"), [
+    ("Invoke `qa_engineer` only if the user asks; otherwise never.", True),
+    ("If the build is red, hand off to `qa_engineer`.", True),
+    ("Hand off to `qa_engineer` unless the change is trivial.", True),
+    ("Once complete, invoke `qa_engineer`.", False),
+    ("When done, hand off to `qa_engineer`. If it fails, retry.", False),
+])
+def test_conditional_hand_offs_are_read_but_not_chained(line: str, conditional: bool) -> None:
+    assert [(h.target, h.conditional) for h in find_handoffs(line, ROSTER)] == [("qa_engineer", conditional)]
 
 
 def test_hand_offs_in_fenced_examples_are_not_read() -> None:
@@ -193,3 +225,64 @@ def test_any_codex_config_is_read_without_raising(tmp_path_factory: pytest.TempP
                                                                   "agents/a.toml": 'name = "a"\n'})
     check(codex)  # whatever Codex CLI's config.toml holds, the check reports and never raises
     assert "a" in load_workspace(codex).agent_names  # and the agent file's own `name` still names its agent
+
+
+def _techcat(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "techcat_cli.main", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
+
+
+def _codex_folder(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / ".codex" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / ".codex" / name).write_text(text)
+    return root
+
+
+def test_codex_built_in_roles_and_tools_are_not_unknown_agents(tmp_path: Path) -> None:
+    """Review D1: `explorer`/`worker` are Codex CLI's built-in roles; `pytest`, `rg`, `gh`, `make`, `bash` tools."""
+    lead = ('name = "lead"\ndescription = "Leads."\ndeveloper_instructions = """\n'
+            "Delegate to `explorer` for codebase questions, and hand off to `worker` for implementation.\n"
+            "Invoke `pytest` after every change. Delegate to `rg`. Hand off to `gh`. Chain to `make`.\n"
+            "This script invokes `bash`.\n"
+            'When done, escalate to `security-reviewer`.\n"""\n')
+    root = _codex_folder(tmp_path, {"config.toml": 'model = "gpt-5"\n', "agents/lead.toml": lead,
+                                    "agents/sec.toml": 'name = "security_reviewer"\ndeveloper_instructions = "R."\n'})
+    done = _techcat(root, "check", "--format", "json")
+    found = sorted((d["code"], d["message"]) for d in json.loads(done.stdout)["diagnostics"])
+    assert [code for code, _ in found] == ["TC005", "TC202"]
+    assert found[1][1] == "`lead` chains to `security-reviewer`, which is not in the roster; did you mean " \
+        "`security_reviewer`?"
+    assert done.returncode == 1
+    lead_agent = load_workspace(root / ".codex").agent("lead")
+    assert lead_agent is not None and chain_targets(lead_agent) == ["security-reviewer"]
+
+
+def test_negated_and_conditional_hand_offs_start_no_run(tmp_path: Path) -> None:
+    """Review D2: `techcat agents` (and so a run) shows no chain to `deploy` for negated or conditional text."""
+    reviewer = ('name = "reviewer"\ndescription = "Reviews code."\ndeveloper_instructions = """\n'
+                "Do not, under any circumstances, invoke `deploy`.\nUnder no circumstances should you invoke deploy.\n"
+                "It is forbidden to invoke `deploy`.\nInvoke `deploy` only if the user asks; otherwise never.\n"
+                '"""\n')
+    root = _codex_folder(tmp_path, {"agents/reviewer.toml": reviewer,
+                                    "agents/deploy.toml": 'name = "deploy"\ndescription = "Deploys."\n'})
+    agent = load_workspace(root / ".codex").agent("reviewer")
+    assert agent is not None and chain_targets(agent) == []
+    assert [(link.target, link.conditional) for link in agent.handoffs] == [("deploy", True)]
+    out = _techcat(root, "agents").stdout
+    line = next(row for row in out.splitlines() if row.startswith("reviewer"))
+    assert line.endswith("Reviews code. (conditional hand-off, not chained: deploy)"), line
+
+
+def test_hand_offs_are_read_from_the_instructions_only(tmp_path: Path) -> None:
+    """Review D8: a comment or another key of an agent file is not an instruction; a bold code span is a target."""
+    text = ('# When done, invoke `planner`.\nname = "writer"\ndescription = "Hand off to `planner`."\n'
+            'developer_instructions = """\nWrite.\nWhen done, invoke **`tester`**.\n"""\n'
+            'notes = "chain to `planner`"\n')
+    root = _codex_folder(tmp_path, {"agents/writer.toml": text,
+                                    "agents/planner.toml": 'name = "planner"\n',
+                                    "agents/tester.toml": 'name = "tester"\n'})
+    writer = load_workspace(root / ".codex").agent("writer")
+    assert writer is not None
+    assert [(link.target, link.range.start.line, link.range.start.character) for link in writer.chains] == \
+        [("tester", 5, 21)]
