@@ -103,3 +103,19 @@ def test_import_log_keeps_a_plain_task_number_and_reads_a_foreign_file_in_one_li
     foreign = techcat("import-log", "notes.md", cwd=tmp_path)
     assert foreign.returncode == 2 and len(foreign.stderr.splitlines()) == 1
     assert foreign.stderr.startswith("techcat: notes.md is not a task log TechCat knows:")
+
+
+def test_import_log_ends_a_field_at_a_blank_line_a_heading_or_another_field() -> None:
+    """Review D3: prose, headings and unknown `**X:**` fields are not glued into the field above them."""
+    from techcat_core.tasklog.legacy import parse_legacy_log
+
+    text = ("### Task Completed\n**Agent:** planner\n**Date:** 2025-06-05\n**Summary:** Real block\nthat wraps.\n"
+            "**Status:** Done\n**Notes:** see PR #4\n**Output Files:** none\n\n## Notes\nSome prose here.\n"
+            "More prose.\n\n### Task Completed\n**Agent:** planner\n**Date:** 2025-06-06\n**Summary:** Two.\n"
+            "**Output Files:**\n- `docs/a.md`\n- docs/b.md\nSome closing prose.\n")
+    parsed = parse_legacy_log(text)
+    assert [(e.summary, e.output_files) for e in parsed.entries] == [
+        ("Real block that wraps.", ()), ("Two.", ("docs/a.md", "docs/b.md"))]
+    assert [(p.line, p.message) for p in parsed.problems] == [
+        (6, "4 lines of the block at line 1 not understood, skipped"),
+        (21, "1 line of the block at line 14 not understood, skipped")]

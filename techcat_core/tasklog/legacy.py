@@ -52,14 +52,15 @@ def has_task_blocks(text: str) -> bool:
 
 
 def _paths(value: str) -> tuple[str, ...]:
+    """The files of an `**Output Files:**` value: comma-separated or list items, each a code span or bare."""
     if value.strip().lower().strip("`*_ ") in _NO_FILES or value.strip().lower() in _NO_FILES:
         return ()
-    quoted = _PATH.findall(value)
-    if quoted:
-        return tuple(p.strip() for p in quoted if p.strip() and p.strip().lower() not in _NO_FILES)
-    value = value.strip().strip("[]")
-    items = (p.strip().strip("'\"") for p in value.split(","))
-    return tuple(p for p in items if p and p.lower() not in _NO_FILES)
+    found: list[str] = []
+    for piece in re.split(r",|\s+(?=(?:[-*+]|\d+[.)])\s)", value.strip().strip("[]")):
+        piece = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", piece)
+        quoted = _PATH.findall(piece)
+        found.extend(quoted if quoted else [piece.strip().strip("'\"")])
+    return tuple(p.strip() for p in found if p.strip() and p.strip().lower() not in _NO_FILES)
 
 
 def _date(value: str) -> tuple[str | None, str | None]:
@@ -84,6 +85,19 @@ def _task_id(value: str) -> str | None:
     return repair_task_id(value, 3)
 
 
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\S")
+_OTHER_FIELD = re.compile(r"^\s*[-*]?\s*(?:\*\*|__)[^*_]+:?(?:\*\*|__)")
+
+
+def _continues(name: str, line: str) -> bool:
+    """Whether `line` carries on field `name`: a wrapped summary line, or one more item of the file list."""
+    if not line.strip() or line.lstrip().startswith("#") or _OTHER_FIELD.match(line):
+        return False
+    if name == "output_files":
+        return bool(_LIST_ITEM.match(line) or line.strip().startswith("`"))
+    return name == "summary"
+
+
 def _blocks(text: str) -> list[tuple[int, list[tuple[int, str]]]]:
     # A block starts at a `### Task Completed` heading or after a `---` rule: real logs misplace either.
     blocks: list[tuple[int, list[tuple[int, str]]]] = []
@@ -104,16 +118,18 @@ def parse_legacy_log(text: str) -> LegacyImport:
     for start, lines in _blocks(text):
         fields: dict[str, str] = {}
         unread: list[int] = []
+        open_field: str | None = None  # the field the next line may continue
         for number, line in lines:
             match = _FIELD.match(line)
             if match:
-                name = re.sub(r"\s+", "_", match.group(1).lower())
-                fields[name] = match.group(2)
-            elif line.strip() and fields:
-                last = list(fields)[-1]
-                fields[last] += " " + line.strip()
-            elif line.strip() and not line.lstrip().startswith("#"):
-                unread.append(number)
+                open_field = re.sub(r"\s+", "_", match.group(1).lower())
+                fields[open_field] = match.group(2)
+            elif open_field is not None and _continues(open_field, line):
+                fields[open_field] += " " + line.strip()
+            else:
+                open_field = None  # a blank line, a heading, another `**Field:**` or prose ends the field
+                if line.strip() and not line.lstrip().startswith("#"):
+                    unread.append(number)
         if not fields:
             if unread:
                 outside.append(unread[0])
