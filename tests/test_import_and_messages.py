@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.gitutil import techcat
 from tests.wsbuilder import check, make_workspace, only
 
@@ -119,3 +121,30 @@ def test_import_log_ends_a_field_at_a_blank_line_a_heading_or_another_field() ->
     assert [(p.line, p.message) for p in parsed.problems] == [
         (6, "4 lines of the block at line 1 not understood, skipped"),
         (21, "1 line of the block at line 14 not understood, skipped")]
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2025111", (None, False)),  # Nov 1 or Jan 11: strptime's %Y%m%d would take either
+    ("2025123", (None, False)),
+    ("202511", (None, False)),
+    ("20251103", ("2025-11-03", True)),
+    ("2025/07/14", ("2025-07-14", True)),
+    ("2025/06/31", ("2025-06-30", False)),
+    ("June 3, 2025", ("2025-06-03", True)),
+    ("06/03/2025", (None, False)),
+])
+def test_a_date_is_repaired_only_when_certain(value: str, expected: tuple[str | None, bool]) -> None:
+    """Review D4: six or seven digits are no date; eight are YYYYMMDD."""
+    from techcat_core.tasklog.dates import suggest_date
+
+    assert suggest_date(value) == expected
+
+
+def test_import_log_says_an_ambiguous_date_reads_two_ways() -> None:
+    """Review D11: 06/03/2025 is not offered as 2025-06-03 alone."""
+    from techcat_core.tasklog.legacy import parse_legacy_log
+
+    parsed = parse_legacy_log("### Task Completed\n**Agent:** planner\n**Date:** 06/03/2025\n**Summary:** S.\n")
+    assert [p.message for p in parsed.problems] == [
+        'block skipped: date "06/03/2025" reads two ways (2025-06-03 or 2025-03-06); write the intended date as '
+        "YYYY-MM-DD"]

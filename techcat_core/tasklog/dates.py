@@ -9,7 +9,8 @@ import re
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _YMD = re.compile(r"^(\d{4})[/.\-_ ](\d{1,2})[/.\-_ ](\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
-_TEXT_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%B %d %Y", "%Y%m%d")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")  # exactly 8 digits: strptime's %Y%m%d takes 6 or 7 too
+_TEXT_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%B %d %Y")
 
 
 def parse_iso_date(value: str) -> dt.date | None:
@@ -35,7 +36,7 @@ def _clamped(year: int, month: int, day: int) -> tuple[dt.date | None, bool]:
 def suggest_date(value: str) -> tuple[str | None, bool]:
     """A repaired ISO date for `value` and whether applying it is safe (the intent is unambiguous)."""
     text = value.strip()
-    match = _YMD.match(text)
+    match = _YMD.match(text) or _COMPACT.match(text)
     if match:
         date, safe = _clamped(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         return (date.isoformat(), safe) if date else (None, False)
@@ -55,3 +56,18 @@ def suggest_date(value: str) -> tuple[str | None, bool]:
         except ValueError:
             continue
     return None, False
+
+
+def ambiguous_reading(value: str) -> str | None:
+    """For a day-month-year date that reads two ways (06/03/2025), the two readings, to say so."""
+    match = _DMY.match(value.strip())
+    if not match:
+        return None
+    first, second, year = int(match.group(1)), int(match.group(2)), int(match.group(3))
+    if first == second or first > 12 or second > 12:
+        return None
+    try:
+        one, other = dt.date(year, first, second), dt.date(year, second, first)
+    except ValueError:
+        return None
+    return f"{one.isoformat()} or {other.isoformat()}"

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from techcat_core.tasklog.dates import parse_iso_date, suggest_date
+from techcat_core.tasklog.dates import ambiguous_reading, parse_iso_date, suggest_date
 from techcat_core.tasklog.ids import TASK_ID, repair_task_id
 from techcat_core.tasklog.store import NewEntry
 
@@ -75,6 +75,9 @@ def _date(value: str) -> tuple[str | None, str | None]:
         return suggestion, None
     if suggestion:
         return None, f'date "{value}" names no real day (perhaps {suggestion}); write the intended date as YYYY-MM-DD'
+    readings = ambiguous_reading(value)
+    if readings:
+        return None, f'date "{value}" reads two ways ({readings}); write the intended date as YYYY-MM-DD'
     return None, f'date "{value}" is not a date TechCat can read; write it as YYYY-MM-DD (for example 2025-06-03)'
 
 
