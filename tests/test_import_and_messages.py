@@ -148,3 +148,11 @@ def test_import_log_says_an_ambiguous_date_reads_two_ways() -> None:
     assert [p.message for p in parsed.problems] == [
         'block skipped: date "06/03/2025" reads two ways (2025-06-03 or 2025-03-06); write the intended date as '
         "YYYY-MM-DD"]
+
+
+def test_tc101_points_at_the_array_of_entries_not_the_first_array(tmp_path: Path) -> None:
+    """Review D5: `tags` comes first, but the entries are under `tasks`."""
+    log = '{\n  "project": "x",\n  "tags": ["a", "tasks"],\n  "tasks": [\n    {"task_id": "task-001"}\n  ]\n}\n'
+    diagnostic = only(check(make_workspace(tmp_path, log=log)), "TC101")
+    assert diagnostic.message.endswith('the 1 entry is already in an array, under "tasks" at line 4: make that array '
+                                       "the whole file (and drop 'project', 'tags')")

@@ -68,6 +68,16 @@ def _json_type(value: object) -> str:
     return "an object"
 
 
+_ENTRY_KEYS = ("tasks", "entries", "log", "task_log", "items", "history", "records", "data")
+
+
+def _entries_score(key: str, items: list[Any]) -> tuple[int, int, int]:
+    """How likely an array of a wrapper object holds the entries: objects first, then a telling key, then size."""
+    objects = sum(1 for item in items if isinstance(item, dict))
+    telling = len(_ENTRY_KEYS) - _ENTRY_KEYS.index(key.lower()) if key.lower() in _ENTRY_KEYS else 0
+    return (int(objects > 0 and objects == len(items)), telling, objects)
+
+
 class _Checker:
     def __init__(self, log: TaskLog, root: Path, today: dt.date, tolerance_days: int) -> None:
         self.log = log
@@ -176,8 +186,9 @@ class _Checker:
         if isinstance(value, dict):
             arrays = [key for key, item in value.items() if isinstance(item, list)]
             if arrays:
-                key = arrays[0]
-                at = self.log.text.find(json.dumps(key), start, end)
+                key = max(arrays, key=lambda k: _entries_score(k, value[k]))
+                found = re.compile(re.escape(json.dumps(key)) + r"\s*:").search(self.log.text, start, end)
+                at = found.start() if found else -1
                 line = self.log.lines.position(at).line + 1 if at >= 0 else 1
                 count = len(value[key])
                 others = f" (and drop {', '.join(repr(k) for k in value if k != key)})" if len(value) > 1 else ""
