@@ -152,16 +152,24 @@ def _keep_harmless(codex_dir: Path, result: CheckResult, candidates: list[tuple[
     texts = result.workspace.texts
     before = _errors(result)
     fixes = [fix for _, fix in candidates]
-    if not _added_errors(before, _trial(codex_dir, texts, fixes, today, git)):
-        return fixes, []
     kept: list[Fix] = []
     rolled: list[RolledBack] = []
-    for diagnostic, fix in candidates:  # one at a time, so each fix is judged with the ones already kept
-        added = _added_errors(before, _trial(codex_dir, texts, [*kept, fix], today, git))
-        if added:
-            rolled.append(RolledBack(diagnostic, fix, added))
+
+    def judge(group: list[tuple[Diagnostic, Fix]], failed: tuple[str, ...] | None) -> None:
+        """Bisection: a group that adds no error (with the fixes kept so far) is kept whole; one that does is
+        halved, so k harmful fixes among n cost about k·log2(n) trials, not n."""
+        added = failed if failed is not None else _added_errors(
+            before, _trial(codex_dir, texts, [*kept, *(fix for _, fix in group)], today, git))
+        if not added:
+            kept.extend(fix for _, fix in group)
+        elif len(group) == 1:
+            rolled.append(RolledBack(group[0][0], group[0][1], added))
         else:
-            kept.append(fix)
+            half = len(group) // 2
+            judge(group[:half], None)
+            judge(group[half:], None)
+
+    judge(candidates, _added_errors(before, _trial(codex_dir, texts, fixes, today, git)) or None)
     return kept, rolled
 
 
@@ -210,22 +218,23 @@ def fix_workspace(codex_dir: Path, today: dt.date | None = None, max_passes: int
         return [(d, fix) for d in result.diagnostics for fix in d.fixes[:1]
                 if fix.safe and _fix_key(d, fix) not in skip]
 
+    def judged(result: CheckResult) -> list[Fix]:
+        """The fixes of `result` to write; the rolled-back ones are remembered (trials write nothing)."""
+        kept, rolled_now = _keep_harmless(result.workspace.codex_dir, result, candidates(result), today, git)
+        rolled.extend(rolled_now)
+        skip.update(_fix_key(r.diagnostic, r.fix) for r in rolled_now)
+        return kept
+
     result: CheckResult | None = None  # the check of the files as they are now; None after a write
     for _ in range(max_passes):
         result = check_path(codex_dir, today, git)
-        if not candidates(result):
-            break
+        if not candidates(result) or not (kept := judged(result)):
+            break  # nothing to write: no lock taken, no file created
         with held_log_lock(codex_dir):
-            if not _unchanged(result):  # someone wrote meanwhile: check what is there now
+            if not _unchanged(result):  # someone wrote meanwhile: judge what is there now
                 result = check_path(codex_dir, today, git)
-            todo = candidates(result)
-            if not todo:
-                break
-            kept, rolled_now = _keep_harmless(result.workspace.codex_dir, result, todo, today, git)
-            rolled += rolled_now
-            skip.update(_fix_key(r.diagnostic, r.fix) for r in rolled_now)
-            if not kept:
-                break
+                if not candidates(result) or not (kept := judged(result)):
+                    break
             write_fixes(result.workspace.codex_dir, kept, result.workspace.texts, locked=True)
             applied += len(kept)
             result = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -69,6 +70,22 @@ def test_fix_rolls_back_a_fix_that_adds_an_error_and_says_so(tmp_path: Path) -> 
     assert result.returncode == 0  # still a warning only: the file was left as it was
     text = techcat("check", "--fix", "--no-git", cwd=tmp_path)
     assert "Applied 0 fixes." in text.stderr and "rolled back" in text.stdout
+    assert not (codex / ".techcat").exists()  # review D11: every fix rolled back, so no lock (file) was taken
+
+
+def test_fix_finds_the_one_harmful_fix_among_many_by_bisection(tmp_path: Path) -> None:
+    """Review D6: 2,000 entries, 200 date fixes and one rename that adds an error; one at a time took ~10 s."""
+    log = [entry(n) | ({"date": "2025/07/14"} if n % 10 == 0 else {}) for n in range(1, 2001)]
+    log[1500] = {k: v for k, v in log[1500].items() if k != "output_files"} | {"output_file": ["../outside.txt"]}
+    codex = make_workspace(tmp_path, log=log)
+    started = time.perf_counter()
+    result = techcat("check", "--fix", "--format", "json", "--no-git", cwd=tmp_path)
+    elapsed = time.perf_counter() - started
+    written = json.loads((codex / "TASK-LOG.json").read_text())
+    assert sum(1 for e in written if e.get("date") == "2025-07-14") == 200  # every date fix landed
+    assert "output_file" in written[1500]  # and the harmful rename did not
+    assert [d["code"] for d in json.loads(result.stdout)["diagnostics"]] == ["TC106"]
+    assert elapsed < 4, f"check --fix took {elapsed:.1f} s"
 
 
 def test_fix_with_nothing_to_fix_creates_no_file(tmp_path: Path) -> None:
