@@ -125,7 +125,10 @@ def read_declarations(codex_dir: Path, text_of: Callable[[Path], str | None]) ->
 def agent_files(codex_dir: Path, declarations: CodexDeclarations) -> list[Path]:
     """`.codex/agents/**/*.toml`, then files `config.toml` names elsewhere; each once, at most 256."""
     agents_dir = codex_dir / "agents"
-    files = sorted(p for p in agents_dir.rglob("*.toml") if p.is_file()) if agents_dir.is_dir() else []
+    from techcat_core.workspace import folder_leads_out  # here: workspace imports this module
+
+    walk = agents_dir.is_dir() and not folder_leads_out(agents_dir)  # a link out is one TC004, never walked
+    files = sorted(p for p in agents_dir.rglob("*.toml") if p.is_file()) if walk else []
     known = {path.resolve() for path in files}
     files += [path for path in declarations.by_file if path not in known and path.is_file()]
     return files[:_MAX_AGENT_FILES]

@@ -61,10 +61,16 @@ def _casefold_parts(path: str) -> list[str]:
     return [part.casefold() for part in path.split("/")]
 
 
+# What HFS+ (macOS) ignores in a name, as git's is_hfs_dotgit lists them: `.g\u200cit` is `.git` there.
+_HFS_IGNORED = dict.fromkeys([0x200C, 0x200D, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x206A, 0x2070),
+                              0xFEFF])
+
+
 def _is_git_part(part: str) -> bool:
-    """`.git` in any letter case, also as Windows reads it: trailing dots and spaces, a `::$DATA`-style stream
-    suffix and the 8.3 short name `GIT~1` all name the same folder there."""
-    name = part.split(":", 1)[0].rstrip(". ")
+    """`.git` in any letter case, also as Windows reads it (trailing dots and spaces, a `::$DATA`-style stream
+    suffix and the 8.3 short name `GIT~1` all name the same folder there) and as macOS reads it (HFS+ skips
+    zero-width and direction marks)."""
+    name = part.translate(_HFS_IGNORED).split(":", 1)[0].rstrip(". ")
     return name == ".git" or name == "git~1"
 
 
@@ -170,11 +176,16 @@ def _inside(real_root: Path, target: Path) -> str | None:
         return None
 
 
+def _granted(normal: str, literals: set[str], outputs: list[str]) -> bool:
+    return normal in literals or any(glob_match(g, normal) for g in outputs if not is_literal(g))
+
+
 def writable(root: Path, path: str, outputs: list[str]) -> Path:
     """The absolute file an agent whose `Output:` is `outputs` may write for `path`, or `Refused`.
 
     Inside `.codex/` only a file its `Output:` names literally; never the task log, never `.git/`,
-    never through a symbolic link that leads out of the repository, into `.git/` or into `.codex/`.
+    never through a symbolic link that leads out of the repository, into `.git/` or into `.codex/`;
+    a link's target must match the agent's `Output:` as well as the path the reply named.
     """
     how = "nothing was written"
     problem = write_problem(path)
@@ -185,7 +196,7 @@ def writable(root: Path, path: str, outputs: list[str]) -> Path:
     if is_codex_path(normal) and normal not in literals:
         raise Refused(path, "lies inside .codex/, which an agent writes only where its Output: names the file",
                       f"name it in the roster's Output: line to allow it; {how}")
-    if normal not in literals and not any(glob_match(g, normal) for g in outputs if not is_literal(g)):
+    if not _granted(normal, literals, outputs):
         raise Refused(path, f"is not among this agent's outputs ({', '.join(outputs) or 'none'})", how)
     real_root = _real(root)
     target = _real(root / normal)
@@ -194,6 +205,9 @@ def writable(root: Path, path: str, outputs: list[str]) -> Path:
         raise Refused(path, "leads outside the repository through a symbolic link", how)
     if relative != normal and (is_git_path(relative) or is_codex_path(relative) or is_task_log(relative)):
         raise Refused(path, f"leads to {relative} through a symbolic link", how)
+    if relative != normal and not _granted(relative, literals, outputs):  # the link's target must be granted too
+        raise Refused(path, f"leads to {relative} through a symbolic link, which is not among this agent's "
+                      f"outputs ({', '.join(outputs)})", how)
     try:
         kind = _kind(os.stat(target).st_mode)
     except OSError:

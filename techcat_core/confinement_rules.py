@@ -1,13 +1,14 @@
 """TC004 unsafe-file and TC206 unsafe-output: what the confinement rule (techcat_core.confine) refused.
 
 TC004 reports the workspace files `load_workspace` would not read (a FIFO, a device, a link out of the
-repository, a file over the size cap). TC206 reports a roster `Output:` that is absolute, escapes the
-repository or lies under `.git/`: the runtime never reads it into a prompt and never writes it.
+repository, a file over the size cap, a `.codex/` or a folder of it that leads out). TC206 reports a roster
+`Output:` that is absolute, escapes the repository, has a `..` part, lies under `.git/` or is the task log:
+the runtime never reads it into a prompt and never writes it.
 """
 
 from __future__ import annotations
 
-from techcat_core.confine import is_git_path, normalise, path_problem
+from techcat_core.confine import write_problem
 from techcat_core.diagnostics import Diagnostic, Severity
 from techcat_core.positions import LineIndex, Range
 from techcat_core.roster import Agent
@@ -15,13 +16,9 @@ from techcat_core.workspace import Workspace
 
 
 def unsafe_output_problem(output: str) -> str | None:
-    """Why a roster `Output:` entry can never be a file of the repository, or None."""
-    problem = path_problem(output)
-    if problem:
-        return problem
-    if is_git_path(normalise(output)):
-        return "lies inside .git/"
-    return None
+    """Why a roster `Output:` entry can never be written, or None: the runtime's own rule (`write_problem`), so
+    `check` says before a run what the run would refuse after a model call."""
+    return write_problem(output)
 
 
 def unsafe_file_rules(ws: Workspace) -> list[Diagnostic]:

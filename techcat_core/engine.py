@@ -46,7 +46,7 @@ def check_workspace(ws: Workspace, today: dt.date | None = None, git: bool = Tru
     today = today or dt.date.today()
     from techcat_core.confinement_rules import confinement_rules  # TC004, TC206: what confinement refused
 
-    diagnostics = workspace_rules(ws) + confinement_rules(ws)
+    diagnostics = confinement_rules(ws) if ws.linked_out else workspace_rules(ws) + confinement_rules(ws)
     task_ids: set[str] = set()
     if ws.task_log is not None:
         diagnostics += check_task_log(ws.task_log, ws.root, today, ws.config.check.future_date_tolerance_days)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from techcat_core.config import ConfigProblem, TechcatConfig, parse_config
-from techcat_core.confine import DEFAULT_MAX_FILE_BYTES, Refused, probe, read_bounded
+from techcat_core.confine import DEFAULT_MAX_FILE_BYTES, Refused, is_git_path, probe, read_bounded
 from techcat_core.markdown_doc import MarkdownDoc, parse_markdown
 from techcat_core.proposed import ProposedTasks, parse_proposed
 from techcat_core.roster import Agent, Roster, TomlProblem, parse_agent_toml, parse_agents_md
@@ -27,6 +27,7 @@ PROPOSED = "PROPOSED-TASKS.md"
 ARCHITECTURE = "ARCHITECTURE.md"
 CONFIG = "techcat.toml"
 CORE_FILES = (AGENTS, PRD, TASK_LOG, PROPOSED, ARCHITECTURE)
+FOLDERS = ("agents", "prompts", "skills", "templates")  # the folders of .codex/ TechCat or Codex CLI walk
 
 
 class WorkspaceNotFound(Exception):
@@ -93,6 +94,8 @@ class Workspace:
     decode_problems: list[DecodeProblem] = field(default_factory=list)
     texts: dict[Path, str] = field(default_factory=dict)
     unsafe_files: list[UnsafeFile] = field(default_factory=list)
+    linked_out: bool = False  # the .codex/ itself leads out of its repository: nothing in it was read (TC004)
+    linked_folders: set[Path] = field(default_factory=set)  # folders of .codex/ that lead out: never walked
 
     def path(self, name: str) -> Path:
         return self.codex_dir / name
@@ -111,13 +114,57 @@ class Workspace:
 
     @property
     def uses_prompts(self) -> bool:
-        return (self.codex_dir / "prompts").is_dir()
+        return not self.linked_out and (self.codex_dir / "prompts").is_dir()
 
     def relative(self, path: Path) -> str:
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspacePlace:
+    """Where a workspace lives, both resolved: its `.codex/` and the repository root its reads and writes are
+    confined to; `git_root` is that root when it is a git repository."""
+
+    codex_dir: Path
+    root: Path
+    git_root: Path | None
+
+
+def _place(codex_dir: Path) -> tuple[WorkspacePlace, Refused | None]:
+    """The place, judged before any link is followed: the repository is found from the path as written, so a
+    `.codex` that is a link out cannot carry the root along. With the refusal when it leads out or into .git/."""
+    written = Path(os.path.abspath(codex_dir))
+    given = Path(os.path.realpath(written.parent)) / written.name  # links above it are the repository's own
+    git_root = find_git_root(written.parent)
+    root = Path(os.path.realpath(git_root or written.parent))
+    real = Path(os.path.realpath(given))
+    try:
+        relative: str | None = real.relative_to(root).as_posix() if real != root else ""
+    except ValueError:
+        relative = None
+    place = WorkspacePlace(real, root, root if git_root is not None else None)
+    if relative is None:
+        return WorkspacePlace(given, root, None), Refused(
+            str(given), "leads outside the repository through a symbolic link",
+            f"TechCat reads and writes only inside {root}: make {written.name} a folder of the repository")
+    if is_git_path(relative):
+        return WorkspacePlace(given, root, None), Refused(
+            str(given), f"leads into {relative} through a symbolic link",
+            "TechCat never reads nor writes git's own files")
+    return place, None
+
+
+def locate_workspace(codex_dir: Path) -> WorkspacePlace:
+    """The resolved `.codex/` and repository root for `codex_dir`, or `Refused` when the `.codex` (a link, or
+    under one) resolves outside its repository or into `.git/`. Call it before resolving `codex_dir`:
+    once resolved, the repository it was found in is lost."""
+    place, refused = _place(codex_dir)
+    if refused is not None:
+        raise refused
+    return place
 
 
 def repository_root(path: Path) -> Path:
@@ -185,9 +232,10 @@ def load_workspace(codex_dir: Path, overrides: dict[Path, str] | None = None, *,
     `task_log=False` leaves the log unread (`ws.task_log` is None): for a caller that shows a
     decoded log first and parses it exactly afterwards (the TUI's first screen).
     """
-    codex_dir = codex_dir.resolve()
-    git_root = find_git_root(codex_dir.parent)
-    ws = Workspace(codex_dir=codex_dir, root=git_root or codex_dir.parent, git_root=git_root)
+    ws = _empty_workspace(codex_dir)
+    if ws.linked_out:
+        return ws
+    codex_dir = ws.codex_dir
     overrides = overrides or {}
     limit = DEFAULT_MAX_FILE_BYTES
 
@@ -218,16 +266,43 @@ def load_workspace(codex_dir: Path, overrides: dict[Path, str] | None = None, *,
     arch_text = text_of(ws.path(ARCHITECTURE))
     if arch_text is not None:
         ws.architecture = parse_markdown(arch_text, ws.path(ARCHITECTURE))
+    _probe_folders(ws)
     prompts_dir = codex_dir / "prompts"
-    if prompts_dir.is_dir():
+    if prompts_dir.is_dir() and prompts_dir not in ws.linked_folders:
         for prompt in sorted(prompts_dir.glob("*.md")):
             ws.prompts[prompt.stem] = prompt
             _probe(ws, prompt)  # read later, bounded, into prompts; reported now
     templates_dir = codex_dir / "templates"
-    if templates_dir.is_dir():
+    if templates_dir.is_dir() and templates_dir not in ws.linked_folders:
         ws.templates = sorted(p for p in templates_dir.rglob("*") if p.is_file() and _probe(ws, p))
     _load_custom_agents(ws, text_of)
     return ws
+
+
+def _empty_workspace(codex_dir: Path) -> Workspace:
+    """A workspace with nothing read yet; one whose `.codex` leads out of the repository is marked and refused."""
+    place, refused = _place(codex_dir)
+    ws = Workspace(codex_dir=place.codex_dir, root=place.root, git_root=place.git_root)
+    if refused is not None:
+        ws.linked_out = True
+        ws.unsafe_files.append(UnsafeFile(place.codex_dir, refused.reason, refused.hint))
+    return ws
+
+
+def _probe_folders(ws: Workspace) -> None:
+    """A folder of `.codex/` that leads out of the repository is one TC004 and is never walked (a link to /usr
+    would otherwise list thousands of outside names)."""
+    for name in FOLDERS:
+        folder = ws.codex_dir / name
+        refused = probe(ws.root, folder) if os.path.lexists(folder) else None
+        if refused is not None:
+            ws.linked_folders.add(folder)
+            ws.unsafe_files.append(UnsafeFile(folder, refused.reason, refused.hint))
+
+
+def folder_leads_out(folder: Path) -> bool:
+    """Whether a folder of `.codex/` resolves outside its repository or into .git/ (then it is not walked)."""
+    return os.path.lexists(folder) and probe(repository_root(folder), folder) is not None
 
 
 def _probe(ws: Workspace, path: Path) -> bool:
@@ -240,9 +315,9 @@ def _probe(ws: Workspace, path: Path) -> bool:
 
 def load_roster(codex_dir: Path) -> Workspace:
     """Only the roster (AGENTS.md and custom agents): for callers that must not parse a huge task log."""
-    codex_dir = codex_dir.resolve()
-    git_root = find_git_root(codex_dir.parent)
-    ws = Workspace(codex_dir=codex_dir, root=git_root or codex_dir.parent, git_root=git_root)
+    ws = _empty_workspace(codex_dir)
+    if ws.linked_out:
+        return ws
     text = read_text(ws.path(AGENTS), ws.decode_problems, root=ws.root, unsafe=ws.unsafe_files)
     ws.roster = parse_agents_md(text, ws.path(AGENTS)) if text is not None else None
     _load_custom_agents(ws, lambda path: read_text(path, ws.decode_problems, root=ws.root, unsafe=ws.unsafe_files))
@@ -275,6 +350,8 @@ def markdown_files(ws: Workspace) -> list[Path]:
     """Markdown files of the workspace outside `templates/`, where placeholders must be filled."""
     templates = ws.codex_dir / "templates"
     result: list[Path] = []
+    if ws.linked_out:
+        return result
     for dirpath, dirnames, filenames in os.walk(ws.codex_dir):
         directory = Path(dirpath)
         if directory == templates or templates in directory.parents:

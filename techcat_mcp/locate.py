@@ -7,32 +7,43 @@ looks for `.codex/` again and says what to do, instead of the server refusing to
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from mcp.server.mcpserver.exceptions import ToolError
 
+from techcat_core.confine import Refused
 from techcat_core.gitops import GitProblem
 from techcat_core.proposed_edit import ProposedEditError
 from techcat_core.tasklog.store import StoreError
-from techcat_core.workspace import Workspace, WorkspaceNotFound, find_codex_dir, load_workspace
+from techcat_core.workspace import Workspace, WorkspaceNotFound, find_codex_dir, load_workspace, locate_workspace
 
 
 class WorkspaceLocator:
-    """The `.codex/` folder the server works on: fixed by `--workspace`, else found from the cwd."""
+    """The `.codex/` folder the server works on: fixed by `--workspace`, else found from the cwd.
+
+    Kept as written, not resolved: a `.codex` that is a link out of its repository is refused on each call
+    (`locate_workspace`), which a resolved path could no longer tell."""
 
     def __init__(self, codex_dir: Path | None) -> None:
-        self._fixed = codex_dir.resolve() if codex_dir is not None else None
+        self._fixed = Path(os.path.abspath(codex_dir)) if codex_dir is not None else None
 
     def codex_dir(self) -> Path:
+        """The resolved `.codex/` of this call, or a tool error saying why there is none TechCat may use."""
         if self._fixed is not None:
             if not self._fixed.is_dir():
                 raise ToolError(f"{self._fixed} no longer exists; run `techcat init` to create the workspace")
-            return self._fixed
+            found = self._fixed
+        else:
+            try:
+                found = find_codex_dir(Path.cwd())
+            except WorkspaceNotFound as error:
+                raise ToolError(f"{error} (the MCP server's working directory is {Path.cwd()})") from None
         try:
-            return find_codex_dir(Path.cwd())
-        except WorkspaceNotFound as error:
-            raise ToolError(f"{error} (the MCP server's working directory is {Path.cwd()})") from None
+            return locate_workspace(found).codex_dir
+        except Refused as error:
+            raise ToolError(f"{error}; nothing was read") from None
 
     def load(self) -> Workspace:
         """A fresh snapshot: other agents and people change the files between calls."""

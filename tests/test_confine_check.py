@@ -91,7 +91,7 @@ def test_unsafe_roster_outputs_are_tc206(tmp_path: Path) -> None:
     assert [str(d["message"]).split(";")[0] for d in found] == [
         "`leaky`'s Output: `/etc/passwd` is absolute",
         "`leaky`'s Output: `../x` escapes the repository",
-        "`leaky`'s Output: `.GIT/config` lies inside .git/",
+        "`leaky`'s Output: `.GIT/config` lies inside .git/ (git's own files are never written)",
     ]
     line = roster.splitlines().index("- **Output:** /etc/passwd, ../x, .GIT/config, apps/ok.md") + 1
     assert [(d["path"], d["line"], d["column"]) for d in found] == [

@@ -19,10 +19,11 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from techcat_core.atomic import TEMP_PREFIX, WriteRefused, temp_prefix, write_atomic
+from techcat_core.confine import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_READ_BYTES, Refused, read_bounded
 from techcat_core.tasklog.ids import TASK_ID, format_task_id, id_width, task_number
 from techcat_core.tasklog.parse import TaskLog, parse_task_log
 from techcat_core.tasklog.render import LogStyle, after_last_entry, detect_style, insertion, render_entry
-from techcat_core.workspace import TASK_LOG, decode_text
+from techcat_core.workspace import CONFIG, TASK_LOG, decode_text, locate_workspace, read_text
 
 STATE_DIR = ".techcat"
 LOCK_TIMEOUT = 30.0
@@ -102,15 +103,41 @@ class _Snapshot:
     last_end_byte: int | None = None  # from the cache: where the last entry's closing brace ends, in bytes
 
 
-def _read_for_append(codex_dir: Path, path: Path, trust_cache: bool = True) -> _Snapshot:
+def _file_limit(codex_dir: Path, root: Path) -> int:
+    """`[limits] max_file_bytes` of the workspace's techcat.toml: the store reads the log whole, up to that."""
+    from techcat_core.config import parse_config
+
+    text = read_text(codex_dir / CONFIG, root=root, limit=DEFAULT_MAX_READ_BYTES)
+    return parse_config(text)[0].limits.max_file_bytes if text is not None else DEFAULT_MAX_FILE_BYTES
+
+
+def _log_bytes(path: Path, root: Path, limit: int) -> bytes | None:
+    """The log's bytes through the confinement rule (a FIFO, a device or a link out is refused at once, nothing is
+    read past `limit`); None when there is no log yet."""
     try:
-        data = path.read_bytes()
+        read = read_bounded(root, path, limit)
     except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise StoreError(f"{path} is a folder, not the task log; move it aside and append again") from None
+    except Refused as error:
+        raise StoreError(f"{error}; nothing was appended") from None
+    if read.truncated:
+        raise StoreError(f"{path} is over the {limit:,}-byte limit ([limits] max_file_bytes in techcat.toml); "
+                         "nothing was appended: raise the limit or archive old entries")
+    return read.data
+
+
+def _read_for_append(codex_dir: Path, path: Path, trust_cache: bool = True, root: Path | None = None,
+                     limit: int = DEFAULT_MAX_FILE_BYTES) -> _Snapshot:
+    root = root or codex_dir.parent
+    data = _log_bytes(path, root, limit)
+    if data is None:
         return _Snapshot("", 0, 3, set(), parse_task_log("", path))
     key = _stat_key(path)
     cache = _cache_path(codex_dir)
     try:
-        cached = json.loads(cache.read_text(encoding="utf-8"))
+        cached = json.loads(read_bounded(root, cache, DEFAULT_MAX_READ_BYTES).data)  # a FIFO here must not block
         if (trust_cache and cached.get("stat") == key and cached.get("bytes") == len(data)
                 and isinstance(cached.get("last_end_byte"), int)):
             # The file is exactly as our last locked append left it, so it is valid: skip the parse, and even
@@ -119,7 +146,7 @@ def _read_for_append(codex_dir: Path, path: Path, trust_cache: bool = True) -> _
                              cached["style"][4])
             return _Snapshot("", int(cached["max"]), int(cached["width"]), None, None, style, data,
                              int(cached["last_end_byte"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, Refused, ValueError, KeyError, TypeError):
         pass
     text = decode_text(data, path)
     log = parse_task_log(text, path)
@@ -189,12 +216,17 @@ def append_entries(codex_dir: Path, new: Sequence[NewEntry], today: dt.date | No
     """Append under the lock, re-reading inside it; returns the entries as written (with their ids)."""
     if not new:
         return []
-    codex_dir = codex_dir.resolve()
+    try:
+        place = locate_workspace(codex_dir)  # before anything is created: a .codex linked out is refused
+    except Refused as error:
+        raise StoreError(f"{error}; nothing was appended") from None
+    codex_dir = place.codex_dir
     path = codex_dir / TASK_LOG
+    limit = _file_limit(codex_dir, place.root)
     try:
         with log_lock(codex_dir, timeout):
             wants_ids = any(item.task_id for item in new)
-            snapshot = _read_for_append(codex_dir, path, trust_cache=not wants_ids)
+            snapshot = _read_for_append(codex_dir, path, not wants_ids, place.root, limit)
             entries = allocate(new, snapshot.numbers or set(), snapshot.width, snapshot.max_number, today)
             validate_new_entries(entries, codex_dir.parent)
             new_max = max([snapshot.max_number, *(task_number(e["task_id"]) or 0 for e in entries)])
