@@ -71,16 +71,18 @@ def cmd_agents(args: argparse.Namespace) -> int:
     for entry in ws.task_log.entries if ws.task_log else []:
         if entry.agent:
             counts[entry.agent] = counts.get(entry.agent, 0) + 1
-    origins = [agent_origin(agent, ws.codex_dir) for agent in ws.agents]
-    width = max(len(agent.name) for agent in ws.agents)
+    from techcat_cli.render import terminal_safe
+
+    origins = [terminal_safe(agent_origin(agent, ws.codex_dir)) for agent in ws.agents]
+    width = max(len(terminal_safe(agent.name)) for agent in ws.agents)
     origin_width = max(len(origin) for origin in origins)
     for agent, origin in zip(ws.agents, origins, strict=True):
         chain = " → " + ", ".join(link.target for link in agent.chains) if agent.chains else ""
         conditional = [link.target for link in agent.handoffs if link.conditional]
         chain += f" (conditional hand-off, not chained: {', '.join(conditional)})" if conditional else ""
         prompt = "prompt" if agent.name in ws.prompts else "      "
-        print(f"{agent.name:<{width}}  {counts.get(agent.name, 0):>4} tasks  {prompt}  {origin:<{origin_width}}  "
-              f"{agent.description}{chain}".rstrip())
+        print(f"{terminal_safe(agent.name):<{width}}  {counts.get(agent.name, 0):>4} tasks  {prompt}  "
+              f"{origin:<{origin_width}}  {terminal_safe(agent.description + chain)}".rstrip())
     return 0
 
 

@@ -41,9 +41,9 @@ def render_text(result: CheckResult, base: Path, color: bool = False) -> str:
     lines: list[str] = []
     colors = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
     for d in result.diagnostics:
-        where = f"{_display_path(d.path, base)}:{d.range.start.line + 1}:{d.range.start.character + 1}"
+        where = f"{terminal_safe(_display_path(d.path, base))}:{d.range.start.line + 1}:{d.range.start.character + 1}"
         label = f"{colors[d.severity]}{d.severity.label}\033[0m" if color else d.severity.label
-        lines.append(f"{where}: {d.code} [{label}] {d.message}")
+        lines.append(f"{where}: {d.code} [{label}] {terminal_safe(d.message)}")
         text = result.workspace.texts.get(d.path)
         if text is None:
             continue
@@ -54,8 +54,10 @@ def render_text(result: CheckResult, base: Path, color: bool = False) -> str:
         number = str(d.range.start.line + 1)
         width = d.range.end.character - d.range.start.character if d.range.end.line == d.range.start.line \
             else len(source) - d.range.start.character
-        lines.append(f"  {number} | {source}")
-        lines.append(f"  {' ' * len(number)} | {' ' * d.range.start.character}{'^' * max(1, width)}")
+        start = len(terminal_safe(source[:d.range.start.character]))
+        width = len(terminal_safe(source[d.range.start.character:d.range.start.character + width]))
+        lines.append(f"  {number} | {terminal_safe(source)}")
+        lines.append(f"  {' ' * len(number)} | {' ' * start}{'^' * max(1, width)}")
     lines.append(_summary(result))
     return printable("\n".join(lines) + "\n")
 
@@ -103,6 +105,19 @@ def json_text(payload: Any) -> str:
     if not text.isascii() and _SURROGATE.search(text):
         text = _SURROGATE.sub(lambda m: f"\\\\u{ord(m.group(0)):04x}", text)
     return text
+
+
+# C0 controls but tab, DEL, C1 controls, and the bidirectional overrides that reorder what a terminal shows
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """A string from the repository (a name, a description, a message quoting a file) as one line a terminal
+    shows and does not obey: an escape sequence (`\\x1b]0;…\\x07` retitles the window) or a newline is
+    written as its `\\x1b`/`\\n` escape. Every user-controlled string `techcat check` and `techcat agents`
+    print goes through here."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text) \
+        if _CONTROL.search(text) else text
 
 
 def printable(text: str) -> str:

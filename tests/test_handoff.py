@@ -286,3 +286,15 @@ def test_hand_offs_are_read_from_the_instructions_only(tmp_path: Path) -> None:
     assert writer is not None
     assert [(link.target, link.range.start.line, link.range.start.character) for link in writer.chains] == \
         [("tester", 5, 21)]
+
+
+def test_control_characters_from_the_repository_are_shown_not_obeyed(tmp_path: Path) -> None:
+    """Review D7c: an escape sequence or a newline in an agent's name or description reaches no terminal raw."""
+    evil = ('name = "evil\\u001b]0;PWNED\\u0007\\nline"\n'
+            'description = "Retitles\\u001b[2J the window\\u202e"\n')
+    root = _codex_folder(tmp_path, {"config.toml": 'model = "gpt-5"\n', "agents/evil.toml": evil})
+    shown = _techcat(root, "check").stdout + _techcat(root, "agents").stdout
+    assert not any(ch in shown for ch in "\x1b\x07\u202e")
+    assert "evil\\x1b]0;PWNED\\x07\\nline" in shown and "Retitles\\x1b[2J the window\\u202e" in shown
+    agents_lines = _techcat(root, "agents").stdout.splitlines()
+    assert len(agents_lines) == 1  # the newline in the name did not start a second line
