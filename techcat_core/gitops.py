@@ -184,6 +184,9 @@ def current_branch(root: Path) -> str:
         return repo.active_branch.name
 
 
+NO_HOOKS = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.hooksPath", "GIT_CONFIG_VALUE_0": os.devnull}
+
+
 def commit_paths(root: Path, paths: Sequence[Path | str], message: str,
                  contents: Mapping[Path | str, bytes] | None = None) -> str:
     """Commit exactly `paths` (added if new, removed if gone); `contents` gives some of them other content than
@@ -202,7 +205,9 @@ def commit_paths(root: Path, paths: Sequence[Path | str], message: str,
         if (Path(repo.git_dir) / "index.lock").exists():  # another git is changing the index: do not race it
             raise GitProblem(_explain(GitProblem("index.lock exists")))
         index = Path(repo.git_dir) / f"techcat-index-{uuid.uuid4().hex}"
-        env = {"GIT_INDEX_FILE": str(index)}
+        # no hooks: a run may just have written them (a hooks path inside the working tree, .husky/), and
+        # committing must never execute what a model wrote
+        env = {"GIT_INDEX_FILE": str(index), **NO_HOOKS}
         try:
             if has_head(repo):
                 repo.git.read_tree("HEAD", env=env)
@@ -215,7 +220,7 @@ def commit_paths(root: Path, paths: Sequence[Path | str], message: str,
             for rel, data in blobs.items():
                 blob = _store_blob(repo, rel, data)
                 repo.git.update_index("--add", "--cacheinfo", f"{_mode(top / rel)},{blob},{rel}", env=env)
-            repo.git.commit("-m", message, "--no-edit", env=env)
+            repo.git.commit("--no-verify", "-m", message, "--no-edit", env=env)
         finally:
             index.unlink(missing_ok=True)
         for rel in rels:  # the real index: the committed entries of these paths, the rest as it was

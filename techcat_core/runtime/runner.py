@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
+import os
 import re
 import uuid
 import weakref
@@ -24,6 +25,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from techcat_core.atomic import write_atomic
+from techcat_core.confine import probe
 from techcat_core.roster import Agent
 from techcat_core.runtime.claims import Claim, claimed
 from techcat_core.runtime.committing import tick_and_commit
@@ -106,7 +108,7 @@ async def _target_locks(ws: Workspace, targets: list[str]) -> AsyncIterator[None
     """Hold every target file: other runs of this process and of other processes wait their turn."""
     from techcat_core.tasklog.store import state_dir
 
-    keys = sorted({str((ws.root / t).resolve()) for t in targets})
+    keys = sorted({os.path.realpath(ws.root / t) for t in targets})  # realpath: a symlink loop is no crash
     loop_locks = _path_locks.setdefault(asyncio.get_running_loop(), {})
     held: list[FileLock] = []
     acquired: list[asyncio.Lock] = []
@@ -213,7 +215,10 @@ def prepare(codex_dir: Path, request: RunRequest, previous: str | None = None, c
     model = settings.model
     targets, multi = agent_targets(agent)
     want = int(prompt_budget(settings.context_window) * BYTES_PER_TOKEN)
-    memory = recent_memory(ws.path(TASK_LOG), want, count=count_log)
+    # the quick tail read opens the log itself: only a log the confinement rule lets be read (no FIFO, no link
+    # out of the repository); anything else is parsed by `load_workspace`, which reports it as TC004
+    memory = recent_memory(ws.path(TASK_LOG), want, count=count_log) if probe(ws.root, ws.path(TASK_LOG)) is None \
+        else None
     if memory is None:
         ws = load_workspace(codex_dir)
         memory = workspace_memory(ws)

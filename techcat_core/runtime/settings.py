@@ -95,6 +95,47 @@ def _user_credentials(env: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
+TRUST_WORKSPACE_URL = "TECHCAT_TRUST_WORKSPACE_URL"
+_OFFICIAL_HOSTS = {"openai": ("api.openai.com",), "azure": (".openai.azure.com", ".cognitiveservices.azure.com")}
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def key_redirect_problem(url: str, key_source: str, key_kind: str, env: Mapping[str, str]) -> str | None:
+    """Why the user's key must not go to `url`, a server named by the repository's own `techcat.toml`.
+
+    A cloned repository is untrusted input: its config could name any server, and the user's key from
+    the environment would be sent there with the first run. A loopback server, the key's own provider's
+    host, or the user's explicit trust (`TECHCAT_TRUST_WORKSPACE_URL=1`) are fine.
+    """
+    from urllib.parse import urlsplit
+
+    if env.get(TRUST_WORKSPACE_URL, "").strip().lower() in ("1", "true", "yes"):
+        return None
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        host = ""
+    if _is_loopback(host):
+        return None
+    official = _OFFICIAL_HOSTS.get(key_kind, ())
+    if any(host == name or (name.startswith(".") and host.endswith(name)) for name in official):
+        return None
+    return (f"the server {redacted_url(url)} is named by .codex/techcat.toml, a file of the repository, and is not a "
+            f"local server: TechCat does not send your {key_source} there unless you say so; set "
+            f"{TRUST_WORKSPACE_URL}=1 if you trust this repository's config, or give the URL yourself "
+            "(--base-url, OPENAI_BASE_URL or AZURE_OPENAI_ENDPOINT)")
+
+
 def resolve_settings(config: TechcatConfig, env: Mapping[str, str] | None = None, *, provider: str | None = None,
                      model: str | None = None, base_url: str | None = None,
                      agent_model: str | None = None, deadline: float | None = None) -> ProviderSettings:
@@ -107,6 +148,7 @@ def resolve_settings(config: TechcatConfig, env: Mapping[str, str] | None = None
     creds = _user_credentials(env)
     file = config.provider
     kind = provider or env.get("TECHCAT_PROVIDER") or file.kind
+    url_from_file = not base_url and not env.get("OPENAI_BASE_URL") and bool(file.base_url)
     base_url = base_url or env.get("OPENAI_BASE_URL") or file.base_url
     azure_endpoint = env.get("AZURE_OPENAI_ENDPOINT") or file.azure_endpoint
     openai_key = env.get("OPENAI_API_KEY") or creds.get("openai_api_key")
@@ -140,6 +182,10 @@ def resolve_settings(config: TechcatConfig, env: Mapping[str, str] | None = None
     )
     if deadline is not None and deadline <= 0:
         raise SettingsError(f"the deadline must be a positive number of seconds, not {deadline:g}")
+    if kind in ("openai", "openai-compatible") and openai_key and url_from_file and base_url:
+        problem = key_redirect_problem(base_url, "OPENAI_API_KEY", "openai", env)
+        if problem:
+            raise SettingsError(problem)
     if kind == "openai":
         if not openai_key:
             raise SettingsError("provider `openai` needs OPENAI_API_KEY in the environment "
@@ -157,6 +203,10 @@ def resolve_settings(config: TechcatConfig, env: Mapping[str, str] | None = None
         if not azure_endpoint or not azure_key:
             raise SettingsError("provider `azure` needs AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY in the "
                                 "environment (the endpoint may also go in .codex/techcat.toml)")
+        if not env.get("AZURE_OPENAI_ENDPOINT"):  # the endpoint came from the repository's techcat.toml
+            problem = key_redirect_problem(azure_endpoint, "AZURE_OPENAI_API_KEY", "azure", env)
+            if problem:
+                raise SettingsError(problem)
         return replace(settings, api_key=azure_key)
     return settings
 
