@@ -46,19 +46,31 @@ def _declared(codex_dir: Path, text: str) -> dict[str, tuple[dict[str, Any], int
 
 def _config_file(codex_dir: Path, table: dict[str, Any]) -> Path | None:
     """The agent file a table names: relative to `.codex/` as Codex CLI reads it, else (a common slip,
-    `config_file = ".codex/agents/x.toml"`) relative to the repository."""
+    `config_file = ".codex/agents/x.toml"`) relative to the repository. A home-relative (`~/…`) or absolute
+    value is no file of the repository's: None (`outside_value` says which)."""
     value = table.get("config_file")
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value.strip() or outside_value(codex_dir, value):
         return None
     try:
-        path = Path(value).expanduser()
-        if path.is_absolute():
-            return path.resolve()
+        path = Path(value)
         beside = (codex_dir / path).resolve()
         from_root = (codex_dir.parent / path).resolve()
         return from_root if not beside.is_file() and from_root.is_file() else beside
-    except (OSError, ValueError, RuntimeError):  # a NUL byte, a loop of links, an unknown ~user
+    except (OSError, ValueError, RuntimeError):  # a NUL byte, a loop of links
         return None
+
+
+def outside_value(codex_dir: Path, value: str) -> bool:
+    """A `config_file` that points out of the repository (dotfiles point at `~/.codex/agents/…`): TechCat never
+    reads it, and it is no mistake of the repository's."""
+    if value.startswith("~") or Path(value).is_absolute() or "\x00" in value:
+        return True
+    root = codex_dir.parent.resolve()
+    try:
+        return not any(root == p or root in p.parents for p in ((codex_dir / value).resolve(),
+                                                                 (codex_dir.parent / value).resolve()))
+    except (OSError, ValueError, RuntimeError):
+        return True
 
 
 def _file_name(path: Path, declared: str | None) -> str:
@@ -77,6 +89,7 @@ class CodexDeclarations:
     config_path: Path
     tables: dict[str, tuple[dict[str, Any], int]] = field(default_factory=dict)
     by_file: dict[Path, str] = field(default_factory=dict)
+    outside: dict[str, str] = field(default_factory=dict)  # table name → its config_file out of the repository
 
     def name_for(self, path: Path) -> DeclaredRole | None:
         """The table that names the agent file `path`, if one does."""
@@ -116,6 +129,9 @@ def read_declarations(codex_dir: Path, text_of: Callable[[Path], str | None]) ->
         return declarations
     declarations.tables = _declared(codex_dir, text)
     for name, (table, _) in declarations.tables.items():
+        value = table.get("config_file")
+        if isinstance(value, str) and value.strip() and outside_value(codex_dir, value):
+            declarations.outside[name] = value
         target = _config_file(codex_dir, table)
         if target is not None:
             declarations.by_file.setdefault(target, name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from techcat_core.codex_agents import codex_inventory
+from techcat_core.codex_agents import codex_inventory, read_declarations
 from techcat_core.diagnostics import Diagnostic, Severity
 from techcat_core.positions import Range
 from techcat_core.workspace import AGENTS, ARCHITECTURE, CORE_FILES, PRD, PROPOSED, TASK_LOG, Workspace
@@ -36,10 +36,11 @@ def _found(ws: Workspace) -> list[str]:
     found: list[str] = []
     if inventory["config"]:
         found.append("Codex CLI's config.toml")
-    if ws.custom_agents:
-        found.append(f"{_plural(len(ws.custom_agents), 'Codex CLI agent')} ("
-                     + ", ".join(agent.name for agent in ws.custom_agents[:5])
-                     + (", …" if len(ws.custom_agents) > 5 else "") + ")")
+    names = list(dict.fromkeys(agent.name for agent in ws.custom_agents))  # a name defined twice is one agent
+    if names:
+        found.append(f"{_plural(len(names), 'Codex CLI agent')} (" + ", ".join(names[:5])
+                     + (", …" if len(names) > 5 else "") + ")")
+
     if inventory["skills"]:
         found.append(_plural(inventory["skills"], "skill"))
     if inventory["prompts"]:
@@ -48,6 +49,11 @@ def _found(ws: Workspace) -> list[str]:
         found.append("hooks.json")
     if ws.roster is not None and ws.roster.kind == "instructions":
         found.append("a free-form AGENTS.md (instructions for a coding agent)")
+    outside = read_declarations(ws.codex_dir, ws.texts.get).outside
+    if outside:
+        shown = ", ".join(f"{name} → {value}" for name, value in list(outside.items())[:3])
+        found.append(f"{_plural(len(outside), 'agent file')} outside the repository ({shown}"
+                     f"{', …' if len(outside) > 3 else ''}), which TechCat does not read")
     if not found:
         other = _other_entries(ws.codex_dir)
         if other:

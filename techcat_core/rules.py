@@ -185,7 +185,10 @@ def agent_reference_rules(ws: Workspace) -> list[Diagnostic]:
 
 
 def placeholder_rules(ws: Workspace) -> list[Diagnostic]:
+    """TC402. Only in a TechCat workspace: `{{…}}` in Codex CLI's prompts or another tool's Markdown is theirs."""
     out: list[Diagnostic] = []
+    if not is_techcat_workspace(ws):
+        return out
     for path in markdown_files(ws):
         text = ws.texts.get(path)
         if text is None:

@@ -298,3 +298,26 @@ def test_control_characters_from_the_repository_are_shown_not_obeyed(tmp_path: P
     assert "evil\\x1b]0;PWNED\\x07\\nline" in shown and "Retitles\\x1b[2J the window\\u202e" in shown
     agents_lines = _techcat(root, "agents").stdout.splitlines()
     assert len(agents_lines) == 1  # the newline in the name did not start a second line
+
+
+def test_agent_files_outside_the_repository_are_a_note_not_an_error(tmp_path: Path) -> None:
+    """Review D9: dotfiles point `config_file` at ~/.codex; TechCat neither reads nor reports them as an error."""
+    config = ('model = "gpt-5"\n[agents.pw]\ndescription = "x"\nconfig_file = "/etc/passwd"\n'
+              '[agents.up]\ndescription = "y"\nconfig_file = "../../../../../../../etc/hostname"\n'
+              '[agents.home]\ndescription = "z"\nconfig_file = "~/.codex/agents/home.toml"\n')
+    root = _codex_folder(tmp_path, {"config.toml": config,
+                                    "prompts/review.md": "Review {{diff}} please.\n",
+                                    "notes/todo.md": "Fill {{name}} in.\n"})
+    done = _techcat(root, "check", "--format", "json")
+    diagnostics = json.loads(done.stdout)["diagnostics"]
+    assert [d["code"] for d in diagnostics] == ["TC005"] and done.returncode == 0  # no TC004, no TC402
+    assert diagnostics[0]["message"].split("; ")[1].startswith(
+        "it holds Codex CLI's config.toml, 3 Codex CLI agents (pw, up, home), 1 prompt in prompts/ and 3 agent files "
+        "outside the repository (pw → /etc/passwd, up → ../../../../../../../etc/hostname, home → "
+        "~/.codex/agents/home.toml), which TechCat does not read.")
+
+
+def test_the_not_a_workspace_note_counts_an_agent_defined_twice_once(tmp_path: Path) -> None:
+    root = _codex_folder(tmp_path, {"agents/a.toml": 'name = "dup"\n', "agents/b.toml": 'name = "dup"\n'})
+    note = only(check(root / ".codex"), "TC005")
+    assert "1 Codex CLI agent (dup)" in note.message
