@@ -70,6 +70,10 @@ class Repairs:
             self._by_entry = by_entry
         return self._by_entry
 
+    def offered(self, entry: LogEntry) -> list[Fix]:
+        """The fixes TechCat offers for HEAD's `entry`."""
+        return self._fixes().get(entry.index, [])
+
     def titles_for(self, entry: LogEntry, current: LogEntry) -> list[str]:
         """The fixes that turn HEAD's `entry` into `current`, or [] when no combination of them does."""
         fixes = self._fixes().get(entry.index, [])[:self._MAX_FIXES]
@@ -98,6 +102,20 @@ def _shift(log: TaskLog, rng: Range, base: int, piece: LineIndex) -> Range:
     return Range(start, end)
 
 
+def _renumbered_by_hand(log: TaskLog, entry: LogEntry, rest: str, repairs: Repairs) -> list[Diagnostic]:
+    """TC403 when HEAD's duplicate-id `entry` now has an id other than the one TechCat's fix gives it."""
+    moved = next((e for e in log.entries if isinstance(e.value, dict) and e.task_id != entry.task_id
+                  and _canonical({k: v for k, v in e.value.items() if k != "task_id"}) == rest), None)
+    if moved is None or repairs.titles_for(entry, moved):
+        return []  # the renumbering `techcat check --fix` offers (or the merge driver's, on incoming entries)
+    offered = [fix.title for fix in repairs.offered(entry)]
+    hint = f" (TechCat offers “{offered[0]}”)" if offered else ""
+    return [Diagnostic("TC403", Severity.ERROR, f"{entry.task_id} (a duplicate id in the last commit) was renumbered "
+                       f"to {moved.task_id} by hand since the last commit{hint}; the task log is append-only: "
+                       "restore it and let `techcat check --fix` renumber it", log.path,
+                       log.range(moved.start, moved.start + 1))]
+
+
 def append_only_rule(ws: Workspace, log: TaskLog, head_text: str) -> list[Diagnostic]:
     if head_text == log.text:
         return []
@@ -122,7 +140,8 @@ def append_only_rule(ws: Workspace, log: TaskLog, head_text: str) -> list[Diagno
         if isinstance(entry.value, dict):
             rest = _canonical({k: v for k, v in entry.value.items() if k != "task_id"})
             if head_ids[entry.task_id] > 1 and without_id[rest] > 0:
-                without_id[rest] -= 1  # a duplicate id renumbered by `check --fix` or the merge driver
+                without_id[rest] -= 1  # a duplicate id renumbered: by `check --fix`, or by hand to another id?
+                out.extend(_renumbered_by_hand(log, entry, rest, repairs))
                 continue
         label = entry.task_id or f"entry {entry.index + 1}"
         found = by_id.get(entry.task_id) if entry.task_id else None

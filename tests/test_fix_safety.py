@@ -211,3 +211,23 @@ def test_safe_fixes_are_idempotent_and_never_add_an_error(planted: list[tuple[st
         assert applied == 0, f"a second --fix still applied {applied} fixes for faults {planted}"
         assert {p: p.read_bytes() for p in fixed} == fixed
         assert [d.code for d in again.diagnostics] == [d.code for d in result.diagnostics]
+
+
+def test_a_duplicate_renumbered_by_hand_to_another_id_is_tc403(tmp_path: Path) -> None:
+    """Review D10: the sample's second task-030 renumbered to task-099, not the task-036 `check --fix` gives."""
+    root = sample_repo(tmp_path)
+    log = root / ".codex" / "TASK-LOG.json"
+    text = log.read_text(encoding="utf-8")
+    first = text.index('"task_id": "task-030"')
+    second = text.index('"task_id": "task-030"', first + 1)
+    log.write_text(text[:second] + '"task_id": "task-099"' + text[second + len('"task_id": "task-030"'):],
+                   encoding="utf-8")
+    diagnostics = json.loads(techcat("check", "--format", "json", cwd=root).stdout)["diagnostics"]
+    assert [d["message"] for d in diagnostics if d["code"] in ("TC403", "TC406")] == [
+        "task-030 (a duplicate id in the last commit) was renumbered to task-099 by hand since the last commit "
+        "(TechCat offers “Renumber to task-036”); the task log is append-only: restore it and let `techcat check "
+        "--fix` renumber it"]
+    log.write_text(text[:second] + '"task_id": "task-036"' + text[second + len('"task_id": "task-030"'):],
+                   encoding="utf-8")
+    diagnostics = json.loads(techcat("check", "--format", "json", cwd=root).stdout)["diagnostics"]
+    assert [d["code"] for d in diagnostics if d["code"] in ("TC403", "TC406")] == []  # the offered renumbering
