@@ -76,14 +76,16 @@ def not_a_workspace_note(ws: Workspace) -> Diagnostic:
     files = sorted(p for p in ws.codex_dir.iterdir() if p.is_file()) if ws.codex_dir.is_dir() else []
     agent_files = [agent.source for agent in ws.custom_agents[:1]]
     anchor = next((path for path in (ws.path(AGENTS), ws.codex_dir / "config.toml", *files, *agent_files)
-                   if path.is_file()), ws.path(AGENTS))
+                   if path.is_file()), ws.codex_dir)  # an existing file, else the folder itself
     inventory = codex_inventory(ws.codex_dir)
     codex = "; Codex CLI's files stay as they are" if ws.custom_agents or any(inventory.values()) else ""
+    start = ("To keep TechCat's agent memory beside them, run `techcat init`: it adds the missing files and never "
+             f"changes a file that exists{codex}") if found else \
+        "To start a TechCat workspace here, run `techcat init`: it creates TechCat's files"
     return Diagnostic("TC005", Severity.INFO,
                       f"{ws.relative(ws.codex_dir)}/ is not a TechCat workspace: it has none of TechCat's files (an "
-                      f"AGENTS.md roster, {PRD}, {ARCHITECTURE}, {PROPOSED}, {TASK_LOG}); {holds}. To keep TechCat's "
-                      "agent memory beside them, run `techcat init`: it adds the missing files and never changes a "
-                      f"file that exists{codex}", anchor, Range.of(0, 0))
+                      f"AGENTS.md roster, {PRD}, {ARCHITECTURE}, {PROPOSED}, {TASK_LOG}); {holds}. {start}",
+                      anchor, Range.of(0, 0))
 
 
 _RENAME = "TechCat reads `.codex/{target}`; rename it"

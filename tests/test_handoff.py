@@ -321,3 +321,13 @@ def test_the_not_a_workspace_note_counts_an_agent_defined_twice_once(tmp_path: P
     root = _codex_folder(tmp_path, {"agents/a.toml": 'name = "dup"\n', "agents/b.toml": 'name = "dup"\n'})
     note = only(check(root / ".codex"), "TC005")
     assert "1 Codex CLI agent (dup)" in note.message
+
+
+def test_an_empty_codex_folder_gets_a_note_at_the_folder_that_says_how_to_start(tmp_path: Path) -> None:
+    """Review D11: no AGENTS.md:1:1 for a file that does not exist, and no "beside them" with nothing beside."""
+    (tmp_path / ".codex").mkdir()
+    done = _techcat(tmp_path, "check", "--format", "json")
+    [note] = json.loads(done.stdout)["diagnostics"]
+    assert (note["code"], note["path"], done.returncode) == ("TC005", ".codex", 0)
+    assert note["message"].endswith("it holds no file TechCat reads. To start a TechCat workspace here, run "
+                                    "`techcat init`: it creates TechCat's files")
