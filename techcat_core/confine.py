@@ -180,12 +180,23 @@ def _granted(normal: str, literals: set[str], outputs: list[str]) -> bool:
     return normal in literals or any(glob_match(g, normal) for g in outputs if not is_literal(g))
 
 
-def writable(root: Path, path: str, outputs: list[str]) -> Path:
+def _within(path: str, folders: tuple[str, ...]) -> str | None:
+    """The folder of `folders` (repository-relative) that `path` lies in, letter case ignored, or None."""
+    folded = path.casefold()
+    for folder in folders:
+        name = normalise(folder).casefold()
+        if name and (folded == name or folded.startswith(name + "/")):
+            return normalise(folder)
+    return None
+
+
+def writable(root: Path, path: str, outputs: list[str], hooks: tuple[str, ...] = ()) -> Path:
     """The absolute file an agent whose `Output:` is `outputs` may write for `path`, or `Refused`.
 
     Inside `.codex/` only a file its `Output:` names literally; never the task log, never `.git/`,
     never through a symbolic link that leads out of the repository, into `.git/` or into `.codex/`;
-    a link's target must match the agent's `Output:` as well as the path the reply named.
+    a link's target must match the agent's `Output:` as well as the path the reply named. `hooks` are
+    repository-relative folders git runs hooks from (`core.hooksPath`, such as `.githooks`): never written.
     """
     how = "nothing was written"
     problem = write_problem(path)
@@ -196,6 +207,9 @@ def writable(root: Path, path: str, outputs: list[str]) -> Path:
     if is_codex_path(normal) and normal not in literals:
         raise Refused(path, "lies inside .codex/, which an agent writes only where its Output: names the file",
                       f"name it in the roster's Output: line to allow it; {how}")
+    hooks_folder = _within(normal, hooks)
+    if hooks_folder is not None:
+        raise Refused(path, f"lies in {hooks_folder}/, the folder git runs hooks from (core.hooksPath)", how)
     if not _granted(normal, literals, outputs):
         raise Refused(path, f"is not among this agent's outputs ({', '.join(outputs) or 'none'})", how)
     real_root = _real(root)
@@ -205,6 +219,8 @@ def writable(root: Path, path: str, outputs: list[str]) -> Path:
         raise Refused(path, "leads outside the repository through a symbolic link", how)
     if relative != normal and (is_git_path(relative) or is_codex_path(relative) or is_task_log(relative)):
         raise Refused(path, f"leads to {relative} through a symbolic link", how)
+    if relative != normal and _within(relative, hooks) is not None:
+        raise Refused(path, f"leads to {relative} through a symbolic link, in the folder git runs hooks from", how)
     if relative != normal and not _granted(relative, literals, outputs):  # the link's target must be granted too
         raise Refused(path, f"leads to {relative} through a symbolic link, which is not among this agent's "
                       f"outputs ({', '.join(outputs)})", how)

@@ -223,3 +223,16 @@ def test_names_macos_reads_as_git_are_git(tmp_path: Path, name: str) -> None:
     assert is_git_path(f"{name}/config")
     with pytest.raises(Refused, match=r"lies inside \.git/"):
         writable(tmp_path, f"{name}/hooks/post-commit", ["**"])
+
+
+def test_the_hooks_folder_git_runs_is_never_written(tmp_path: Path) -> None:
+    """For the runtime to pass git's `core.hooksPath` (a tracked `.githooks/` runs at the user's next commit)."""
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "hooks-link").symlink_to(".githooks")
+    for path in (".githooks/pre-commit", ".GitHooks/post-commit", ".githooks"):
+        with pytest.raises(Refused, match=r"the folder git runs hooks from \(core\.hooksPath\)"):
+            writable(tmp_path, path, ["**"], hooks=("./.githooks/",))
+    with pytest.raises(Refused, match=r"leads to \.githooks/pre-commit through a symbolic link, in the folder git"):
+        writable(tmp_path, "hooks-link/pre-commit", ["**"], hooks=(".githooks",))
+    assert writable(tmp_path, ".githooks-notes.md", ["**"], hooks=(".githooks",)) == tmp_path / ".githooks-notes.md"
+    assert writable(tmp_path, ".githooks/pre-commit", ["**"]) == tmp_path / ".githooks/pre-commit"
