@@ -74,10 +74,13 @@ def outside_value(codex_dir: Path, value: str) -> bool:
 
 
 def _file_name(path: Path, declared: str | None) -> str:
-    """The name Codex CLI gives an agent file (see `roster.parse_agent_toml`), read again for a table's check."""
+    """The name Codex CLI gives an agent file (see `roster.parse_agent_toml`), read again for a table's check:
+    through the confined, bounded read (the file was read before, but may have been swapped for a link since)."""
+    from techcat_core.confine import Refused, read_bounded
+
     try:
-        value = tomllib.loads(path.read_text(encoding="utf-8", errors="replace")).get("name")
-    except (OSError, tomllib.TOMLDecodeError):
+        value = tomllib.loads(read_bounded(path.parent, path.name).text()).get("name")
+    except (OSError, Refused, tomllib.TOMLDecodeError):
         value = None
     return value.strip() if isinstance(value, str) and value.strip() else declared or path.stem
 

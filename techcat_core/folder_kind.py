@@ -108,12 +108,14 @@ _NEAR_MISSES: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _has_task_blocks(path: Path) -> bool:
+def _has_task_blocks(ws: Workspace, path: Path) -> bool:
+    """Whether a Markdown log has `### Task Completed` blocks: read confined and bounded (a link out is not read)."""
+    from techcat_core.confine import Refused, read_bounded
     from techcat_core.tasklog.legacy import has_task_blocks
 
     try:
-        return has_task_blocks(path.read_text(encoding="utf-8", errors="replace"))
-    except OSError:
+        return has_task_blocks(read_bounded(ws.root, path, ws.config.limits.max_file_bytes).text())
+    except (OSError, Refused):
         return False
 
 
@@ -143,7 +145,7 @@ def near_miss_rules(ws: Workspace) -> list[Diagnostic]:
         what, todo, target = miss
         if ws.path(target).exists():
             continue  # the real file is there: this one is something else
-        if todo is _IMPORT and not _has_task_blocks(path):
+        if todo is _IMPORT and not _has_task_blocks(ws, path):
             what, todo = "a task log of its own shape", ("TechCat keeps its log in `.codex/TASK-LOG.json`; "
                                                           "`techcat import-log` reads only `### Task Completed` "
                                                           "blocks, and this file has none")

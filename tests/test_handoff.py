@@ -331,3 +331,14 @@ def test_an_empty_codex_folder_gets_a_note_at_the_folder_that_says_how_to_start(
     assert (note["code"], note["path"], done.returncode) == ("TC005", ".codex", 0)
     assert note["message"].endswith("it holds no file TechCat reads. To start a TechCat workspace here, run "
                                     "`techcat init`: it creates TechCat's files")
+
+
+def test_a_near_miss_log_linked_out_of_the_repository_is_not_read(tmp_path: Path) -> None:
+    """Review (confinement): `_has_task_blocks` reads through the confined, bounded read, not past a link."""
+    outside = tmp_path / "outside.md"
+    outside.write_text("### Task Completed\n**Agent:** a\n**Summary:** b\n")
+    root = tmp_path / "repo"
+    codex = _codex_folder(root, {"ARCHITECTURE.md": "# Architecture\n"}) / ".codex"
+    (codex / "task-log.md").symlink_to(outside)
+    messages = [d.message for d in check(codex).diagnostics if d.code == "TC006"]
+    assert messages and all("converts its `### Task Completed` blocks" not in m for m in messages), messages
