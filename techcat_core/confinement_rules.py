@@ -8,8 +8,9 @@ the runtime never reads it into a prompt and never writes it.
 
 from __future__ import annotations
 
-from techcat_core.confine import write_problem
+from techcat_core.confine import is_task_log, normalise, write_problem
 from techcat_core.diagnostics import Diagnostic, Severity
+from techcat_core.handoff import BUILTIN_AGENTS
 from techcat_core.positions import LineIndex, Range
 from techcat_core.roster import Agent
 from techcat_core.workspace import Workspace
@@ -44,6 +45,8 @@ def unsafe_output_rules(ws: Workspace) -> list[Diagnostic]:
     for agent in ws.agents:
         for output in agent.outputs:
             problem = unsafe_output_problem(output)
+            if problem and agent.name in BUILTIN_AGENTS and is_task_log(normalise(output)):
+                continue  # the built-in task_logger is the store itself: it appends, no reply writes the log
             if problem:
                 out.append(Diagnostic(
                     "TC206", Severity.ERROR,

@@ -236,3 +236,11 @@ def test_the_hooks_folder_git_runs_is_never_written(tmp_path: Path) -> None:
         writable(tmp_path, "hooks-link/pre-commit", ["**"], hooks=(".githooks",))
     assert writable(tmp_path, ".githooks-notes.md", ["**"], hooks=(".githooks",)) == tmp_path / ".githooks-notes.md"
     assert writable(tmp_path, ".githooks/pre-commit", ["**"]) == tmp_path / ".githooks/pre-commit"
+
+
+def test_the_built_in_task_logger_may_name_the_task_log(tmp_path: Path) -> None:
+    """`task_logger` is the store itself (it runs no model and writes no reply): its Output: is the log."""
+    roster = AGENTS_MD + "\n## Agent: `task_logger`\n\n- **Role:** Tracker\n- **Output:** .codex/TASK-LOG.json\n"
+    make_workspace(tmp_path, agents=roster)
+    _, diagnostics = _check(tmp_path)
+    assert [d for d in diagnostics if d["code"] == "TC206"] == []
