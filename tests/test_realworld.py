@@ -200,3 +200,20 @@ def test_shared_techcat_studio_fix_in_git_rewrites_no_history(tmp_path: Path) ->
     after = counts()
     assert "TC403" not in after and "TC111" not in after
     assert after == {code: n for code, n in before.items() if code != "TC111"}
+
+
+def test_a_verbatim_codex_cli_folder_is_one_note_and_its_hand_offs_are_none(tmp_path: Path) -> None:
+    """affaan-m/everything-claude-code's `.codex/` as published (MIT; README names the commit): Codex CLI's
+    config with three `[agents.NAME]` tables, their agent files without a `name` key, a free-form AGENTS.md."""
+    root = copy_fixture("verbatim-ecc", tmp_path)
+    code, diagnostics = check_json(root)
+    assert (code, found(diagnostics)) == (0, [("TC005", "info", ".codex/AGENTS.md")])
+    assert str(diagnostics[0]["message"]).split("; ")[1] == (
+        "it holds Codex CLI's config.toml, 3 Codex CLI agents (docs_researcher, explorer, reviewer) and a free-form "
+        "AGENTS.md (instructions for a coding agent). To keep TechCat's agent memory beside them, run `techcat init`: "
+        "it adds the missing files and never changes a file that exists")
+    listed = techcat("agents", cwd=root).stdout.splitlines()
+    assert [line.split()[0] for line in listed] == ["docs_researcher", "explorer", "reviewer"]
+    assert "agents/docs-researcher.toml:1 (named by [agents.docs_researcher] in config.toml)" in listed[0]
+    assert not any("→" in line for line in listed)  # "Use available MCP servers" and the like chain nowhere
+    assert_fix_changes_nothing(root)
