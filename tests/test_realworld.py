@@ -217,3 +217,15 @@ def test_a_verbatim_codex_cli_folder_is_one_note_and_its_hand_offs_are_none(tmp_
     assert "agents/docs-researcher.toml:1 (named by [agents.docs_researcher] in config.toml)" in listed[0]
     assert not any("→" in line for line in listed)  # "Use available MCP servers" and the like chain nowhere
     assert_fix_changes_nothing(root)
+
+
+def test_a_verbatim_japanese_free_form_agents_md_is_one_note(tmp_path: Path) -> None:
+    """s977043/river-reviewer's `.codex/` as published (MIT): a Japanese free-form AGENTS.md beside Codex CLI's
+    config.toml; "Gemini / Codex レビュー依頼" and `npm test` are no agents."""
+    root = copy_fixture("verbatim-river-ja", tmp_path)
+    code, diagnostics = check_json(root)
+    assert (code, found(diagnostics)) == (0, [("TC005", "info", ".codex/AGENTS.md")])
+    assert "it holds Codex CLI's config.toml and a free-form AGENTS.md (instructions for a coding agent)." in \
+        str(diagnostics[0]["message"])
+    assert techcat("agents", cwd=root).stdout.startswith("No roster: AGENTS.md is free-form instructions")
+    assert_fix_changes_nothing(root)
