@@ -48,9 +48,9 @@ _NEGATIONS = frozenset({"not", "never", "don't", "dont", "doesn't", "mustn't", "
 _NEW_CLAUSE = frozenset({"and", "then", "but", "so", "instead", "otherwise", "finally"})
 _SUBORDINATE = frozenset({"if", "when", "unless", "once", "after", "before", "while", "because", "since",
                           "although", "though", "whenever", "until"})
-_CONDITION_BEFORE = re.compile(r"\b(?:if|unless|only|in\s+case|provided|whenever|should\s+the)\b", re.IGNORECASE)
+_CONDITION_BEFORE = re.compile(r"\b(?:if|unless|only\s+(?:if|when)|in\s+case|provided|should\s+the)\b", re.IGNORECASE)
 _CONDITION_AFTER = re.compile(r"\b(?:if|unless|only\s+(?:if|when|after|for|on)|in\s+case|provided|otherwise|"
-                              r"except|whenever|should\s+the)\b", re.IGNORECASE)
+                              r"except|should\s+the)\b", re.IGNORECASE)
 _FENCE = re.compile(r"^\s*(```|~~~)")
 # "invoke `context7` MCP", "invoke the `search` tool": a code span that names a tool, not an agent
 _NOT_AN_AGENT = re.compile(r"\s+(?:mcp|tools?|commands?|cli|skills?|servers?|scripts?|functions?|methods?|api|"
@@ -86,7 +86,7 @@ def _sentence(prefix: str) -> str:
 def _negated(prefix: str) -> bool:
     """True when the verb's clause negates it; walks the sentence's comma segments back to the clause start."""
     for segment in reversed(_sentence(prefix).split(",")):
-        words = _words(segment)
+        words = _words(re.sub(r"\bno\s+matter\b|\bnot\s+only\b", " ", segment, flags=re.IGNORECASE))
         if words and words[0] in _SUBORDINATE:
             return False  # "If tests do not pass, …": the negation is the condition's
         if any(_is_negation(word) for word in words):

@@ -57,6 +57,7 @@ ROSTER = {"task_logger", "security_reviewer", "qa_engineer"}
     # D8: a bold code span is a code span
     ("When done, invoke **`qa_engineer`**.", [("qa_engineer", True)]),
     ("When done, invoke **qa_engineer**.", [("qa_engineer", False)]),
+    ("No matter what, invoke `qa_engineer` last.", [("qa_engineer", True)]),
 ])
 def test_only_explicit_hand_offs_are_read(line: str, expected: list[tuple[str, bool]]) -> None:
     assert [(h.target, h.quoted) for h in find_handoffs(line, ROSTER)] == expected
@@ -67,6 +68,9 @@ def test_only_explicit_hand_offs_are_read(line: str, expected: list[tuple[str, b
     ("If the build is red, hand off to `qa_engineer`.", True),
     ("Hand off to `qa_engineer` unless the change is trivial.", True),
     ("Once complete, invoke `qa_engineer`.", False),
+    ("Whenever you finish a task, invoke `qa_engineer`.", False),
+    ("Only then hand off to `qa_engineer`.", False),
+    ("Should the build fail, hand off to `qa_engineer`.", True),
     ("When done, hand off to `qa_engineer`. If it fails, retry.", False),
 ])
 def test_conditional_hand_offs_are_read_but_not_chained(line: str, conditional: bool) -> None:
