@@ -191,9 +191,12 @@ def _split_error(text: str) -> tuple[str, str]:
 
 
 def load_config(path: Path) -> tuple[TechcatConfig, list[ConfigProblem]]:
-    try:
-        return parse_config(path.read_text(encoding="utf-8"))
+    from techcat_core.confine import Refused, read_bounded
+    from techcat_core.workspace import repository_root  # here: workspace imports this module
+
+    try:  # a FIFO, a device or a link out is refused at once, never blocks (techcat_core.confine)
+        return parse_config(read_bounded(repository_root(path), path).data.decode("utf-8"))
     except FileNotFoundError:
         return TechcatConfig(), []
-    except (OSError, UnicodeDecodeError) as error:
+    except (Refused, OSError, UnicodeDecodeError) as error:
         return TechcatConfig(), [ConfigProblem(message=f"cannot read: {error}", line=0, character=0)]

@@ -244,3 +244,16 @@ def test_the_built_in_task_logger_may_name_the_task_log(tmp_path: Path) -> None:
     make_workspace(tmp_path, agents=roster)
     _, diagnostics = _check(tmp_path)
     assert [d for d in diagnostics if d["code"] == "TC206"] == []
+
+
+def test_a_fifo_techcat_toml_hangs_neither_runs_nor_a_run(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    """The run history reads techcat.toml on its own (techcat_core.config.load_config): confined too."""
+    codex = make_workspace(tmp_path)
+    os.mkfifo(codex / "techcat.toml")
+    runs = techcat("runs", cwd=tmp_path)  # blocked forever in open() before
+    assert runs.returncode == 2
+    assert f'cannot read: "{codex}/techcat.toml" is a FIFO (named pipe); TechCat reads only regular files' \
+        in runs.stderr
+    fake_openai.queue("- [ ] @planner Next\n")
+    ran = techcat("run", "planner", "Plan", cwd=tmp_path, env=_env(fake_openai))
+    assert "Traceback" not in ran.stderr and len(fake_openai.requests) == 1
