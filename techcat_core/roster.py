@@ -233,7 +233,7 @@ def instruction_lines(text: str, lines: list[str]) -> str:
     instructions, not from comments or other keys, and keep their exact places in the file."""
     keep: set[int] = set()
     i = 0
-    while i < len(lines):
+    while i < len(lines) and not lines[i].lstrip().startswith("["):  # top-level keys come before any table
         match = _INSTRUCTION_KEY.match(lines[i])
         if match is None:
             i += 1

@@ -282,7 +282,7 @@ def test_hand_offs_are_read_from_the_instructions_only(tmp_path: Path) -> None:
     """Review D8: a comment or another key of an agent file is not an instruction; a bold code span is a target."""
     text = ('# When done, invoke `planner`.\nname = "writer"\ndescription = "Hand off to `planner`."\n'
             'developer_instructions = """\nWrite.\nWhen done, invoke **`tester`**.\n"""\n'
-            'notes = "chain to `planner`"\n')
+            'notes = "chain to `planner`"\n[mcp_servers.docs]\ninstructions = "Hand off to `planner`."\n')
     root = _codex_folder(tmp_path, {"agents/writer.toml": text,
                                     "agents/planner.toml": 'name = "planner"\n',
                                     "agents/tester.toml": 'name = "tester"\n'})
