@@ -89,7 +89,7 @@ def test_globs_never_match_across_dotdot() -> None:
 
 _PART = st.sampled_from(["..", ".", "", ".git", ".GIT", ".Git", "gIt", ".codex", "TASK-LOG.json", "apps", "web",
                          "out", "hooks", "memory", "~", "C:", "a\x00b", "x\\y", "é", "名前", "\u202e", "ok.md",
-                         "config", "post-commit", "*", "link"])
+                         "config", "post-commit", "*", "link", "shared", "main.py", ".g\u200cit"])
 _PATH = st.builds(lambda lead, parts: lead + "/".join(parts), st.sampled_from(["", "/", "./", "~/", "C:/", "\\"]),
                   st.lists(_PART, min_size=1, max_size=7))
 _GLOB = st.sampled_from(["**", "apps/web/**", "**/*.md", "apps/*", ".codex/**", ".codex/PRD.md", "out/**",
@@ -100,13 +100,14 @@ _GLOB = st.sampled_from(["**", "apps/web/**", "**/*.md", "apps/*", ".codex/**", 
 def adversarial_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("adversarial")
     repo = base / "repo"
-    for folder in (".git/hooks", ".codex", "apps/web"):
+    for folder in (".git/hooks", ".codex", "apps/web", "src"):
         (repo / folder).mkdir(parents=True)
     (base / "outside").mkdir()
     (repo / "out").symlink_to(base / "outside", target_is_directory=True)
     (repo / "hooks").symlink_to(repo / ".git" / "hooks", target_is_directory=True)
     (repo / "memory").symlink_to(repo / ".codex", target_is_directory=True)
     (repo / "apps" / "web" / "link").symlink_to(base, target_is_directory=True)
+    (repo / "apps" / "web" / "shared").symlink_to(Path("..") / ".." / "src", target_is_directory=True)
     return repo
 
 
@@ -126,6 +127,7 @@ def test_accepted_writes_stay_inside(adversarial_repo: Path, path: str, globs: l
     assert not relative.casefold().endswith("task-log.json") or ".codex" not in relative.casefold()
     assert write_problem(path) is None
     assert any(glob_match(g, normalise(path)) or normalise(g) == normalise(path) for g in globs)
+    assert any(glob_match(g, relative) or normalise(g) == relative for g in globs)  # where a link leads, too
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
