@@ -75,6 +75,8 @@ CASES = [
          '"/etc/passwd"'),
     Case("TC114", {"log": _log(entry(1), entry(2, output_files=["apps/web/gone.tsx"]))}, ".codex/TASK-LOG.json",
          '"apps/web/gone.tsx"'),
+    Case("TC115", {"log": _log(entry(1), entry(2, date="2025-07-01", summary="Did task number 1."))},
+         ".codex/TASK-LOG.json", '"task-002"'),
     Case("TC200", {"agents": "# Instructions\n\n## Before you push\n\nRun the tests.\n", "proposed": "",
                    "log": "[]\n"}, ".codex/AGENTS.md", ""),
     Case("TC201", {"agents": AGENTS_MD + "\n## Agent: `planner`\n\n- **Role:** Again\n"}, ".codex/AGENTS.md",
