@@ -34,9 +34,23 @@ class WorkspaceNotFound(Exception):
     """No `.codex/` folder from the starting directory upward."""
 
 
+def _logical_cwd() -> Path:
+    """The working directory as the shell names it (`$PWD` when it is the same folder), so a `cd .codex` into a
+    link is still seen as the link."""
+    cwd = Path.cwd()
+    pwd = os.environ.get("PWD", "")
+    try:
+        return Path(pwd) if os.path.isabs(pwd) and os.path.samefile(pwd, cwd) else cwd
+    except OSError:
+        return cwd
+
+
 def find_codex_dir(start: Path | None = None) -> Path:
     """The nearest `.codex/` from `start` upward, as git finds `.git`."""
-    here = (start or Path.cwd()).resolve()
+    written = Path(os.path.abspath(start or _logical_cwd()))
+    if written.name == CODEX_DIR and written.is_dir():
+        return written  # as written: `locate_workspace` judges a `.codex` that is a link
+    here = written.resolve()
     if here.name == CODEX_DIR and here.is_dir():
         return here
     for directory in (here, *here.parents):

@@ -257,3 +257,13 @@ def test_a_fifo_techcat_toml_hangs_neither_runs_nor_a_run(tmp_path: Path, fake_o
     fake_openai.queue("- [ ] @planner Next\n")
     ran = techcat("run", "planner", "Plan", cwd=tmp_path, env=_env(fake_openai))
     assert "Traceback" not in ran.stderr and len(fake_openai.requests) == 1
+
+
+def test_a_codex_linked_out_named_directly_is_refused_too(tmp_path: Path) -> None:
+    repo, _ = _linked_codex(tmp_path)
+    for args, cwd in ((["--workspace", str(repo / ".codex")], tmp_path), ([], repo / ".codex")):
+        result = subprocess.run([sys.executable, "-m", "techcat_cli.main", "check", "--format", "json", *args],
+                                cwd=cwd, env={**GIT_ENV, "PWD": str(cwd)},  # as a shell's `cd` sets it
+                                capture_output=True, text=True, timeout=60, check=False)
+        assert result.returncode == 1, result.stderr
+        assert [d["code"] for d in json.loads(result.stdout)["diagnostics"]] == ["TC004"]
