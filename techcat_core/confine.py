@@ -344,7 +344,8 @@ def read_bounded(root: Path, path: Path | str, limit: int = DEFAULT_MAX_READ_BYT
         chunks: list[bytes] = []
         wanted = max(0, limit) + 1
         while wanted > 0:
-            chunk = os.read(fd, min(wanted, max(before.st_size + 1, 64 * 1024)))  # one read for most files
+            # one read for most files; then a small one to see the end (a second file-sized buffer costs ms)
+            chunk = os.read(fd, min(wanted, max(before.st_size + 1, 64 * 1024) if not chunks else 64 * 1024))
             if not chunk:
                 break
             chunks.append(chunk)
