@@ -128,7 +128,8 @@ class Workspace:
 
     @property
     def uses_prompts(self) -> bool:
-        return not self.linked_out and (self.codex_dir / "prompts").is_dir()
+        prompts = self.codex_dir / "prompts"
+        return not self.linked_out and prompts not in self.linked_folders and prompts.is_dir()
 
     def relative(self, path: Path) -> str:
         try:

@@ -174,8 +174,9 @@ def test_a_folder_of_codex_linked_out_is_one_tc004_and_never_walked(tmp_path: Pa
                                              "link; it was not read (TechCat reads only files inside it)"]
     assert SECRET not in json.dumps(diagnostics) and "spy" not in json.dumps(diagnostics)
     assert "d1" not in json.dumps(diagnostics)  # no outside name is listed
+    assert [d for d in diagnostics if d["code"] == "TC204"] == []  # no "has no prompt file" for a folder not read
     ws = load_workspace(codex)
-    assert ws.templates == [] and ws.prompts == {} and ws.custom_agents == []
+    assert ws.templates == [] and ws.prompts == {} and ws.custom_agents == [] and not ws.uses_prompts
 
 
 def test_a_folder_of_codex_linked_to_the_file_system_root_finishes(tmp_path: Path) -> None:
