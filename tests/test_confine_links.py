@@ -109,9 +109,9 @@ def test_a_run_never_writes_through_a_codex_linked_out(tmp_path: Path, fake_open
     fake_openai.queue("- [ ] @planner Next\n")
     result = techcat("run", "planner", "Plan", cwd=repo, env=_env(fake_openai))
     assert result.returncode != 0
-    assert "leads outside the repository through a symbolic link" in result.stderr
+    assert "leads outside the repository through a symbolic link" in result.stdout + result.stderr
     assert not fake_openai.requests
-    assert _tree(outside) == before
+    assert _tree(outside) == before and not (outside / ".techcat").exists()
 
 
 def _fifo_log(tmp_path: Path) -> Path:
