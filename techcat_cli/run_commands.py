@@ -192,9 +192,15 @@ def cmd_watch(args: argparse.Namespace) -> int:
     import asyncio
     import signal
 
+    from techcat_core.confine import Refused
     from techcat_core.runtime.daemon import watch_and_run
+    from techcat_core.workspace import locate_workspace
 
     codex = codex_dir(args)
+    try:  # a `.codex` linked out of its repository: say so and stop, rather than idle
+        locate_workspace(codex)
+    except Refused as error:
+        raise UserError(f"techcat watch: {error}; nothing will run") from None
     printer = ProgressPrinter()
 
     async def main() -> None:

@@ -101,8 +101,6 @@ def test_a_codex_linked_into_git_is_refused(tmp_path: Path) -> None:
     assert logged.returncode == 2 and not (repo / ".git" / "TASK-LOG.json").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="runner._run resolves codex_dir first; it must call "
-                                       "techcat_core.workspace.locate_workspace (the lead's part of the fix)")
 def test_a_run_never_writes_through_a_codex_linked_out(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
     repo, outside = _linked_codex(tmp_path)
     before = _tree(outside)
@@ -268,3 +266,13 @@ def test_a_codex_linked_out_named_directly_is_refused_too(tmp_path: Path) -> Non
                                 capture_output=True, text=True, timeout=60, check=False)
         assert result.returncode == 1, result.stderr
         assert [d["code"] for d in json.loads(result.stdout)["diagnostics"]] == ["TC004"]
+
+
+def test_watch_refuses_a_codex_linked_out_instead_of_idling(tmp_path: Path) -> None:
+    repo, outside = _linked_codex(tmp_path)
+    before = _tree(outside)
+    result = techcat("watch", cwd=repo)
+    assert result.returncode == 2
+    assert "leads outside the repository through a symbolic link" in result.stderr
+    assert "nothing will run" in result.stderr
+    assert _tree(outside) == before

@@ -13,12 +13,13 @@ import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from techcat_core.confine import Refused
 from techcat_core.proposed import STATE_QUEUED, ProposedItem
 from techcat_core.runtime.claims import DEFAULT_LEASE, LocalClaims, held, item_open
 from techcat_core.runtime.events import RunEvent, RunFailed, RunFinished
 from techcat_core.runtime.runner import RunRequest, run_agent
 from techcat_core.watcher import ChangeKind, watch_workspace
-from techcat_core.workspace import PROPOSED, Workspace, load_workspace
+from techcat_core.workspace import PROPOSED, Workspace, load_workspace, locate_workspace
 
 POLL_SECONDS = 1.0
 
@@ -58,7 +59,11 @@ async def watch_and_run(codex_dir: Path, stop: asyncio.Event, *, provider: str |
     """Yield run events and one-line notes until `stop` is set."""
     from techcat_core.proposed_edit import ProposedEditError, set_item_state
 
-    codex_dir = codex_dir.resolve()
+    try:  # before resolving: a `.codex` linked out of its repository is refused whole
+        codex_dir = locate_workspace(codex_dir).codex_dir
+    except Refused as error:
+        yield f"techcat watch: {error}; nothing will run"
+        return
     failed: set[str] = set()
     wake = asyncio.Event()
     wake.set()  # the first pass picks up items queued before the daemon started

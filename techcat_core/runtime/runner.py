@@ -25,7 +25,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from techcat_core.atomic import write_atomic
-from techcat_core.confine import probe
+from techcat_core.confine import Refused, probe
 from techcat_core.roster import Agent
 from techcat_core.runtime.claims import Claim, claimed
 from techcat_core.runtime.committing import tick_and_commit
@@ -59,7 +59,7 @@ from techcat_core.runtime.reply import strip_thinking
 from techcat_core.runtime.settings import SETUP_HINT, ProviderSettings, SettingsError, workspace_settings
 from techcat_core.runtime.tokens import BYTES_PER_TOKEN
 from techcat_core.runtime.window import with_window
-from techcat_core.workspace import TASK_LOG, Workspace, load_workspace
+from techcat_core.workspace import TASK_LOG, Workspace, load_workspace, locate_workspace
 
 BUILTIN_LOGGER = "task_logger"
 DEFAULT_CHAIN_DEPTH = 3
@@ -251,10 +251,15 @@ async def run_agent(codex_dir: Path, request: RunRequest) -> AsyncIterator[RunEv
     Every run of the chain is recorded in the run history (`techcat_core.runs`) as it ends."""
     from techcat_core.runs.recording import recorded
 
-    events = _run(codex_dir.resolve(), request, depth=0, chain_path=(), previous=None, ran=set())
+    try:  # before anything resolves the path: a `.codex` linked out of its repository is refused whole
+        codex_dir = locate_workspace(codex_dir).codex_dir
+    except Refused as error:
+        yield RunFailed(uuid.uuid4().hex[:8], f"{error}; nothing was sent or written")
+        return
+    events = _run(codex_dir, request, depth=0, chain_path=(), previous=None, ran=set())
     if request.proposed_item is not None and request.claim is None and not request.dry_run:
-        events = claimed(codex_dir.resolve(), request.proposed_item, events)
-    async for event in recorded(codex_dir.resolve(), request.agent, request.task, request.env, events):
+        events = claimed(codex_dir, request.proposed_item, events)
+    async for event in recorded(codex_dir, request.agent, request.task, request.env, events):
         yield event
 
 
