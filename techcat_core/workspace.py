@@ -182,6 +182,16 @@ def locate_workspace(codex_dir: Path) -> WorkspacePlace:
     return place
 
 
+def placed_codex_dir(codex_dir: Path) -> Path:
+    """For a front end that keeps a workspace open: the resolved `.codex/` when it lies in its repository, else
+    the absolute path as written, so every read below it stays refused and `load_workspace` reports TC004
+    (resolving it would make the outside folder look like a repository of its own)."""
+    try:
+        return locate_workspace(codex_dir).codex_dir
+    except Refused:
+        return Path(os.path.abspath(codex_dir))
+
+
 def repository_root(path: Path) -> Path:
     """The root a file's reads are confined to: its git top level, else the folder holding its `.codex/`."""
     start = Path(os.path.abspath(path)).parent

@@ -19,7 +19,8 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, JsonRPCResponseMessage, LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
-from techcat_core.workspace import CODEX_DIR, WorkspaceNotFound, find_codex_dir
+from techcat_core.confine import Refused
+from techcat_core.workspace import CODEX_DIR, WorkspaceNotFound, find_codex_dir, locate_workspace
 from techcat_lsp.analysis import Analysis
 from techcat_lsp.documents import Document, DocumentStore, uri_to_path
 from techcat_lsp.encoding import UTF16
@@ -161,7 +162,10 @@ class TechcatServer(LanguageServer):
     # -- lookups --------------------------------------------------------------------------------------
 
     def _state(self, codex_dir: Path) -> WorkspaceState | None:
-        codex_dir = codex_dir.resolve()
+        try:  # a `.codex` linked out of its repository is no workspace of ours: nothing in it is read
+            codex_dir = locate_workspace(codex_dir).codex_dir
+        except Refused:
+            return None
         state = self.states.get(codex_dir)
         if state is None:
             if not codex_dir.is_dir():

@@ -23,7 +23,7 @@ from textual.screen import Screen
 
 from techcat_core.diagnostics import Fix, Severity
 from techcat_core.watcher import ChangeKind
-from techcat_core.workspace import CORE_FILES, PROPOSED, TASK_LOG, Workspace
+from techcat_core.workspace import CORE_FILES, PROPOSED, TASK_LOG, Workspace, placed_codex_dir
 from techcat_tui import _start_time
 from techcat_tui.config import THEMES, TuiConfig, load_tui_config, save_theme
 from techcat_tui.git_status import GitStatus, read_git_status
@@ -97,7 +97,7 @@ class TechcatApp(App[int]):
                  config: TuiConfig | None = None, config_problems: list[str] | None = None,
                  watch: bool = True, git: bool = True) -> None:
         super().__init__()
-        self.codex_dir = codex_dir.resolve() if codex_dir else None
+        self.codex_dir = placed_codex_dir(codex_dir) if codex_dir else None
         self.demo = demo
         self.start_dir = (start_dir or Path.cwd()).resolve()
         if config is None:
@@ -159,7 +159,7 @@ class TechcatApp(App[int]):
             self.open_workspace(self.codex_dir)
 
     def open_workspace(self, codex_dir: Path) -> None:
-        self.codex_dir = codex_dir.resolve()
+        self.codex_dir = placed_codex_dir(codex_dir)  # a .codex linked out stays unresolved: its reads are refused
         self.sub_title = str(self.codex_dir.parent)
         self.push_screen(MainScreen())
         self.load_snapshot("open")

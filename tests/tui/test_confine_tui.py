@@ -63,3 +63,21 @@ async def test_the_app_starts_with_a_fifo_task_log_and_reports_it(tmp_path: Path
         assert app.check_result is not None
         assert [d.message for d in app.check_result.diagnostics if d.code == "TC004"] == [
             ".codex/TASK-LOG.json is a FIFO (named pipe); it was not read (TechCat reads only regular files)"]
+
+
+async def test_the_app_on_a_codex_linked_out_of_its_repository_reads_nothing_of_it(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    make_workspace(outside, log=[entry(1, summary=SECRET)], prd=f"# PRD\n\n{SECRET}\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".git").mkdir()  # the repository the link sits in
+    (repo / ".codex").symlink_to(outside / ".codex", target_is_directory=True)
+    app = make_app(repo / ".codex")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        assert app.check_result is not None
+        assert [d.code for d in app.check_result.diagnostics] == ["TC004"]
+        for key in "123456":
+            await pilot.press(key)
+            await pilot.pause()
+            assert SECRET not in screen_text(app)
