@@ -24,6 +24,7 @@ from mcp_types import ErrorData, JSONRPCError, JSONRPCResponse
 from pydantic import ValidationError
 
 from techcat_mcp.arguments import shorten, text_problem
+from techcat_mcp.shallow import Unreadable, read_shallow
 
 logger = logging.getLogger("techcat_mcp")
 
@@ -53,6 +54,8 @@ def _problems(value: Any, where: str) -> Iterator[tuple[str, str]]:
         problem = text_problem(value)
         if problem is not None:
             yield where, problem
+    elif isinstance(value, Unreadable):
+        yield where, value.reason
     elif isinstance(value, _HugeNumber):
         yield where, f"is a number of {value.digits:,} digits, too long to read"
     elif isinstance(value, dict):
@@ -74,11 +77,14 @@ def answer_unreadable(error: Exception) -> SessionMessage | None:
         first = error.errors()[0]
         data = first.get("input")
         if first.get("type") == "json_invalid" and isinstance(data, str):
+            raw = data
             try:
-                data = _DECODER.decode(data)
+                data = _DECODER.decode(raw)
             except (ValueError, RecursionError) as bad:
-                reason = f"the message is not JSON ({getattr(bad, 'msg', 'nested too deeply')})"
-                return _error(None, PARSE_ERROR, reason)
+                data, complete = read_shallow(raw, _DECODER)  # the id and method, at least, if they are readable
+                if not complete:
+                    reason = f"the message is not JSON ({getattr(bad, 'msg', 'nested too deeply')})"
+                    return _error(_request_id(data), PARSE_ERROR, reason)
     if not isinstance(data, dict):
         return _error(None, INVALID_REQUEST, f"the message could not be read: {shorten(str(error), 300)}")
     msg_id = data.get("id")
@@ -101,6 +107,14 @@ def answer_unreadable(error: Exception) -> SessionMessage | None:
         return SessionMessage(JSONRPCResponse(jsonrpc="2.0", id=msg_id, result={
             "content": [{"type": "text", "text": text}], "isError": True}))
     return _error(msg_id, INVALID_PARAMS, f"{shorten(method, 80)}: `{shorten(where, 80)}` {problem}")
+
+
+def _request_id(data: dict[str, Any] | None) -> int | str | None:
+    """The id of a request whose id (and method) could be read, else None (JSON-RPC's null id)."""
+    if data is None or not isinstance(data.get("method"), str):
+        return None
+    msg_id = data.get("id")
+    return msg_id if isinstance(msg_id, int | str) and not isinstance(msg_id, bool) else None
 
 
 def _pydantic_reason(error: Exception) -> str:

@@ -143,3 +143,14 @@ async def test_a_crash_inside_a_tool_says_what_kind_of_failure_it_was(repo: Path
     message = str(caught.value)
     assert message.startswith("Error executing tool explode: internal error, please report it (ZeroDivisionError: ")
     assert len(message) < 500
+
+
+def test_an_argument_nested_thousands_deep_or_a_cut_line_still_gets_its_answer(server: RawMcp) -> None:
+    """Found by the fuzz suite: no parser reads 5,000 levels, so the request went unanswered."""
+    failed, text = tool_text(server.reply(server.call_line(
+        "search_log", '{"since": "2025-01-01", "until": ' + "[" * 5000 + "]" * 5000 + "}")))
+    assert failed and text == ("Error executing tool search_log: argument `until` is nested too deeply to read "
+                               "(thousands of levels of brackets)")
+    server.write_line('{"jsonrpc": "2.0", "id": 77, "method": "tools/call", "params": {"name": "search_log", "argu')
+    answer = server.reply(77)
+    assert answer["error"]["code"] == -32700 and answer["error"]["message"].startswith("the message is not JSON")
