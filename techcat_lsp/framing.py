@@ -99,6 +99,18 @@ def _may_end_message(data: bytes | bytearray, at: int) -> bool:
     return end > 0 and data[end - 1] in b"}]"
 
 
+def _common_headers(data: bytearray, start: int) -> list[int]:
+    """Where `Content-Length` or `content-length` occurs from `start`: the spellings clients use, found with
+    `bytes.find` (fast), since this runs over every chunk of a large body while it streams in."""
+    found = []
+    for spelling in (b"Content-Length", b"content-length"):
+        at = data.find(spelling, start)
+        while at >= 0:
+            found.append(at)
+            at = data.find(spelling, at + 1)
+    return sorted(found)
+
+
 def _read_length(head: bytes) -> tuple[int | None, str]:
     """The declared body length of a header block, or None and why it cannot be used."""
     lengths: list[bytes] = []
@@ -219,7 +231,7 @@ class FrameParser:
             return self._complete_body(length)
         # Not all of it has come. A frame whose length is too large is followed by the next frame's
         # header; when what comes before that header is one whole JSON object, it is the message.
-        for at in [found.start() for found in _HEADER.finditer(buffer, self._scanned)]:  # (no export held)
+        for at in _common_headers(buffer, self._scanned):
             value = _whole(bytes(buffer[:at])) if _may_end_message(buffer, at) else None
             if value is not None:
                 self._done(at)
@@ -232,15 +244,17 @@ class FrameParser:
         return None
 
     def _complete_body(self, length: int) -> Event | None:
-        body = bytes(self._buffer[:length])
+        chunk = self._buffer[:length]  # one copy of a body that may be 40 MB; bytes only when it is reported
         try:
-            text = body.decode("utf-8")
+            text = chunk.decode("utf-8")
         except UnicodeDecodeError as error:
+            body = bytes(chunk)
             self._done(length)
             return Skipped(f"the message is not valid UTF-8 (byte {error.start + 1:,} of {length:,})", body)
         try:
             value = _DECODER.decode(text)
         except json.JSONDecodeError as error:
+            body = bytes(chunk)
             if error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string"):  # cut short:
                 # the length was too small, and the rest of the message follows
                 self._length = None
@@ -255,7 +269,7 @@ class FrameParser:
             return Skipped(f"the message is not JSON ({error.msg}, byte {error.pos + 1:,}): {_show(body)}", body)
         except RecursionError:
             self._done(length)
-            return Skipped("the message is nested too deeply to read", body)
+            return Skipped("the message is nested too deeply to read", bytes(chunk))
         self._done(length)
         return Message(value)
 
