@@ -96,6 +96,8 @@ def path_problem(path: str) -> str | None:
         return f"is longer than {MAX_PATH_CHARS:,} characters"
     if "\x00" in path:
         return "contains a NUL character"
+    if any("\ud800" <= char <= "\udfff" for char in path):  # a lone surrogate: no UTF-8 name (issue 11 §3)
+        return "contains a lone surrogate (a `\\ud800`-style escape), which no file name can hold"
     if "\\" in path:
         return "contains a backslash (write paths with forward slashes)"
     if path.startswith("/") or _DRIVE.match(path) or PureWindowsPath(path).is_absolute():
