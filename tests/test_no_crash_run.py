@@ -21,7 +21,7 @@ ROSTER = AGENTS_MD + """
 
 
 @pytest.mark.parametrize("path", ["apps/web/" + "x" * 5000 + ".tsx", "apps/web/" + "d/" * 3000 + "x.tsx",
-                                  "apps/web/a\x00b.tsx"])
+                                  "apps/web/a\x00b.tsx", "apps/web/\ud800.tsx"])
 def test_a_reply_naming_an_impossible_file_is_refused_in_one_sentence(tmp_path: Path, fake_openai: FakeOpenAI,
                                                                       path: str) -> None:
     repo = tmp_path / "repo"
@@ -33,8 +33,9 @@ def test_a_reply_naming_an_impossible_file_is_refused_in_one_sentence(tmp_path: 
     result = techcat("run", "web", "Write", cwd=repo, env={
         "OPENAI_BASE_URL": fake_openai.base_url, "OPENAI_API_KEY": "sk-test", "OPENAI_MODEL": "gpt-test"})
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
-    if "\x00" in path:  # CommonMark reads a NUL as U+FFFD, so the name is an ordinary (odd) one
-        assert result.returncode == 0 and (repo / "apps/web/a\ufffdb.tsx").read_text() == "bad\n"
+    if "\x00" in path or "\ud800" in path:  # read as U+FFFD (CommonMark does so for NUL), an ordinary odd name
+        written = repo / path.replace("\x00", "\ufffd").replace("\ud800", "\ufffd" * 3)
+        assert result.returncode == 0 and written.read_text() == "bad\n", result.stderr
         return
     assert result.returncode == 1, (result.returncode, result.stderr)
     assert "nothing was written" in result.stderr and len(result.stderr) < 2_000

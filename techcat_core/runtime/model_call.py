@@ -201,7 +201,7 @@ class _Attempt:
         self.responded = False
 
     def add(self, text: str) -> None:
-        self.size += len(text) if text.isascii() else len(text.encode("utf-8"))
+        self.size += len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))  # (a lone \ud800)
         if self.size > self.settings.max_reply_bytes:
             raise ModelError(f"the reply passed {self.settings.max_reply_bytes:,} bytes, the cap "
                              "(`max_reply_bytes` in .codex/techcat.toml); nothing was written")

@@ -338,6 +338,8 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
                 return
             raise
         reply = strip_thinking("".join(reply_parts))  # a reasoning model's <think> goes in no file and no summary
+        if not reply.isascii():  # an unpaired \ud800 escape from the API is no character: U+FFFD (issue 11 §3)
+            reply = reply.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
         if request.cancel is not None and request.cancel.is_set():
             yield RunCancelled(run_id)
             return
