@@ -1,5 +1,6 @@
 """`techcat run` against the local OpenAI-compatible server when the model names a file no file system can hold:
-a name too long, a NUL; no traceback, and what cannot be written is refused in one sentence."""
+a name too long, a NUL, a lone surrogate; never a traceback: what cannot be written is refused in one sentence, and a
+NUL or an unpaired surrogate escape reads as U+FFFD."""
 
 from __future__ import annotations
 
