@@ -18,7 +18,8 @@ _FENCE = re.compile(r"^```(\w*)\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 _CODEX_PATH = re.compile(r"`\.codex/([^`\s]+)`")
 
 # Examples that need more than files: a missing file, git history.
-NOT_EXECUTABLE = {"TC002": "shows a folder listing", "TC004": "needs a FIFO or a symbolic link", "TC403": "needs git history", "TC404": "needs git history",
+NOT_EXECUTABLE = {"TC002": "shows a folder listing", "TC004": "needs a FIFO or a symbolic link",
+                  "TC403": "needs git history", "TC404": "needs git history",
                   "TC405": "needs a shallow or damaged git repository",
                   "TC005": "shows a folder without TechCat's files", "TC006": "shows a folder listing",
                   "TC406": "needs git history"}
