@@ -17,6 +17,7 @@ import errno
 import os
 import secrets
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 
 TEMP_PREFIX = ".techcat-tmp-"
@@ -95,13 +96,17 @@ def _create_temp(target: Path) -> tuple[int, Path]:
     raise FileExistsError(errno.EEXIST, "could not create a temp file", str(target.parent))
 
 
-def write_atomic(path: Path, data: str | bytes, durable: bool = True, root: Path | None = None) -> None:
+def write_atomic(path: Path, data: str | bytes | Sequence[bytes | memoryview], durable: bool = True,
+                 root: Path | None = None) -> None:
     """Replace `path` so readers see the old or the new content, never a mix.
 
-    `durable=False` skips the fsyncs, for caches that are checked before they are trusted. `root` is the
-    folder a symbolic link must stay inside (default: the repository `path` lies in).
+    `data` may be pieces written one after another (the store's append passes the old log's two halves as
+    views around the new entry, so a 24 MB log is not copied into one new buffer first). `durable=False`
+    skips the fsyncs, for caches that are checked before they are trusted. `root` is the folder a symbolic
+    link must stay inside (default: the repository `path` lies in).
     """
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    pieces: Sequence[bytes | memoryview] = (data.encode("utf-8"),) if isinstance(data, str) else \
+        (data,) if isinstance(data, bytes) else data
     target = write_target(path, root)
     try:
         status: os.stat_result | None = os.stat(target)
@@ -113,7 +118,8 @@ def write_atomic(path: Path, data: str | bytes, durable: bool = True, root: Path
     fd, tmp = _create_temp(target)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            for piece in pieces:
+                handle.write(piece)
             handle.flush()
             if status is not None:
                 _keep_mode_and_owner(handle.fileno(), status)

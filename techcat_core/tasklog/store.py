@@ -234,10 +234,10 @@ def append_entries(codex_dir: Path, new: Sequence[NewEntry], today: dt.date | No
                 style = snapshot.style
                 insert = after_last_entry([render_entry(entry, style) for entry in entries], style).encode("utf-8")
                 at = snapshot.last_end_byte
-                payload = snapshot.data[:at] + insert + snapshot.data[at:]
-                write_atomic(path, payload)
-                _write_cache(codex_dir, path, len(payload), at + insert.rindex(b"}") + 1, new_max, snapshot.width,
-                             style)
+                old = memoryview(snapshot.data)  # written around the new entry as views: no 2x-size copy
+                write_atomic(path, (old[:at], insert, old[at:]))
+                _write_cache(codex_dir, path, len(snapshot.data) + len(insert), at + insert.rindex(b"}") + 1,
+                             new_max, snapshot.width, style)
             else:
                 log = snapshot.log
                 assert log is not None  # a full read always parses
