@@ -65,12 +65,18 @@ def test_racing_processes_get_one_claim(tmp_path: Path) -> None:
             time.sleep(0.001)
         print("won" if claims.claim({ITEM!r}) else "lost")
         sys.stdout.flush()
-        time.sleep(1.5)  # stay alive, so the claim stays held while the others try
+        deadline = time.monotonic() + 120  # stay alive, so the claim stays held, until every racer has tried
+        while not Path({str(tmp_path / 'done')!r}).exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
     """)
     racers = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=Path.cwd())
               for _ in range(6)]
     (tmp_path / "go").write_text("")
-    results = [racer.communicate(timeout=60)[0].strip() for racer in racers]
+    assert all(racer.stdout is not None for racer in racers)
+    results = [racer.stdout.readline().strip() for racer in racers if racer.stdout is not None]
+    (tmp_path / "done").write_text("")
+    for racer in racers:
+        racer.communicate(timeout=60)
     assert sorted(results) == ["lost"] * 5 + ["won"]
 
 
