@@ -315,6 +315,8 @@ async def _one_attempt(client: Any, fields: dict[str, Any], current: _Attempt, c
     except BaseException:
         with contextlib.suppress(Exception):
             await stream.close()
+        with contextlib.suppress(Exception):  # the chunk generator too, or it is finalised mid-step later
+            await iterator.aclose()
         raise
     if current.finish is None:
         raise _Transient("the connection closed mid-reply")
