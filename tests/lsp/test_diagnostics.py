@@ -105,6 +105,12 @@ async def test_vscode_watches_files_for_the_server(session: Session) -> None:
     await session.diagnostics(session.open(session.codex / "TASK-LOG.json"))
     registrations = getattr(session.client, "registrations", [])
     if session.profile == "vscode":
+        # the server registers its watcher after `initialized`, on its own schedule: wait for it to arrive
+        deadline = asyncio.get_running_loop().time() + 30
+        while not any(r.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES for r in registrations) \
+                and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+            registrations = getattr(session.client, "registrations", [])
         [watch] = [r for r in registrations if r.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES]
         assert "**/.codex/**" in str(watch.register_options)
     else:
