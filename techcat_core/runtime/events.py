@@ -1,8 +1,10 @@
 """The typed progress stream of an agent run, consumed by every front end.
 
-A run yields `RunStarted`, then any number of `TextDelta` / `Retrying`, then `Usage` once per model
+A run yields `RunStarted`, `Isolated` (where it works), then any number of `TextDelta` / `Retrying` /
+`ToolCalled` → `ToolResult` / `ExecutorOutput`, then `Usage` once per model
 call that got a reply (what the server reported, else an estimate marked so), then either `RunFailed`
-or `RunCancelled` (nothing was written) or `FileWritten`* → `Logged` → `Committed`? → (`Chained` → the
+or `RunCancelled` (nothing was written) or `ChangesProposed` (awaited when under review; then `RunDiscarded`
+→ `RunFinished` when discarded) → `FileWritten`* → `Logged` → `Committed`? → (`Chained` → the
 chained run's events)* → `RunFinished`. A dry run yields `DryRun` → `RunFinished`; `Notice` may come
 anywhere. Front ends must ignore event types they do not know: new ones are added over time.
 """
@@ -12,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from techcat_core.runtime.changes import ChangeSet
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,5 +117,62 @@ class RunFinished:
     reply: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class ToolCalled:
+    """The model asked for a tool (issue 13 §1); `arguments` is its JSON text, capped for display."""
+
+    run_id: str
+    call_id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    """What a tool call did, in one line ("read README.md, lines 1-40", "refused: …")."""
+
+    run_id: str
+    call_id: str
+    name: str
+    ok: bool
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutorOutput:
+    """A line an external coding agent (an `Executor:`) printed while it worked."""
+
+    run_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Isolated:
+    """Where the run works: its own git worktree (`path`), or in place with the reason (no git, no commits)."""
+
+    run_id: str
+    worktree: Path | None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChangesProposed:
+    """The run's changes, before they land: shown by every front end, and awaited for approval under review."""
+
+    run_id: str
+    agent: str
+    changes: ChangeSet
+    review: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RunDiscarded:
+    """The reviewer discarded the run's changes: nothing was written and nothing logged."""
+
+    run_id: str
+    agent: str
+
+
 RunEvent = (RunStarted | TextDelta | Retrying | Usage | FileWritten | Logged | Chained | Committed | DryRun
-            | Notice | RunFailed | RunCancelled | RunFinished)
+            | Notice | RunFailed | RunCancelled | RunFinished | ToolCalled | ToolResult | ExecutorOutput | Isolated
+            | ChangesProposed | RunDiscarded)

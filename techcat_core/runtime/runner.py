@@ -17,7 +17,7 @@ import os
 import re
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from filelock import FileLock, Timeout
 from techcat_core.atomic import write_atomic
 from techcat_core.confine import Refused, probe
 from techcat_core.roster import Agent
+from techcat_core.runtime.changes import ChangeSet, ReviewDecision
 from techcat_core.runtime.claims import Claim, claimed
 from techcat_core.runtime.committing import tick_and_commit
 from techcat_core.runtime.events import (
@@ -82,6 +83,8 @@ class RunRequest:
     cancel: asyncio.Event | None = field(default=None, compare=False)
     env: Mapping[str, str] | None = field(default=None, compare=False)
     today: dt.date | None = None
+    # under review (`techcat run --review`): asked with the run's changes before anything lands; None: no review
+    review: Callable[[ChangeSet], Awaitable[ReviewDecision]] | None = field(default=None, compare=False)
 
 
 class RunError(Exception):
