@@ -47,6 +47,7 @@ class ProviderConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=T
     stream: bool | None = None  # false for servers that cannot stream
     deadline: Annotated[float, Meta(gt=0)] | None = None  # seconds one attempt may take, first byte to last
     max_reply_bytes: Annotated[int, Meta(ge=1024)] | None = None  # a longer reply fails, nothing is written
+    tools: bool | None = None  # false: the server has no function calling; the runtime uses the single-reply contract
 
 
 class CheckConfig(msgspec.Struct, forbid_unknown_fields=True):
@@ -79,6 +80,21 @@ class PriceConfig(msgspec.Struct, forbid_unknown_fields=True):
     output: Annotated[float, Meta(ge=0)]
 
 
+class ToolsConfig(msgspec.Struct, forbid_unknown_fields=True):
+    """`[tools]` (techcat_core.runtime.tool_loop): the built-in runtime's tools, its budgets and its named commands.
+
+    A command is a name the model may pick and the argument vector it runs (split like a shell line, never run by
+    one), so the model chooses among what the project wrote here and can inject nothing."""
+
+    enabled: bool | None = None
+    max_steps: Annotated[int, Meta(ge=1, le=10_000)] | None = None  # tool calls in one run
+    max_tokens: Annotated[int, Meta(ge=1_000)] | None = None  # prompt + completion tokens over all of a run's calls
+    max_seconds: Annotated[float, Meta(gt=0)] | None = None  # wall time of the whole loop
+    command_timeout: Annotated[float, Meta(gt=0)] | None = None  # seconds one named command may run
+    commands: dict[Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.-]{1,64}$")],
+                   Annotated[str, Meta(min_length=1, max_length=4096)]] = msgspec.field(default_factory=dict)
+
+
 class TechcatConfig(msgspec.Struct, forbid_unknown_fields=True):
     """The settings. msgspec, not pydantic, validates them: every `techcat check` reads this file, and
     importing pydantic alone costs more start-up time than checking a 10k-entry log."""
@@ -89,6 +105,7 @@ class TechcatConfig(msgspec.Struct, forbid_unknown_fields=True):
     limits: LimitsConfig = msgspec.field(default_factory=LimitsConfig)
     history: HistoryConfig = msgspec.field(default_factory=HistoryConfig)
     prices: dict[str, PriceConfig] = msgspec.field(default_factory=dict)
+    tools: ToolsConfig = msgspec.field(default_factory=ToolsConfig)
 
 
 @dataclass(frozen=True, slots=True)
