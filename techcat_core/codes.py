@@ -6,9 +6,24 @@ Each code is documented in `docs/diagnostics.md`; a test keeps the two in sync.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
-from techcat_core.diagnostics import Severity
+
+class Severity(enum.IntEnum):
+    """Ordered so that `max()` gives the worst; values match LSP's DiagnosticSeverity in reverse.
+
+    Defined here, beside the catalogue that assigns one to every code, so that the catalogue depends on
+    nothing and a diagnostic's severity is looked up, never restated.
+    """
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +79,8 @@ _ALL = [
 ]
 
 CODES: dict[str, Code] = {code.code: code for code in _ALL}
+
+
+def severity_of(code: str) -> Severity:
+    """The catalogue's severity of `code`; an uncatalogued code (a bug) fails loudly in the tests."""
+    return CODES[code].severity

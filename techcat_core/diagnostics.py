@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from techcat_core.codes import CODES, Severity, severity_of
 from techcat_core.positions import Range
 
+__all__ = ["DOCS_URL", "Diagnostic", "Fix", "Severity", "TextEdit"]
+
 DOCS_URL = "https://github.com/techcat-studio/techcat-studio/blob/main/docs/diagnostics.md"
-
-
-class Severity(enum.IntEnum):
-    """Ordered so that `max()` gives the worst; values match LSP's DiagnosticSeverity in reverse."""
-
-    INFO = 1
-    WARNING = 2
-    ERROR = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +44,15 @@ class Diagnostic:
     @property
     def doc_url(self) -> str:
         """The code's section in docs/diagnostics.md (headings read `## TC108 invalid-date`)."""
-        from techcat_core.codes import CODES
-
         known = CODES.get(self.code)
         anchor = f"{self.code.lower()}-{known.name}" if known else self.code.lower()
         return f"{DOCS_URL}#{anchor}"
+
+    @classmethod
+    def of(cls, code: str, message: str, path: Path, range: Range, fixes: tuple[Fix, ...] = (),
+           data: dict[str, str] | None = None) -> Diagnostic:
+        """A diagnostic of `code`, with the severity the catalogue (codes.py) gives it: rules never state one."""
+        return cls(code, severity_of(code), message, path, range, fixes, data if data is not None else {})
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (str(self.path), self.range.start.line, self.range.start.character, self.code)

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from techcat_core.diagnostics import Diagnostic, Fix, Severity, TextEdit
-from techcat_core.positions import LineIndex
+from techcat_core.diagnostics import Diagnostic, Fix, Severity
+from techcat_core.edits import FixConflict as FixConflict  # re-exported: callers import them from the engine
+from techcat_core.edits import apply_edits as apply_edits
+from techcat_core.edits import apply_fixes
+from techcat_core.fix_writer import held_log_lock, write_fixes
 from techcat_core.rules import (
     agent_reference_rules,
     placeholder_rules,
@@ -70,52 +71,6 @@ def check_workspace(ws: Workspace, today: dt.date | None = None, git: bool = Tru
 
 def check_path(codex_dir: Path, today: dt.date | None = None, git: bool = True) -> CheckResult:
     return check_workspace(load_workspace(codex_dir), today, git)
-
-
-class FixConflict(Exception):
-    """Two fixes edit overlapping text; apply them in separate passes."""
-
-
-def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
-    """Apply edits to one text, last first so earlier offsets stay valid; overlapping edits are refused."""
-    index = LineIndex(text)
-    spans = sorted(((index.offset(e.range.start), index.offset(e.range.end), e.new_text) for e in edits),
-                   key=lambda s: (s[0], s[1]))
-    for (_, end, _), (start, _, _) in itertools.pairwise(spans):
-        if start < end:
-            raise FixConflict("two fixes edit the same text")
-    for start, end, new_text in reversed(spans):
-        text = text[:start] + new_text + text[end:]
-    return text
-
-
-def apply_fixes(fixes: Iterable[Fix], texts: dict[Path, str] | None = None) -> dict[Path, str]:
-    """Apply fixes file by file; returns the new texts. Conflicting fixes: the first one wins this pass."""
-    by_path: dict[Path, list[TextEdit]] = defaultdict(list)
-    for fix in fixes:
-        trial = {**by_path}
-        ok = True
-        for edit in fix.edits:
-            trial_edits = [*trial.get(edit.path, []), edit]
-            if _overlaps(trial_edits):
-                ok = False
-                break
-            trial[edit.path] = trial_edits
-        if ok:
-            for edit in fix.edits:
-                by_path[edit.path].append(edit)
-    result: dict[Path, str] = {}
-    for path, edits in by_path.items():
-        current = (texts or {}).get(path)
-        if current is None:
-            current = path.read_text(encoding="utf-8")
-        result[path] = apply_edits(current, edits)
-    return result
-
-
-def _overlaps(edits: list[TextEdit]) -> bool:
-    spans = sorted((e.range.start, e.range.end) for e in edits)
-    return any(b_start < a_end for (_, a_end), (b_start, _) in itertools.pairwise(spans))
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,8 +163,6 @@ def fix_workspace(codex_dir: Path, today: dt.date | None = None, max_passes: int
     for the pass instead of being overwritten; with nothing to fix, no lock is taken and no file is
     created.
     """
-    from techcat_core.fix_writer import held_log_lock, write_fixes
-
     applied = 0
     rolled: list[RolledBack] = []
     skip: set[tuple[str, str, str]] = set()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from techcat_core.atomic import write_atomic
 from techcat_core.diagnostics import Fix
-from techcat_core.engine import FixConflict, apply_fixes
+from techcat_core.edits import FixConflict, apply_fixes
 
 
 class FixNotApplied(Exception):

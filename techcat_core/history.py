@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any
 
 from techcat_core.diagnostics import Diagnostic, Fix, Severity, TextEdit
-from techcat_core.engine import FixConflict, apply_edits
+from techcat_core.edits import FixConflict, apply_edits
 from techcat_core.gitops import (
     SHALLOW_ADVICE,
     GitProblem,

@@ -1,0 +1,37 @@
+"""The check engine's modules import one way: catalogue → diagnostics → edits → fix writer → engine (issue 15).
+
+A cycle (the catalogue needing the diagnostics it classifies, the fix writer needing the engine that calls
+it) forces function-level imports to break it and makes every module load the others; grimp reads the
+import statements, lazy ones included, so a cycle hidden inside a function is found too.
+"""
+
+from __future__ import annotations
+
+import grimp
+import pytest
+
+# (importer, imported): the lower module must never reach the higher one, directly or through others.
+LOWER_NEVER_IMPORTS_HIGHER = [
+    ("techcat_core.codes", "techcat_core.diagnostics"),
+    ("techcat_core.diagnostics", "techcat_core.engine"),
+    ("techcat_core.edits", "techcat_core.engine"),
+    ("techcat_core.edits", "techcat_core.fix_writer"),
+    ("techcat_core.fix_writer", "techcat_core.engine"),
+    ("techcat_core.history", "techcat_core.engine"),
+    ("techcat_core.tasklog.rules", "techcat_core.engine"),
+]
+
+
+@pytest.fixture(scope="module")
+def graph() -> grimp.ImportGraph:
+    return grimp.build_graph("techcat_core")
+
+
+@pytest.mark.parametrize(("lower", "higher"), LOWER_NEVER_IMPORTS_HIGHER)
+def test_the_lower_module_does_not_import_the_higher(graph: grimp.ImportGraph, lower: str, higher: str) -> None:
+    chain = graph.find_shortest_chain(importer=lower, imported=higher)
+    assert chain is None, f"{lower} imports {higher} through {' → '.join(chain or ())}"
+
+
+def test_the_catalogue_imports_no_module_of_the_project(graph: grimp.ImportGraph) -> None:
+    assert graph.find_modules_directly_imported_by("techcat_core.codes") == set()
