@@ -95,7 +95,7 @@ def workspace_actions(analysis: Analysis, path: Path, line: int, encoder: Encode
         for item in proposed.items:
             if item.line != line:
                 continue
-            if item.agent and item.state != "x":
+            if item.agent and item.state != "x" and item.agent in analysis.ws.agent_names:
                 actions.append(lsp.CodeAction(f"Run with {item.agent}", kind=lsp.CodeActionKind.Empty,
                                               command=lsp.Command(f"Run with {item.agent}", RUN_AGENT, arguments=[
                                                   {"workspace": workspace, "agent": item.agent, "task": item.title,

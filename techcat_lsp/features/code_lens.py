@@ -25,7 +25,7 @@ def lenses(analysis: Analysis, path: Path, encoding: str) -> list[lsp.CodeLens]:
     proposed = analysis.proposed
     if proposed is not None and path == analysis.proposed_path:
         for item in proposed.items:
-            if item.agent and item.state != "x":
+            if item.agent and item.state != "x" and item.agent in analysis.ws.agent_names:  # runnable ones only
                 found.append(lsp.CodeLens(encoder.range(item.text_range), lsp.Command(
                     f"▶ Run with {item.agent}", RUN_AGENT,
                     arguments=[{"workspace": workspace, "agent": item.agent, "task": item.title,

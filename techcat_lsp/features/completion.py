@@ -21,6 +21,9 @@ MAX_PATHS = 200
 _VALUE = re.compile(r'"(\w+)"\s*:\s*"([^"\n]*)$')
 _IN_FILES = re.compile(r'"output_files"\s*:\s*\[[^\]]*"([^"\n]*)$')
 _KEY = re.compile(r'[{,]\s*("?\w*)$')
+_VALUE_REST = re.compile(r'[^"\n]*')  # the rest of the string value the cursor is in
+_WORD = re.compile(r"[\w-]*")
+_KEY_REST = re.compile(r'\w*(?:"\s*:[ \t]*)?')  # the rest of the key, its closing quote and colon
 _MENTION = re.compile(r"(?<![\w@])@([\w-]*)$")
 _CHAIN = re.compile(r"(?:invoke|control\s+to|off\s+to|over\s+to|delegate\s+to|chain\s+to)\s+(?:the\s+)?`?([\w-]*)$",
                     re.IGNORECASE)
@@ -49,34 +52,43 @@ def log_completions(analysis: Analysis, encoder: Encoder, position: lsp.Position
     def prefix_start(typed: str) -> lsp.Position:
         return encoder.position(lines.position(offset - len(typed)))
 
+    def word_end(rest: re.Pattern[str]) -> lsp.Position:
+        """The end of the word the cursor is in: a completion replaces all of it, not only what is before
+        the cursor (else completing inside `"su|mmary"` would leave `"summary": mmary"`)."""
+        found = rest.match(lines.text, offset, min(len(lines.text), offset + LOOK_BACK))
+        return encoder.position(lines.position(found.end())) if found else position
+
     files = _IN_FILES.search(before)
     if files is not None and "{" not in before[files.start():]:
         typed = files.group(1)
-        start = prefix_start(typed)
+        start, end = prefix_start(typed), word_end(_VALUE_REST)
         paths = [p for p in repository_files(analysis.ws.root) if p.startswith(typed)][:MAX_PATHS]
-        return [_item(p, lsp.CompletionItemKind.File, start, position, p) for p in paths]
+        return [_item(p, lsp.CompletionItemKind.File, start, end, p) for p in paths]
     value = _VALUE.search(before)
     if value is not None:
         key, typed = value.group(1), value.group(2)
-        start = prefix_start(typed)
+        start, end = prefix_start(typed), word_end(_VALUE_REST)
         if key == "agent":
-            return _agents(analysis, typed, start, position)
+            return _agents(analysis, typed, start, end)
         if key == "task_id":
             ids = (e.task_id for e in analysis.log.entries) if analysis.log else iter(())
             next_id = next_task_id(ids)
-            return [_item(next_id, lsp.CompletionItemKind.Value, start, position, next_id, "the next free task id")]
+            return [_item(next_id, lsp.CompletionItemKind.Value, start, end, next_id, "the next free task id")]
         if key == "date":
             today = dt.date.today().isoformat()
-            return [_item(today, lsp.CompletionItemKind.Value, start, position, today, "today")]
+            return [_item(today, lsp.CompletionItemKind.Value, start, end, today, "today")]
         return []
     key = _KEY.search(before)
     if key is not None:
         typed = key.group(1)
-        start = prefix_start(typed)
+        start, end = prefix_start(typed), word_end(_KEY_REST)
         typed = typed.lstrip('"')
         entry = analysis.log.entry_at(offset) if analysis.log else None
         present = set(entry.value) if entry is not None and entry.is_object else set()
-        return [_item(name, lsp.CompletionItemKind.Field, start, position, f'"{name}": ')
+        if typed and entry is not None and entry.is_object:  # the key being edited is not a field already there
+            rest = _WORD.match(lines.text, offset, min(len(lines.text), offset + LOOK_BACK))
+            present.discard(typed + (rest.group() if rest else ""))
+        return [_item(name, lsp.CompletionItemKind.Field, start, end, f'"{name}": ')
                 for name in REQUIRED_FIELDS if name not in present and name.startswith(typed)]
     return []
 
@@ -90,7 +102,9 @@ def markdown_completions(analysis: Analysis, encoder: Encoder, position: lsp.Pos
         return []
     typed = found.group(1)
     start = encoder.position(Position(position.line, column - len(typed)))
-    return _agents(analysis, typed, start, position)
+    rest = _WORD.match(line, column)
+    end = encoder.position(Position(position.line, rest.end())) if rest else position
+    return _agents(analysis, typed, start, end)
 
 
 def register(server: TechcatServer) -> None:

@@ -86,9 +86,12 @@ def markdown_symbols(analysis: Analysis, path: Path, encoder: Encoder) -> list[l
     if proposed is not None and path == analysis.proposed_path:
         for item in proposed.items:
             state = {" ": "proposed", ">": "queued", "x": "done"}.get(item.state, item.state)
+            # The symbol spans the whole item, from its list marker; the name (its text) is selected.
+            # VS Code rejects the outline if a selection lies outside its range.
+            span = Range.of(item.line, 0, item.text_range.end.line, item.text_range.end.character)
             symbol = lsp.DocumentSymbol(name=f"#{item.number} {item.title or item.text}"[:120],
-                                        kind=lsp.SymbolKind.Event, range=encoder.range(item.text_range),
-                                        selection_range=encoder.range(item.mark_range),
+                                        kind=lsp.SymbolKind.Event, range=encoder.range(span),
+                                        selection_range=encoder.range(item.text_range),
                                         detail=" · ".join(p for p in (state, item.agent) if p))
             parent = _innermost(roots, item.line)
             (parent.children if parent is not None else roots).append(symbol)  # type: ignore[union-attr]
