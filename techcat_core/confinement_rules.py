@@ -9,7 +9,7 @@ the runtime never reads it into a prompt and never writes it.
 from __future__ import annotations
 
 from techcat_core.confine import is_task_log, normalise, write_problem
-from techcat_core.diagnostics import Diagnostic, Severity
+from techcat_core.diagnostics import Diagnostic
 from techcat_core.handoff import BUILTIN_AGENTS
 from techcat_core.positions import LineIndex, Range
 from techcat_core.roster import Agent
@@ -23,7 +23,7 @@ def unsafe_output_problem(output: str) -> str | None:
 
 
 def unsafe_file_rules(ws: Workspace) -> list[Diagnostic]:
-    return [Diagnostic("TC004", Severity.ERROR, f"{ws.relative(unsafe.path)} {unsafe.reason}; it was not read"
+    return [Diagnostic.of("TC004", f"{ws.relative(unsafe.path)} {unsafe.reason}; it was not read"
                        + (f" ({unsafe.hint})" if unsafe.hint else ""), unsafe.path, Range.of(0, 0))
             for unsafe in ws.unsafe_files]
 
@@ -48,9 +48,8 @@ def unsafe_output_rules(ws: Workspace) -> list[Diagnostic]:
             if problem and agent.name in BUILTIN_AGENTS and is_task_log(normalise(output)):
                 continue  # the built-in task_logger is the store itself: it appends, no reply writes the log
             if problem:
-                out.append(Diagnostic(
-                    "TC206", Severity.ERROR,
-                    f"`{agent.name}`'s Output: `{output}` {problem}; TechCat never reads it into a prompt nor "
+                out.append(Diagnostic.of(
+                    "TC206", f"`{agent.name}`'s Output: `{output}` {problem}; TechCat never reads it into a prompt nor "
                     "writes it: name a path inside the repository, outside .git/",
                     agent.source, _output_range(ws, agent, output)))
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from techcat_core.codex_agents import codex_inventory, read_declarations
-from techcat_core.diagnostics import Diagnostic, Severity
+from techcat_core.diagnostics import Diagnostic
 from techcat_core.positions import Range
 from techcat_core.workspace import AGENTS, ARCHITECTURE, CORE_FILES, PRD, PROPOSED, TASK_LOG, Workspace
 
@@ -82,10 +82,9 @@ def not_a_workspace_note(ws: Workspace) -> Diagnostic:
     start = ("To keep TechCat's agent memory beside them, run `techcat init`: it adds the missing files and never "
              f"changes a file that exists{codex}") if found else \
         "To start a TechCat workspace here, run `techcat init`: it creates TechCat's files"
-    return Diagnostic("TC005", Severity.INFO,
-                      f"{ws.relative(ws.codex_dir)}/ is not a TechCat workspace: it has none of TechCat's files (an "
-                      f"AGENTS.md roster, {PRD}, {ARCHITECTURE}, {PROPOSED}, {TASK_LOG}); {holds}. {start}",
-                      anchor, Range.of(0, 0))
+    return Diagnostic.of("TC005", f"{ws.relative(ws.codex_dir)}/ is not a TechCat workspace: it has none of "
+                         f"TechCat's files (an AGENTS.md roster, {PRD}, {ARCHITECTURE}, {PROPOSED}, {TASK_LOG}); "
+                         f"{holds}. {start}", anchor, Range.of(0, 0))
 
 
 _RENAME = "TechCat reads `.codex/{target}`; rename it"
@@ -135,7 +134,7 @@ def near_miss_rules(ws: Workspace) -> list[Diagnostic]:
         rel = ws.relative(path)
         core = _case_miss(path.name)
         if core is not None and not ws.path(core).exists():
-            out.append(Diagnostic("TC006", Severity.INFO, f"{path.name} looks like {core} with other capitals; "
+            out.append(Diagnostic.of("TC006", f"{path.name} looks like {core} with other capitals; "
                                   f"TechCat reads `.codex/{core}` (names are case-sensitive); rename it",
                                   path, Range.of(0, 0)))
             continue
@@ -149,7 +148,7 @@ def near_miss_rules(ws: Workspace) -> list[Diagnostic]:
             what, todo = "a task log of its own shape", ("TechCat keeps its log in `.codex/TASK-LOG.json`; "
                                                           "`techcat import-log` reads only `### Task Completed` "
                                                           "blocks, and this file has none")
-        out.append(Diagnostic("TC006", Severity.INFO, f"{path.name} looks like {what}; "
+        out.append(Diagnostic.of("TC006", f"{path.name} looks like {what}; "
                               f"{todo.format(path=rel, target=target)}", path, Range.of(0, 0)))
     out.extend(_markdown_agents(ws))
     return out
@@ -165,7 +164,7 @@ def _markdown_agents(ws: Workspace) -> list[Diagnostic]:
     names = ", ".join(p.name for p in markdown[:3]) + (", …" if len(markdown) > 3 else "")
     first: Path = markdown[0]
     verb = "defines" if len(markdown) == 1 else "define"
-    return [Diagnostic("TC006", Severity.INFO, f"{_plural(len(markdown), 'Markdown file')} in "
+    return [Diagnostic.of("TC006", f"{_plural(len(markdown), 'Markdown file')} in "
                        f"{ws.relative(agents_dir)}/ ({names}) {verb} no agent: Codex CLI and TechCat read "
                        "agents/<name>.toml (`name`, `description`, `developer_instructions`); define these agents "
                        "as TOML files, or as `## Agent: name` sections of .codex/AGENTS.md", first, Range.of(0, 0))]

@@ -13,7 +13,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from techcat_core.diagnostics import Diagnostic, Fix, Severity, TextEdit
+from techcat_core.diagnostics import Diagnostic, Fix, TextEdit
 from techcat_core.edits import FixConflict, apply_edits
 from techcat_core.gitops import (
     SHALLOW_ADVICE,
@@ -110,7 +110,7 @@ def _renumbered_by_hand(log: TaskLog, entry: LogEntry, rest: str, repairs: Repai
         return []  # the renumbering `techcat check --fix` offers (or the merge driver's, on incoming entries)
     offered = [fix.title for fix in repairs.offered(entry)]
     hint = f" (TechCat offers “{offered[0]}”)" if offered else ""
-    return [Diagnostic("TC403", Severity.ERROR, f"{entry.task_id} (a duplicate id in the last commit) was renumbered "
+    return [Diagnostic.of("TC403", f"{entry.task_id} (a duplicate id in the last commit) was renumbered "
                        f"to {moved.task_id} by hand since the last commit{hint}; the task log is append-only: "
                        "restore it and let `techcat check --fix` renumber it", log.path,
                        log.range(moved.start, moved.start + 1))]
@@ -149,7 +149,7 @@ def append_only_rule(ws: Workspace, log: TaskLog, head_text: str) -> list[Diagno
             found = log.entries[entry.index]  # an id repaired too (`TASK_12` → `task-012`): the same place
         repaired = repairs.titles_for(entry, found) if found is not None else None
         if found is not None and repaired:
-            out.append(Diagnostic("TC406", Severity.INFO, f"{label} was repaired since the last commit ("
+            out.append(Diagnostic.of("TC406", f"{label} was repaired since the last commit ("
                                   f"{'; '.join(repaired)}): brought to its valid form by a fix TechCat offers, so "
                                   "it is not a history rewrite; commit the repair", log.path,
                                   log.range(found.start, found.start + 1)))
@@ -157,13 +157,13 @@ def append_only_rule(ws: Workspace, log: TaskLog, head_text: str) -> list[Diagno
         if found is not None and entry.task_id and by_id.get(entry.task_id) is None:
             found = None  # the entry at that place is another one: this one was removed
         if found is not None:
-            out.append(Diagnostic("TC403", Severity.ERROR, f"{label} was changed since the last commit; "
+            out.append(Diagnostic.of("TC403", f"{label} was changed since the last commit; "
                                   "the task log is append-only: restore it (`git checkout -p` on the log) "
                                   "and log a new task instead",
                                   log.path, log.range(found.start, found.start + 1)))
         else:
             start = log.top_level_span[0]
-            out.append(Diagnostic("TC403", Severity.ERROR, f"{label} (in the last commit) was removed; the task log is "
+            out.append(Diagnostic.of("TC403", f"{label} (in the last commit) was removed; the task log is "
                                   "append-only: restore it from git", log.path, log.range(start, start + 1)))
     return out
 
@@ -200,7 +200,7 @@ def drift_rule(ws: Workspace, log: TaskLog) -> list[Diagnostic]:
     span = commits[0].sha[:8] if len(commits) == 1 else f"{commits[-1].sha[:8]}…{commits[0].sha[:8]}"
     last_entry = log.entries[-1] if log.entries else None
     where = log.range(last_entry.start, last_entry.start + 1) if last_entry else Range.of(0, 0)
-    return [Diagnostic("TC404", Severity.INFO, f"{len(commits)} {noun} since the last logged task "
+    return [Diagnostic.of("TC404", f"{len(commits)} {noun} since the last logged task "
                        f"({span}) {'has' if len(commits) == 1 else 'have'} no task-log entry", log.path, where, (fix,))]
 
 
@@ -218,9 +218,8 @@ def skipped_notice(log: TaskLog, skipped: dict[str, str]) -> Diagnostic:
         "; the other checks ran, and `techcat check --no-git` skips the history checks without this note")
     start = log.top_level_span[0]
     where = log.range(start, min(len(log.text), start + 1)) if log.text else Range.of(0, 0)
-    return Diagnostic("TC405", Severity.INFO,
-                      f"git history check{'s' if plural else ''} {names} {'were' if plural else 'was'} skipped: "
-                      f"{reason}{advice}", log.path, where)
+    return Diagnostic.of("TC405", f"git history check{'s' if plural else ''} {names} "
+                         f"{'were' if plural else 'was'} skipped: {reason}{advice}", log.path, where)
 
 
 def history_rules(ws: Workspace) -> list[Diagnostic]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from techcat_core.diagnostics import Diagnostic, Fix, Severity, TextEdit
+from techcat_core.diagnostics import Diagnostic, Fix, TextEdit
 from techcat_core.folder_kind import is_techcat_workspace, near_miss_rules, not_a_workspace_note
 from techcat_core.handoff import BUILTIN_AGENTS as BUILTIN_AGENTS  # re-exported (techcat_lsp)
 from techcat_core.positions import Range
@@ -34,7 +34,7 @@ def has_roster(ws: Workspace) -> bool:
 def workspace_rules(ws: Workspace) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for problem in ws.decode_problems:
-        out.append(Diagnostic("TC001", Severity.ERROR, problem.message, problem.path,
+        out.append(Diagnostic.of("TC001", problem.message, problem.path,
                               Range.of(problem.line, problem.character, end=problem.character + 1)))
     if not is_techcat_workspace(ws):
         out.append(not_a_workspace_note(ws))  # one note, not a TC002 for each of the five files
@@ -49,9 +49,9 @@ def workspace_rules(ws: Workspace) -> list[Diagnostic]:
             else:
                 message = (f"{name} is missing from {ws.relative(ws.codex_dir)}/; `techcat init` creates the "
                            "missing files without touching the others")
-            out.append(Diagnostic("TC002", Severity.WARNING, message, path, Range.of(0, 0)))
+            out.append(Diagnostic.of("TC002", message, path, Range.of(0, 0)))
     for config_problem in ws.config_problems:
-        out.append(Diagnostic("TC003", Severity.ERROR, config_problem.message, ws.path(CONFIG), config_problem.range))
+        out.append(Diagnostic.of("TC003", config_problem.message, ws.path(CONFIG), config_problem.range))
     out.extend(near_miss_rules(ws))
     return out
 
@@ -60,9 +60,9 @@ def roster_rules(ws: Workspace) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     roster = ws.roster
     if roster is not None and roster.kind == "instructions" and is_techcat_workspace(ws):
-        out.append(Diagnostic("TC200", Severity.INFO, _free_form_message(ws), roster.path, Range.of(0, 0)))
+        out.append(Diagnostic.of("TC200", _free_form_message(ws), roster.path, Range.of(0, 0)))
     for problem in ws.toml_problems:
-        out.append(Diagnostic("TC205", Severity.ERROR, f"cannot read custom agent: {problem.message}", problem.path,
+        out.append(Diagnostic.of("TC205", f"cannot read custom agent: {problem.message}", problem.path,
                               problem.range))
     agents = ws.agents
     first: dict[str, Agent] = {}
@@ -70,7 +70,7 @@ def roster_rules(ws: Workspace) -> list[Diagnostic]:
         if agent.name in first:
             other = first[agent.name]
             where = f"{other.source.name}:{other.name_range.start.line + 1}"
-            out.append(Diagnostic("TC201", Severity.ERROR, f"agent `{agent.name}` is already defined at {where}",
+            out.append(Diagnostic.of("TC201", f"agent `{agent.name}` is already defined at {where}",
                                   agent.source, agent.name_range))
         else:
             first[agent.name] = agent
@@ -83,13 +83,13 @@ def roster_rules(ws: Workspace) -> list[Diagnostic]:
                 fixes = (Fix(f"Chain to `{guess}`", (TextEdit(agent.source, link.range, guess),), safe=False),) \
                     if guess and editable else ()
                 hint = f"; did you mean `{guess}`?" if guess else ""
-                out.append(Diagnostic("TC202", Severity.ERROR, f"`{agent.name}` chains to `{link.target}`, which is "
+                out.append(Diagnostic.of("TC202", f"`{agent.name}` chains to `{link.target}`, which is "
                                       f"not in the roster{hint}", agent.source, link.range, fixes))
     out.extend(_cycles(first))
     if ws.uses_prompts and roster is not None and not _codex_prompts_only(ws, first):
         for agent in first.values():
             if agent.origin == "AGENTS.md" and agent.name not in ws.prompts:
-                out.append(Diagnostic("TC204", Severity.WARNING, f"agent `{agent.name}` has no prompt file; create "
+                out.append(Diagnostic.of("TC204", f"agent `{agent.name}` has no prompt file; create "
                                       f".codex/prompts/{agent.name}.md", agent.source, agent.name_range))
     return out
 
@@ -125,7 +125,7 @@ def _cycles(agents: dict[str, Agent]) -> list[Diagnostic]:
                         reported.add(members)
                         agent = agents[node]
                         cycle = " → ".join([*path, start])
-                        out.append(Diagnostic("TC203", Severity.WARNING, f"agents chain in a cycle: {cycle}; a run "
+                        out.append(Diagnostic.of("TC203", f"agents chain in a cycle: {cycle}; a run "
                                               "stops at the chain depth limit", agent.source, link.range))
                 elif link.target not in path and len(path) < 32:
                     stack.append((link.target, [*path, link.target]))
@@ -139,7 +139,7 @@ def proposed_rules(ws: Workspace, task_ids: set[str]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     path = proposed.path
     for odd in proposed.odd_items:
-        out.append(Diagnostic("TC300", Severity.WARNING, f"unknown checklist mark [{odd.mark}]; use [ ] proposed, "
+        out.append(Diagnostic.of("TC300", f"unknown checklist mark [{odd.mark}]; use [ ] proposed, "
                               "[>] queued or [x] done", path, odd.range))
     names = known_agents(ws)
     for item in proposed.items:
@@ -148,15 +148,15 @@ def proposed_rules(ws: Workspace, task_ids: set[str]) -> list[Diagnostic]:
             fixes = (Fix(f"Assign to `{guess}`", (TextEdit(path, item.agent_range, guess),), safe=False),) \
                 if guess else ()
             hint = f"; did you mean `{guess}`?" if guess else ""
-            out.append(Diagnostic("TC301", Severity.ERROR, f"item {item.number} names agent `{item.agent}`, which is "
+            out.append(Diagnostic.of("TC301", f"item {item.number} names agent `{item.agent}`, which is "
                                   f"not in the roster{hint}", path, item.agent_range, fixes))
         if ws.task_log is not None:
             for task_id, rng in item.task_ids:
                 if task_id not in task_ids:
-                    out.append(Diagnostic("TC302", Severity.ERROR, f"item {item.number} cites {task_id}, which is not "
+                    out.append(Diagnostic.of("TC302", f"item {item.number} cites {task_id}, which is not "
                                           "in TASK-LOG.json", path, rng))
         if item.state == "x" and not item.task_ids:
-            out.append(Diagnostic("TC303", Severity.INFO, f"item {item.number} is done but cites no task id; add "
+            out.append(Diagnostic.of("TC303", f"item {item.number} is done but cites no task id; add "
                                   "the id of the task that did it, as (task-042)", path, item.mark_range))
     return out
 
@@ -179,7 +179,7 @@ def agent_reference_rules(ws: Workspace) -> list[Diagnostic]:
         fixes = (Fix(f"Change the agent to `{guess}`", (TextEdit(log.path, rng, f'"{guess}"'),), safe=False),) \
             if guess else ()
         hint = f"; did you mean `{guess}`?" if guess else "; add it to AGENTS.md"
-        out.append(Diagnostic("TC401", Severity.ERROR, f"agent `{agent}` is not in the roster{hint}", log.path, rng,
+        out.append(Diagnostic.of("TC401", f"agent `{agent}` is not in the roster{hint}", log.path, rng,
                               fixes))
     return out
 
@@ -210,7 +210,7 @@ def placeholder_rules(ws: Workspace) -> list[Diagnostic]:
             for match in PLACEHOLDER.finditer(line):
                 if any(a <= match.start() < b for a, b in code_spans):
                     continue
-                out.append(Diagnostic("TC402", Severity.WARNING, f"unfilled placeholder {match.group(0)}; templates "
+                out.append(Diagnostic.of("TC402", f"unfilled placeholder {match.group(0)}; templates "
                                       "belong in .codex/templates/", path,
                                       Range.of(line_no, match.start(), end=match.end())))
     return out

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from techcat_core.diagnostics import Diagnostic, Fix, Severity, TextEdit
+from techcat_core.diagnostics import Diagnostic, Fix, TextEdit
 from techcat_core.tasklog.identity import content_key
 from techcat_core.tasklog.parse import LogEntry, TaskLog
 
@@ -82,7 +82,6 @@ def _repeated(log: TaskLog, entry: LogEntry, earlier: LogEntry, previous: LogEnt
     line = log.lines.position(earlier.start).line + 1
     remove = Fix(f"Remove the repeated entry {_name(entry)}",
                  (TextEdit(log.path, log.range(previous.end, entry.end), ""),), safe=False)
-    return Diagnostic("TC115", Severity.WARNING,
-                      f"{_name(entry)} repeats {_name(earlier)} (line {line}) in everything but its id; if it is the "
-                      "same task logged twice, remove the later copy", log.path,
+    return Diagnostic.of("TC115", f"{_name(entry)} repeats {_name(earlier)} (line {line}) in everything but its "
+                         "id; if it is the same task logged twice, remove the later copy", log.path,
                       log.value_range(entry, "task_id"), (remove,))

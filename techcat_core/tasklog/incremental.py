@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from techcat_core.diagnostics import Diagnostic, Fix, Severity, TextEdit
+from techcat_core.diagnostics import Diagnostic, Fix, TextEdit
 from techcat_core.positions import LineIndex, Position, Range
 from techcat_core.rules import (
     agent_reference_rules,
@@ -540,7 +540,7 @@ class LogChecker:
         for i in stale:
             entry = entries[i]
             if not isinstance(entry.value, dict):
-                checker.diag("TC102", Severity.ERROR, f"entry {entry.index + 1} is {_json_type(entry.value)}, not an "
+                checker.diag("TC102", f"entry {entry.index + 1} is {_json_type(entry.value)}, not an "
                              "object with task_id, agent, date, summary and output_files", entry.start, entry.end)
             else:
                 checker.fields(entry)
@@ -628,7 +628,7 @@ def _ids(log: TaskLog, results: list[_EntryResult], checker: _SubsetChecker) -> 
             if repaired and task_number(repaired) not in taken:
                 fixes = (checker.replace_value(entry, "task_id", repaired, f"Change the id to {repaired}"),)
                 taken.add(task_number(repaired) or 0)
-            checker.diag_range("TC110", Severity.ERROR, f'task id "{task_id}" is not of the form task-<digits> '
+            checker.diag_range("TC110", f'task id "{task_id}" is not of the form task-<digits> '
                                f"(for example {format_task_id(1, width)})", log.value_range(entry, "task_id"), fixes)
             continue
         if number not in repeated:
@@ -641,7 +641,7 @@ def _ids(log: TaskLog, results: list[_EntryResult], checker: _SubsetChecker) -> 
         new_id = format_task_id(next_free, width)
         next_free += 1
         first_line = log.lines.position(first.start).line + 1
-        checker.diag_range("TC111", Severity.ERROR, f"task id {task_id} is already used by the entry at line "
+        checker.diag_range("TC111", f"task id {task_id} is already used by the entry at line "
                            f"{first_line}; renumber this one to {new_id}", log.value_range(entry, "task_id"),
                            (checker.replace_value(entry, "task_id", new_id, f"Renumber to {new_id}"),))
     ordered = sorted(counts)
@@ -676,7 +676,7 @@ def _entry_paths(entry: LogEntry, checker: _SubsetChecker) -> tuple[tuple[Diagno
         problem = _escape_problem(item)
         if problem:
             start, end = checker.item_span(entry, i)
-            checker.diag("TC113", Severity.ERROR, f'output path "{item}" {problem}; name files relative to the '
+            checker.diag("TC113", f'output path "{item}" {problem}; name files relative to the '
                          "repository root", start, end)
             escapes.extend(checker.take())
             continue
@@ -685,7 +685,7 @@ def _entry_paths(entry: LogEntry, checker: _SubsetChecker) -> tuple[tuple[Diagno
             existing += 1
         else:
             start, end = checker.item_span(entry, i)
-            checker.diag("TC114", Severity.WARNING, f'output file "{item}" does not exist in the repository',
+            checker.diag("TC114", f'output file "{item}" does not exist in the repository',
                          start, end)
             missing.extend(checker.take())
     return tuple(escapes), tuple(missing), existing, tuple(paths)

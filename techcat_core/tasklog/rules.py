@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from techcat_core.diagnostics import Diagnostic, Fix, Severity, TextEdit
+from techcat_core.diagnostics import Diagnostic, Fix, TextEdit
+from techcat_core.positions import Range
 from techcat_core.tasklog.dates import ISO_DATE, parse_iso_date, suggest_date
 from techcat_core.tasklog.ids import TASK_ID, format_task_id, id_width, repair_task_id, task_number
 from techcat_core.tasklog.parse import REQUIRED_FIELDS, DupKeys, LogEntry, TaskLog
@@ -89,15 +90,11 @@ class _Checker:
         self._exists: dict[str, bool] = {}
         self._good_dates: set[str] = set()
 
-    def diag(self, code: str, severity: Severity, message: str, start: int, end: int,
-             fixes: tuple[Fix, ...] = ()) -> None:
-        self.out.append(Diagnostic(code, severity, message, self.path, self.log.range(start, end), fixes))
+    def diag(self, code: str, message: str, start: int, end: int, fixes: tuple[Fix, ...] = ()) -> None:
+        self.out.append(Diagnostic.of(code, message, self.path, self.log.range(start, end), fixes))
 
-    def diag_range(self, code: str, severity: Severity, message: str, rng: object,
-                   fixes: tuple[Fix, ...] = ()) -> None:
-        from techcat_core.positions import Range
-        assert isinstance(rng, Range)
-        self.out.append(Diagnostic(code, severity, message, self.path, rng, fixes))
+    def diag_range(self, code: str, message: str, rng: Range, fixes: tuple[Fix, ...] = ()) -> None:
+        self.out.append(Diagnostic.of(code, message, self.path, rng, fixes))
 
     def replace_value(self, entry: LogEntry, key: str, new_value: str, title: str, safe: bool = True) -> Fix:
         return Fix(title, (TextEdit(self.path, self.log.value_range(entry, key), json.dumps(new_value)),), safe)
@@ -111,7 +108,7 @@ class _Checker:
         if self.log.top_level not in ("array", "empty"):
             start, end = self.log.top_level_span
             article = "an" if self.log.top_level in ("object", "array") else "a"
-            self.diag("TC101", Severity.ERROR, f"the task log must be a JSON array of entries, not {article} "
+            self.diag("TC101", f"the task log must be a JSON array of entries, not {article} "
                       f"{self.log.top_level}; {self.where_the_array_is(start, end)}", start, max(end, start + 1))
             return self.out
         if self.foreign_shape():
@@ -119,7 +116,7 @@ class _Checker:
         for entry in self.log.entries:
             value = entry.value
             if not isinstance(value, dict):
-                self.diag("TC102", Severity.ERROR, f"entry {entry.index + 1} is {_json_type(value)}, not an "
+                self.diag("TC102", f"entry {entry.index + 1} is {_json_type(value)}, not an "
                           "object with task_id, agent, date, summary and output_files", entry.start, entry.end)
                 continue
             if not self.well_formed(value):
@@ -145,7 +142,7 @@ class _Checker:
                 fixes = (Fix("Insert the missing comma", (TextEdit(self.path, self.log.range(before, before), ","),)),)
                 message = "missing ',' between entries"
             pos = self.log.lines.position(problem.start)
-            self.diag("TC100", Severity.ERROR, f"JSON syntax error at line {pos.line + 1}, column {pos.character + 1}: "
+            self.diag("TC100", f"JSON syntax error at line {pos.line + 1}, column {pos.character + 1}: "
                       f"{explain_syntax(message, text, problem.start)}", problem.start,
                       max(problem.end, problem.start + 1), fixes)
 
@@ -170,7 +167,7 @@ class _Checker:
         count = len(entries)
         shown = ", ".join(f"`{key}`" for key, _ in keys.most_common(5)) + (", …" if len(keys) > 5 else "")
         first = entries[0]
-        self.diag("TC103", Severity.ERROR, f"this is a log of another format: none of its {count} "
+        self.diag("TC103", f"this is a log of another format: none of its {count} "
                   f"entr{'y has' if count == 1 else 'ies have'} the fields of TechCat's task log (task_id, agent, "
                   f"date, summary, output_files); they have {shown}. Rename the file to keep it (TechCat reads "
                   ".codex/TASK-LOG.json as its own log), or convert each entry to those five fields",
@@ -214,7 +211,7 @@ class _Checker:
         for key in unknown:
             guess = difflib.get_close_matches(key, missing, n=1, cutoff=0.6)
             if guess and not valid_for(guess[0], value[key]):
-                self.diag_range("TC106", Severity.WARNING, f"unknown field `{key}`: its value is not "
+                self.diag_range("TC106", f"unknown field `{key}`: its value is not "
                                 f"{_FIELD_FORMS[guess[0]]}, so it is not a misspelt `{guess[0]}`; the task log format "
                                 "defines task_id, agent, date, summary and output_files",
                                 self.log.key_range(entry, key))
@@ -223,35 +220,35 @@ class _Checker:
                 span = self.log.spans(entry)[key]
                 fix = Fix(f"Rename `{key}` to `{guess[0]}`",
                           (TextEdit(self.path, self.log.range(span.key_start, span.key_end), json.dumps(guess[0])),))
-                self.diag_range("TC106", Severity.WARNING, f"unknown field `{key}`; did you mean `{guess[0]}`?",
+                self.diag_range("TC106", f"unknown field `{key}`; did you mean `{guess[0]}`?",
                                 self.log.key_range(entry, key), (fix,))
                 missing.remove(guess[0])
             else:
-                self.diag_range("TC106", Severity.WARNING, f"unknown field `{key}`: the task log format defines "
+                self.diag_range("TC106", f"unknown field `{key}`: the task log format defines "
                                 "task_id, agent, date, summary and output_files", self.log.key_range(entry, key))
         for name in missing:
             label = entry.task_id or f"entry {entry.index + 1}"
-            self.diag("TC103", Severity.ERROR, f"{label} has no `{name}` field", entry.start, entry.start + 1)
+            self.diag("TC103", f"{label} has no `{name}` field", entry.start, entry.start + 1)
         for key in entry.duplicate_keys:
             spans = [s for s in self.log.all_spans(entry) if s.key == key]
             where = spans[-1] if spans else None
             rng = self.log.range(where.key_start, where.key_end) if where else self.log.range(entry.start,
                                                                                                 entry.start + 1)
-            self.diag_range("TC107", Severity.ERROR, f"`{key}` appears more than once in this entry; JSON readers "
+            self.diag_range("TC107", f"`{key}` appears more than once in this entry; JSON readers "
                             "keep only the last one", rng)
         for name, (expected, label) in _EXPECTED_TYPES.items():
             if name not in keys:
                 continue
             field_value = value[name]
             if not isinstance(field_value, expected):
-                self.diag_range("TC104", Severity.ERROR, f"`{name}` must be {label}, not {_json_type(field_value)}",
+                self.diag_range("TC104", f"`{name}` must be {label}, not {_json_type(field_value)}",
                                 self.log.value_range(entry, name))
                 continue
             if name == "output_files":
                 assert isinstance(field_value, list)
                 self.output_items(entry, field_value)
             elif not str(field_value).strip() and name != "output_files":
-                self.diag_range("TC105", Severity.ERROR, f"`{name}` is empty", self.log.value_range(entry, name))
+                self.diag_range("TC105", f"`{name}` is empty", self.log.value_range(entry, name))
         date = value.get("date")
         if isinstance(date, str) and date.strip():
             self.date(entry, date)
@@ -265,7 +262,7 @@ class _Checker:
             start, end = spans[i] if i < len(spans) else (entry.start, entry.start + 1)
             item = items[i]
             problem = "is empty" if isinstance(item, str) else f"is {_json_type(item)}, not a path string"
-            self.diag("TC104" if not isinstance(item, str) else "TC105", Severity.ERROR,
+            self.diag("TC104" if not isinstance(item, str) else "TC105",
                       f"output_files[{i}] {problem}", start, end)
 
     def date(self, entry: LogEntry, date: str) -> None:
@@ -286,9 +283,9 @@ class _Checker:
                            f"that month is {suggestion}); write the intended date as YYYY-MM-DD")
             fixes = (self.replace_value(entry, "date", suggestion, f"Change the date to {suggestion}", safe),) \
                 if suggestion else ()
-            self.diag_range("TC108", Severity.ERROR, message, self.log.value_range(entry, "date"), fixes)
+            self.diag_range("TC108", message, self.log.value_range(entry, "date"), fixes)
         elif parsed > self.latest_ok:
-            self.diag_range("TC109", Severity.WARNING, f'date "{date}" is in the future (today is '
+            self.diag_range("TC109", f'date "{date}" is in the future (today is '
                             f"{self.today.isoformat()})", self.log.value_range(entry, "date"))
 
     def ids(self) -> None:
@@ -309,7 +306,7 @@ class _Checker:
                 if repaired and task_number(repaired) not in taken:
                     fixes = (self.replace_value(entry, "task_id", repaired, f"Change the id to {repaired}"),)
                     taken.add(task_number(repaired) or 0)
-                self.diag_range("TC110", Severity.ERROR, f'task id "{task_id}" is not of the form task-<digits> '
+                self.diag_range("TC110", f'task id "{task_id}" is not of the form task-<digits> '
                                 f"(for example {format_task_id(1, width)})", self.log.value_range(entry, "task_id"),
                                 fixes)
                 continue
@@ -320,7 +317,7 @@ class _Checker:
             new_id = format_task_id(next_free, width)
             next_free += 1
             first_line = self.log.lines.position(first.start).line + 1
-            self.diag_range("TC111", Severity.ERROR, f"task id {task_id} is already used by the entry at line "
+            self.diag_range("TC111", f"task id {task_id} is already used by the entry at line "
                             f"{first_line}; renumber this one to {new_id}", self.log.value_range(entry, "task_id"),
                             (self.replace_value(entry, "task_id", new_id, f"Renumber to {new_id}"),))
         self.gaps(seen, width)
@@ -333,7 +330,7 @@ class _Checker:
                 entry = seen[after]
                 span = format_task_id(before + 1, width) if missing == 1 else \
                     f"{format_task_id(before + 1, width)}…{format_task_id(after - 1, width)}"
-                self.diag_range("TC112", Severity.INFO, f"task ids jump from {format_task_id(before, width)} to "
+                self.diag_range("TC112", f"task ids jump from {format_task_id(before, width)} to "
                                 f"{format_task_id(after, width)}: {span} not in the log",
                                 self.log.value_range(entry, "task_id"))
 
@@ -359,7 +356,7 @@ class _Checker:
                     problem = problems[item] = path_escape_problem(item)
                 if problem:
                     start, end = self.item_span(entry, i)
-                    self.diag("TC113", Severity.ERROR, f'output path "{item}" {problem}; name files relative to the '
+                    self.diag("TC113", f'output path "{item}" {problem}; name files relative to the '
                               "repository root", start, end)
                 elif not self.exists(item):
                     to_check.append((entry, i, item))
@@ -367,7 +364,7 @@ class _Checker:
             return  # the log was read away from its repository: per-file warnings would all be noise
         for entry, i, item in to_check:
             start, end = self.item_span(entry, i)
-            self.diag("TC114", Severity.WARNING, f'output file "{item}" does not exist in the repository', start, end)
+            self.diag("TC114", f'output file "{item}" does not exist in the repository', start, end)
 
     def item_span(self, entry: LogEntry, index: int) -> tuple[int, int]:
         spans = self.log.item_spans(entry, "output_files")
