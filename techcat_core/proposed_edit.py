@@ -111,3 +111,44 @@ def add_item(codex_dir: Path, title: str, agent: str | None = None, state: str =
         text += f"- [{state}] {mention}{title}\n"
         write_atomic(path, text)
         return parse_proposed(text, path).items[-1]
+
+
+def _item_checked(proposed_text: str, path: Path, number: int, expect_text: str | None) -> ProposedItem:
+    proposed = parse_proposed(proposed_text, path)
+    item = proposed.item(number)
+    if item is None:
+        raise ProposedEditError(f"PROPOSED-TASKS.md has no item {number} (it has {len(proposed.items)})")
+    if expect_text is not None and item.text != expect_text:
+        raise ProposedEditError(f"item {number} changed on disk since it was read; reload and try again")
+    return item
+
+
+def replace_item_text(codex_dir: Path, number: int, new_text: str, expect_text: str | None = None) -> ProposedItem:
+    """Replace item `number`'s text (after its `[ ]` mark), keeping its bullet, mark and line ending."""
+    path = codex_dir / PROPOSED
+    with _lock(codex_dir):
+        text = read_text(path)
+        if text is None:
+            raise ProposedEditError(f"{path} does not exist")
+        item = _item_checked(text, path, number, expect_text)
+        lines = text.splitlines(keepends=True)
+        line = lines[item.line]
+        body_end = len(line.rstrip("\r\n"))
+        lines[item.line] = line[:item.text_range.start.character] + new_text + line[body_end:]
+        new = "".join(lines)
+        write_atomic(path, new)
+        return parse_proposed(new, path).items[number - 1]
+
+
+def remove_item(codex_dir: Path, number: int, expect_text: str | None = None) -> ProposedItem:
+    """Delete item `number`'s line (only that line; the items after it are renumbered); returns the item removed."""
+    path = codex_dir / PROPOSED
+    with _lock(codex_dir):
+        text = read_text(path)
+        if text is None:
+            raise ProposedEditError(f"{path} does not exist")
+        item = _item_checked(text, path, number, expect_text)
+        lines = text.splitlines(keepends=True)
+        del lines[item.line]
+        write_atomic(path, "".join(lines))
+        return item
