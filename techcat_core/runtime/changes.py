@@ -22,6 +22,7 @@ class FileChange:
     path: str  # repository-relative, POSIX separators, already through the confinement rule
     before: bytes | None
     after: bytes | None
+    mode: int | None = None  # git's mode for a new file or a changed mode (0o100755: executable); None: as it was
 
     @property
     def kind(self) -> Literal["added", "deleted", "modified"]:
