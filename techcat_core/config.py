@@ -95,6 +95,12 @@ class ToolsConfig(msgspec.Struct, forbid_unknown_fields=True):
                    Annotated[str, Meta(min_length=1, max_length=4096)]] = msgspec.field(default_factory=dict)
 
 
+class ReviewConfig(msgspec.Struct, forbid_unknown_fields=True):
+    """`[review]` (techcat_core.runtime.runner): the agents whose changes land only once a person approved them."""
+
+    agents: list[Annotated[str, Meta(min_length=1, max_length=200)]] = msgspec.field(default_factory=list)  # "*": all
+
+
 class TechcatConfig(msgspec.Struct, forbid_unknown_fields=True):
     """The settings. msgspec, not pydantic, validates them: every `techcat check` reads this file, and
     importing pydantic alone costs more start-up time than checking a 10k-entry log."""
@@ -106,6 +112,7 @@ class TechcatConfig(msgspec.Struct, forbid_unknown_fields=True):
     history: HistoryConfig = msgspec.field(default_factory=HistoryConfig)
     prices: dict[str, PriceConfig] = msgspec.field(default_factory=dict)
     tools: ToolsConfig = msgspec.field(default_factory=ToolsConfig)
+    review: ReviewConfig = msgspec.field(default_factory=ReviewConfig)
 
 
 @dataclass(frozen=True, slots=True)
