@@ -1,7 +1,7 @@
 """The diagnostics engine: every rule over one workspace snapshot, and applying fixes safely.
 
-The CLI, the TUI, the language server and the MCP server all call `check_workspace`; none of them
-has rules of its own.
+The CLI, the TUI and the MCP server call `check_workspace`, the language server `check_workspace_incremental`;
+both run the one list of rules in `rule_registry`, and no front end has rules of its own.
 """
 
 from __future__ import annotations
@@ -17,14 +17,9 @@ from techcat_core.edits import FixConflict as FixConflict  # re-exported: caller
 from techcat_core.edits import apply_edits as apply_edits
 from techcat_core.edits import apply_fixes
 from techcat_core.fix_writer import held_log_lock, write_fixes
-from techcat_core.rules import (
-    agent_reference_rules,
-    placeholder_rules,
-    proposed_rules,
-    roster_rules,
-    workspace_rules,
-)
-from techcat_core.tasklog.rules import check_task_log, iter_task_ids
+from techcat_core.rule_registry import SplicedLogRules, WholeLogRules, run_rules
+from techcat_core.tasklog.recheck import LogChecker
+from techcat_core.tasklog.reparse import Splice
 from techcat_core.workspace import Workspace, load_workspace
 
 
@@ -43,30 +38,15 @@ class CheckResult:
 
 
 def check_workspace(ws: Workspace, today: dt.date | None = None, git: bool = True) -> CheckResult:
-    """Run every rule; `git=False` skips the rules that compare with git history (TC403, TC404)."""
-    today = today or dt.date.today()
-    from techcat_core.confinement_rules import confinement_rules  # TC004, TC206: what confinement refused
+    """Run every rule; `git=False` skips the rules that compare with git history (TC403-TC406)."""
+    return CheckResult(ws, run_rules(ws, today or dt.date.today(), WholeLogRules(), git))
 
-    diagnostics = confinement_rules(ws) if ws.linked_out else workspace_rules(ws) + confinement_rules(ws)
-    task_ids: set[str] = set()
-    if ws.task_log is not None:
-        diagnostics += check_task_log(ws.task_log, ws.root, today, ws.config.check.future_date_tolerance_days)
-        from techcat_core.tasklog.duplicates import duplicate_entries  # TC115
 
-        diagnostics += duplicate_entries(ws.task_log)
-        task_ids = set(iter_task_ids(ws.task_log))
-    diagnostics += roster_rules(ws)
-    diagnostics += proposed_rules(ws, task_ids)
-    diagnostics += agent_reference_rules(ws)
-    diagnostics += placeholder_rules(ws)
-    if git and ws.git_root is not None:
-        from techcat_core.history import history_rules  # imports gitpython: only when asked
-
-        diagnostics += history_rules(ws)
-    ignored = set(ws.config.check.ignore)
-    diagnostics = [d for d in diagnostics if d.code not in ignored]
-    diagnostics.sort(key=Diagnostic.sort_key)
-    return CheckResult(ws, diagnostics)
+def check_workspace_incremental(ws: Workspace, checker: LogChecker, splice: Splice | None,
+                                today: dt.date | None = None) -> list[Diagnostic]:
+    """`check_workspace(ws, today, git=False).diagnostics`, the same rules, with the task log's re-run by
+    `checker` only on what `splice` says an edit replaced (the language server, on every edit)."""
+    return run_rules(ws, today or dt.date.today(), SplicedLogRules(checker, splice), git=False)
 
 
 def check_path(codex_dir: Path, today: dt.date | None = None, git: bool = True) -> CheckResult:

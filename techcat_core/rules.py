@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Set as AbstractSet
 
 from techcat_core.diagnostics import Diagnostic, Fix, TextEdit
 from techcat_core.folder_kind import is_techcat_workspace, near_miss_rules, not_a_workspace_note
@@ -132,7 +133,7 @@ def _cycles(agents: dict[str, Agent]) -> list[Diagnostic]:
     return out
 
 
-def proposed_rules(ws: Workspace, task_ids: set[str]) -> list[Diagnostic]:
+def proposed_rules(ws: Workspace, task_ids: AbstractSet[str]) -> list[Diagnostic]:
     proposed = ws.proposed
     if proposed is None:
         return []

@@ -14,7 +14,7 @@ from pathlib import Path
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
-from techcat_core.tasklog.incremental import BlockLineIndex
+from techcat_core.tasklog.block_lines import BlockLineIndex
 from techcat_lsp.encoding import Encoder
 
 

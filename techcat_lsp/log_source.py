@@ -1,6 +1,6 @@
 """The task log of one workspace, from the open buffer or from disk, parsed once per version.
 
-Edits to the open buffer are re-parsed incrementally (`techcat_core.tasklog.incremental`); the
+Edits to the open buffer are re-parsed incrementally (`techcat_core.tasklog.reparse`); the
 previous parse is consumed by the next, so only the newest `TaskLog` is ever valid.
 """
 
@@ -9,8 +9,10 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from techcat_core.tasklog.incremental import BlockLineIndex, LogChecker, Splice, reparse_spliced
+from techcat_core.tasklog.block_lines import BlockLineIndex
 from techcat_core.tasklog.parse import TaskLog, parse_task_log
+from techcat_core.tasklog.recheck import LogChecker
+from techcat_core.tasklog.reparse import Splice, reparse_spliced
 from techcat_core.workspace import DecodeProblem, read_text
 from techcat_lsp.documents import Document
 

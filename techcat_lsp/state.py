@@ -14,7 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from techcat_core.diagnostics import Diagnostic
-from techcat_core.tasklog.incremental import check_workspace_incremental
+from techcat_core.engine import check_workspace_incremental
 from techcat_core.workspace import TASK_LOG, Workspace, load_workspace
 from techcat_lsp.analysis import Analysis
 from techcat_lsp.documents import DocumentStore

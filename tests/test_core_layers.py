@@ -19,6 +19,9 @@ LOWER_NEVER_IMPORTS_HIGHER = [
     ("techcat_core.fix_writer", "techcat_core.engine"),
     ("techcat_core.history", "techcat_core.engine"),
     ("techcat_core.tasklog.rules", "techcat_core.engine"),
+    ("techcat_core.tasklog.recheck", "techcat_core.engine"),
+    ("techcat_core.tasklog.recheck", "techcat_core.rule_registry"),
+    ("techcat_core.rule_registry", "techcat_core.engine"),
 ]
 
 

@@ -197,7 +197,7 @@ class TaskLog:
         return None
 
 
-def _skip_ws(text: str, index: int) -> int:
+def skip_whitespace(text: str, index: int) -> int:
     match = _WS.match(text, index)
     return match.end() if match else index
 
@@ -205,22 +205,22 @@ def _skip_ws(text: str, index: int) -> int:
 def scan_object_fields(text: str, start: int) -> list[FieldSpan]:
     """Key and value offsets of the object starting at `start`; stops quietly at malformed text."""
     spans: list[FieldSpan] = []
-    index = _skip_ws(text, start + 1)
+    index = skip_whitespace(text, start + 1)
     length = len(text)
     while index < length and text[index] == '"':
         try:
             key, key_end = scanstring(text, index + 1)
-            colon = _skip_ws(text, key_end)
+            colon = skip_whitespace(text, key_end)
             if colon >= length or text[colon] != ":":
                 break
-            value_start = _skip_ws(text, colon + 1)
+            value_start = skip_whitespace(text, colon + 1)
             _, value_end = _scan_once(text, value_start)
         except (ValueError, StopIteration, RecursionError):
             break
         spans.append(FieldSpan(key, index, key_end, value_start, value_end))
-        index = _skip_ws(text, value_end)
+        index = skip_whitespace(text, value_end)
         if index < length and text[index] == ",":
-            index = _skip_ws(text, index + 1)
+            index = skip_whitespace(text, index + 1)
         else:
             break
     return spans
@@ -228,7 +228,7 @@ def scan_object_fields(text: str, start: int) -> list[FieldSpan]:
 
 def scan_array_items(text: str, start: int) -> list[tuple[int, int]]:
     items: list[tuple[int, int]] = []
-    index = _skip_ws(text, start + 1)
+    index = skip_whitespace(text, start + 1)
     length = len(text)
     while index < length and text[index] != "]":
         try:
@@ -236,9 +236,9 @@ def scan_array_items(text: str, start: int) -> list[tuple[int, int]]:
         except (ValueError, StopIteration, RecursionError):
             break
         items.append((index, end))
-        index = _skip_ws(text, end)
+        index = skip_whitespace(text, end)
         if index < length and text[index] == ",":
-            index = _skip_ws(text, index + 1)
+            index = skip_whitespace(text, index + 1)
         else:
             break
     return items
@@ -316,7 +316,7 @@ def parse_task_log(text: str, path: Path | str = "TASK-LOG.json") -> TaskLog:
 def _parse(text: str, path: Path | str) -> TaskLog:
     log = TaskLog(Path(path), text)
     length = len(text)
-    index = _skip_ws(text, 1 if text.startswith("\ufeff") else 0)
+    index = skip_whitespace(text, 1 if text.startswith("\ufeff") else 0)
     if index >= length:
         # Not JSON at all (json.loads refuses it): most often an editor's save caught half-way, which the
         # store refuses to append to for the same reason. An empty log is `[]`.
@@ -330,7 +330,7 @@ def _parse(text: str, path: Path | str) -> TaskLog:
             value, end = _scan_once(text, index)
             log.top_level = _kind(value)
             log.top_level_span = (index, end)
-            rest = _skip_ws(text, end)
+            rest = skip_whitespace(text, end)
             if rest < length:
                 log.problems.append(SyntaxProblem("unexpected text after the top-level value", rest, length))
         except RecursionError:
@@ -343,7 +343,7 @@ def _parse(text: str, path: Path | str) -> TaskLog:
             log.problems.append(SyntaxProblem("expected '[' to start the task log array", index, index + 1))
         return log
     log.top_level_span = (index, index + 1)
-    index = _skip_ws(text, index + 1)
+    index = skip_whitespace(text, index + 1)
     if index < length and text[index] == "]":
         log.array_close = index
         _check_trailing(log, index + 1)
@@ -378,7 +378,7 @@ def parse_entries(log: TaskLog, index: int, expect_value: bool, last_comma: int 
         if not expect_value:
             if char == ",":
                 last_comma = index
-                index = _skip_ws(text, index + 1)
+                index = skip_whitespace(text, index + 1)
                 expect_value = True
                 continue
             log.problems.append(SyntaxProblem("expected ',' or ']' after an entry", index, index + 1))
@@ -392,7 +392,7 @@ def parse_entries(log: TaskLog, index: int, expect_value: bool, last_comma: int 
             pos = stopped.value if isinstance(stopped.value, int) else index
             log.problems.append(SyntaxProblem("Expecting value", pos, min(length, pos + 1)))
             if pos == index and char == ",":
-                index = _skip_ws(text, index + 1)
+                index = skip_whitespace(text, index + 1)
                 continue
             index, expect_value = _resync(text, max(pos, index + 1))
             continue
@@ -402,7 +402,7 @@ def parse_entries(log: TaskLog, index: int, expect_value: bool, last_comma: int 
             continue
         except ValueError as error:
             message, pos = _decode_error(error, text, index)
-            if _skip_ws(text, pos) >= length:  # the file stops inside this entry: one problem, where it starts
+            if skip_whitespace(text, pos) >= length:  # the file stops inside this entry: one problem, where it starts
                 log.problems.append(SyntaxProblem(
                     "unexpected end of file: this entry is cut off, and the array is never closed with ']'",
                     index, min(length, index + 1)))
@@ -415,7 +415,7 @@ def parse_entries(log: TaskLog, index: int, expect_value: bool, last_comma: int 
             next_escape = text.find("\\u", end)
         entry = LogEntry(len(log.entries), start, end, value)
         log.entries.append(entry)
-        index = _skip_ws(text, end)
+        index = skip_whitespace(text, end)
         expect_value = False
         if stop is not None and stop(entry):
             return True
@@ -435,11 +435,11 @@ def _resync(text: str, index: int) -> tuple[int, bool]:
         return (close if close >= index else len(text)), False
     matched = match.group(0)
     if matched.startswith("}"):
-        return _skip_ws(text, match.end()), matched.endswith(",")
-    return _skip_ws(text, match.end()), True
+        return skip_whitespace(text, match.end()), matched.endswith(",")
+    return skip_whitespace(text, match.end()), True
 
 
 def _check_trailing(log: TaskLog, index: int) -> None:
-    rest = _skip_ws(log.text, index)
+    rest = skip_whitespace(log.text, index)
     if rest < len(log.text):
         log.problems.append(SyntaxProblem("unexpected text after the closing ']'", rest, len(log.text)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import itertools
 import json
 import os
@@ -16,7 +17,7 @@ from typing import Any
 from techcat_core.diagnostics import Diagnostic, Fix, TextEdit
 from techcat_core.positions import Range
 from techcat_core.tasklog.dates import ISO_DATE, parse_iso_date, suggest_date
-from techcat_core.tasklog.ids import TASK_ID, format_task_id, id_width, repair_task_id, task_number
+from techcat_core.tasklog.ids import TASK_ID, format_task_id, repair_task_id, task_number
 from techcat_core.tasklog.parse import REQUIRED_FIELDS, DupKeys, LogEntry, TaskLog
 
 _EXPECTED_TYPES: dict[str, tuple[type, str]] = {
@@ -79,16 +80,49 @@ def _entries_score(key: str, items: list[Any]) -> tuple[int, int, int]:
     return (int(objects > 0 and objects == len(items)), telling, objects)
 
 
-class _Checker:
-    def __init__(self, log: TaskLog, root: Path, today: dt.date, tolerance_days: int) -> None:
+IdFact = tuple[str | None, int | None, int]
+"""What the id rules read of one entry: its task_id (None unless a string in an object), the id's number when
+it is well formed, and that number's digit count (0 when not)."""
+NO_ID: IdFact = (None, None, 0)
+
+
+def id_fact(entry: LogEntry) -> IdFact:
+    task_id = entry.value.get("task_id") if type(entry.value) is dict or isinstance(entry.value, dict) else None
+    if type(task_id) is not str:
+        return NO_ID
+    match = TASK_ID.match(task_id)
+    return (task_id, int(match.group(1)), len(match.group(1))) if match else (task_id, None, 0)
+
+
+@functools.lru_cache(maxsize=65536)
+def _escape_problem(path: str) -> str | None:
+    return path_escape_problem(path)
+
+
+class TaskLogRules:
+    """The TC1xx rules of one parsed log, as passes over the whole log and rules over one entry.
+
+    `run` is the full check. The language server's incremental check (`tasklog/recheck.py`) calls the same
+    passes on the entries an edit replaced and keeps their results; no rule is stated twice.
+    """
+
+    def __init__(self, log: TaskLog, root: Path, today: dt.date, tolerance_days: int,
+                 exists_cache: dict[str, bool] | None = None) -> None:
         self.log = log
         self.root = root
         self.today = today
         self.latest_ok = today + dt.timedelta(days=tolerance_days)
         self.path = log.path
         self.out: list[Diagnostic] = []
-        self._exists: dict[str, bool] = {}
+        self._exists: dict[str, bool] = {} if exists_cache is None else exists_cache
         self._good_dates: set[str] = set()
+        self.task_ids: set[str] = set()  # the well-formed ids `run` saw (what TC302 compares with)
+
+    def take(self) -> tuple[Diagnostic, ...]:
+        """The diagnostics found since the last call."""
+        found = tuple(self.out)
+        del self.out[:]
+        return found
 
     def diag(self, code: str, message: str, start: int, end: int, fixes: tuple[Fix, ...] = ()) -> None:
         self.out.append(Diagnostic.of(code, message, self.path, self.log.range(start, end), fixes))
@@ -101,31 +135,61 @@ class _Checker:
 
     # -- the passes ---------------------------------------------------------------------------------------
 
+    # -- the passes ---------------------------------------------------------------------------------------
+
     def run(self) -> list[Diagnostic]:
         self.syntax()
+        if self.shape_says_all():
+            return self.out
+        entries = self.log.entries
+        missing: list[Diagnostic] = []
+        existing = 0
+        facts: list[IdFact] = []
+        add_fact = facts.append
+        good_dates = self._good_dates
+        for entry in entries:
+            value = entry.value
+            if type(value) is not dict and not isinstance(value, dict):
+                self.not_an_object(entry)
+                add_fact(NO_ID)
+                continue
+            if not self.well_formed(value):
+                self.fields(entry)
+            elif value["date"] not in good_dates:
+                self.date(entry, value["date"])
+            existing += self.entry_paths(entry, self.out, missing)
+            add_fact(id_fact(entry))
+        self.id_rules(entries, facts)
+        if existing:
+            self.out.extend(missing)  # else the log was read away from its repository: every file would be noise
+        self.task_ids = {task_id for task_id, number, _ in facts if number is not None and task_id is not None}
+        return self.out
+
+    def shape_says_all(self) -> bool:
+        """TC101 (the top level is no array) or a foreign log's one TC103: then no entry rule runs."""
         if self.log.top_level == "invalid":
-            return self.out  # the syntax error (TC100) says it all
+            return True  # the syntax error (TC100) says it all
         if self.log.top_level not in ("array", "empty"):
             start, end = self.log.top_level_span
             article = "an" if self.log.top_level in ("object", "array") else "a"
             self.diag("TC101", f"the task log must be a JSON array of entries, not {article} "
                       f"{self.log.top_level}; {self.where_the_array_is(start, end)}", start, max(end, start + 1))
-            return self.out
-        if self.foreign_shape():
-            return self.out  # one diagnostic says it all: no entry has a field of this format
-        for entry in self.log.entries:
-            value = entry.value
-            if not isinstance(value, dict):
-                self.diag("TC102", f"entry {entry.index + 1} is {_json_type(value)}, not an "
-                          "object with task_id, agent, date, summary and output_files", entry.start, entry.end)
-                continue
-            if not self.well_formed(value):
-                self.fields(entry)
-            elif value["date"] not in self._good_dates:
-                self.date(entry, value["date"])
-        self.ids()
-        self.paths()
-        return self.out
+            return True
+        return self.foreign_shape()  # one diagnostic says it all: no entry has a field of this format
+
+    def not_an_object(self, entry: LogEntry) -> None:
+        self.diag("TC102", f"entry {entry.index + 1} is {_json_type(entry.value)}, not an object with task_id, "
+                  "agent, date, summary and output_files", entry.start, entry.end)
+
+    def entry(self, entry: LogEntry) -> None:
+        """TC102-TC109 for one entry (the id and path rules need the whole log: `id_rules`, `entry_paths`)."""
+        value = entry.value
+        if not isinstance(value, dict):
+            self.not_an_object(entry)
+        elif not self.well_formed(value):
+            self.fields(entry)
+        elif value["date"] not in self._good_dates:
+            self.date(entry, value["date"])
 
     def syntax(self) -> None:
         text = self.log.text
@@ -288,19 +352,21 @@ class _Checker:
             self.diag_range("TC109", f'date "{date}" is in the future (today is '
                             f"{self.today.isoformat()})", self.log.value_range(entry, "date"))
 
-    def ids(self) -> None:
-        entries = [e for e in self.log.entries if isinstance(e.value, dict)]
-        ids = [e.task_id for e in entries]
-        width = id_width(ids)
-        parsed = [task_number(t) for t in ids]
-        numbers = [n for n in parsed if n is not None]
-        next_free = max(numbers, default=0) + 1
-        seen: dict[int, LogEntry] = {}
-        taken = set(numbers)
-        for entry, task_id, number in zip(entries, ids, parsed, strict=True):
-            if task_id is None or not task_id.strip():
-                continue
+    def id_rules(self, entries: list[LogEntry], facts: list[IdFact]) -> None:
+        """TC110-TC112 from each entry's `IdFact` (`facts[i]` is `entries[i]`'s); only the entries whose id is
+        malformed or repeated, and those at a gap, are looked at one by one."""
+        widths = Counter(width for _, _, width in facts if width)
+        width = widths.most_common(1)[0][0] if widths else 3
+        counts = Counter(number for _, number, _ in facts if number is not None)
+        next_free = max(counts, default=0) + 1
+        taken = set(counts)
+        repeated = {n for n, c in counts.items() if c > 1}
+        first_seen: dict[int, LogEntry] = {}
+        for i, (task_id, number, _) in enumerate(facts):
             if number is None:
+                if task_id is None or not task_id.strip():
+                    continue
+                entry = entries[i]
                 repaired = repair_task_id(task_id, width)
                 fixes: tuple[Fix, ...] = ()
                 if repaired and task_number(repaired) not in taken:
@@ -310,29 +376,34 @@ class _Checker:
                                 f"(for example {format_task_id(1, width)})", self.log.value_range(entry, "task_id"),
                                 fixes)
                 continue
-            first = seen.get(number)
-            if first is None:
-                seen[number] = entry
+            if number not in repeated:
                 continue
+            first = first_seen.get(number)
+            if first is None:
+                first_seen[number] = entries[i]
+                continue
+            entry = entries[i]
             new_id = format_task_id(next_free, width)
             next_free += 1
             first_line = self.log.lines.position(first.start).line + 1
             self.diag_range("TC111", f"task id {task_id} is already used by the entry at line "
                             f"{first_line}; renumber this one to {new_id}", self.log.value_range(entry, "task_id"),
                             (self.replace_value(entry, "task_id", new_id, f"Renumber to {new_id}"),))
-        self.gaps(seen, width)
-
-    def gaps(self, seen: dict[int, LogEntry], width: int) -> None:
-        ordered = sorted(seen)
-        for before, after in itertools.pairwise(ordered):
-            if after - before > 1:
+        ordered = sorted(counts)
+        gaps = [(a, b) for a, b in itertools.pairwise(ordered) if b - a > 1]
+        if gaps:
+            wanted = {n for pair in gaps for n in pair}
+            firsts: dict[int, LogEntry] = {}
+            for i, (_, number, _) in enumerate(facts):
+                if number in wanted:
+                    firsts.setdefault(number, entries[i])
+            for before, after in gaps:
                 missing = after - before - 1
-                entry = seen[after]
                 span = format_task_id(before + 1, width) if missing == 1 else \
                     f"{format_task_id(before + 1, width)}…{format_task_id(after - 1, width)}"
                 self.diag_range("TC112", f"task ids jump from {format_task_id(before, width)} to "
                                 f"{format_task_id(after, width)}: {span} not in the log",
-                                self.log.value_range(entry, "task_id"))
+                                self.log.value_range(firsts[after], "task_id"))
 
     def exists(self, path: str) -> bool:
         known = self._exists.get(path)
@@ -340,31 +411,36 @@ class _Checker:
             known = self._exists[path] = os.path.exists(os.path.join(self.root, path))
         return known
 
-    def paths(self) -> None:
-        problems: dict[str, str | None] = {}
-        to_check: list[tuple[LogEntry, int, str]] = []
-        for entry in self.log.entries:
-            value = entry.get("output_files")
-            if not isinstance(value, list):
+    def entry_paths(self, entry: LogEntry, escapes: list[Diagnostic], missing: list[Diagnostic]) -> int:
+        """TC113 for one entry's output paths into `escapes`, TC114 into `missing`; returns how many exist.
+
+        The caller reports `missing` only when some logged file exists (`run`: the log-wide files-exist gate).
+        """
+        value = entry.value.get("output_files")
+        if type(value) is not list:
+            return 0
+        existing = 0
+        known = self._exists
+        for i, item in enumerate(value):
+            if type(item) is not str:
                 continue
-            for i, item in enumerate(value):
-                if not isinstance(item, str) or not item.strip():
-                    continue
-                if item in problems:
-                    problem = problems[item]
-                else:
-                    problem = problems[item] = path_escape_problem(item)
-                if problem:
-                    start, end = self.item_span(entry, i)
-                    self.diag("TC113", f'output path "{item}" {problem}; name files relative to the '
-                              "repository root", start, end)
-                elif not self.exists(item):
-                    to_check.append((entry, i, item))
-        if not to_check or not any(self.exists(path) for path in problems if not problems[path]):
-            return  # the log was read away from its repository: per-file warnings would all be noise
-        for entry, i, item in to_check:
-            start, end = self.item_span(entry, i)
-            self.diag("TC114", f'output file "{item}" does not exist in the repository', start, end)
+            if known.get(item):
+                existing += 1  # the common case: a path seen before, inside the repository, that exists
+                continue
+            if not item.strip():
+                continue
+            problem = _escape_problem(item)
+            if problem:
+                start, end = self.item_span(entry, i)
+                escapes.append(Diagnostic.of("TC113", f'output path "{item}" {problem}; name files relative to the '
+                                             "repository root", self.path, self.log.range(start, end)))
+            elif self.exists(item):
+                existing += 1
+            else:
+                start, end = self.item_span(entry, i)
+                missing.append(Diagnostic.of("TC114", f'output file "{item}" does not exist in the repository',
+                                             self.path, self.log.range(start, end)))
+        return existing
 
     def item_span(self, entry: LogEntry, index: int) -> tuple[int, int]:
         spans = self.log.item_spans(entry, "output_files")
@@ -419,7 +495,7 @@ def path_escape_problem(path: str) -> str | None:
 def check_task_log(log: TaskLog, root: Path, today: dt.date | None = None,
                    future_tolerance_days: int = 1) -> list[Diagnostic]:
     """Every TC1xx diagnostic of one parsed log."""
-    return _Checker(log, root, today or dt.date.today(), future_tolerance_days).run()
+    return TaskLogRules(log, root, today or dt.date.today(), future_tolerance_days).run()
 
 
 def iter_task_ids(log: TaskLog) -> Iterator[str]:
