@@ -23,3 +23,8 @@ def codex_dir(args: argparse.Namespace) -> Path:
         return find_codex_dir(start)
     except WorkspaceNotFound as error:
         raise UserError(str(error)) from None
+
+
+def counted(count: int, word: str, plural: str | None = None) -> str:
+    """`1 task`, `2 tasks`, `1 entry`, `3 entries`: a count with its noun in the right number."""
+    return f"{count} {word if count == 1 else plural or word + 's'}"

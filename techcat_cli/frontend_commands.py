@@ -81,7 +81,8 @@ def cmd_agents(args: argparse.Namespace) -> int:
         conditional = [link.target for link in agent.handoffs if link.conditional]
         chain += f" (conditional hand-off, not chained: {', '.join(conditional)})" if conditional else ""
         prompt = "prompt" if agent.name in ws.prompts else "      "
-        print(f"{terminal_safe(agent.name):<{width}}  {counts.get(agent.name, 0):>4} tasks  {prompt}  "
+        count = counts.get(agent.name, 0)
+        print(f"{terminal_safe(agent.name):<{width}}  {count:>4} {'task ' if count == 1 else 'tasks'}  {prompt}  "
               f"{origin:<{origin_width}}  {terminal_safe(agent.description + chain)}".rstrip())
     return 0
 

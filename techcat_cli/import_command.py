@@ -9,7 +9,7 @@ from pathlib import Path
 
 def cmd_import_log(args: argparse.Namespace) -> int:
     """Import the blocks that read, report each one that does not with its line; `--strict`: all or nothing."""
-    from techcat_cli.common import EXIT_FINDINGS, UserError
+    from techcat_cli.common import EXIT_FINDINGS, UserError, counted
     from techcat_cli.common import codex_dir as _codex_dir
     from techcat_core.tasklog.legacy import parse_legacy_log, screen_entries
     from techcat_core.tasklog.store import StoreError, append_entries
@@ -27,11 +27,12 @@ def cmd_import_log(args: argparse.Namespace) -> int:
     for problem in parsed.problems:
         print(f"{source}:{problem.line}: {problem.message}", file=sys.stderr)
     if getattr(args, "strict", False) and parsed.refused:
-        print(f"techcat: --strict: {len(parsed.refused)} block(s) cannot be imported, so none was; fix them "
+        print(f"techcat: --strict: {counted(len(parsed.refused), 'block')} cannot be imported, so none was; fix them "
               "or import without --strict", file=sys.stderr)
         return EXIT_FINDINGS
     if not parsed.entries:
-        raise UserError(f"{source}: none of its {parsed.skipped} `### Task Completed` block(s) could be imported")
+        raise UserError(f"{source}: none of its {counted(parsed.skipped, '`### Task Completed` block')} "
+                        "could be imported")
     try:
         written = append_entries(codex, parsed.entries)
     except StoreError as error:
@@ -39,9 +40,8 @@ def cmd_import_log(args: argparse.Namespace) -> int:
     for line, old, new in zip(parsed.lines, parsed.entries, written, strict=True):
         if old.task_id and old.task_id != new["task_id"]:
             print(f"{source}:{line}: {old.task_id} is already taken; imported as {new['task_id']}", file=sys.stderr)
-    skipped = f"; {parsed.skipped} block{'s' if parsed.skipped != 1 else ''} skipped (see above)" \
-        if parsed.skipped else ""
-    print(f"imported {len(written)} entr{'y' if len(written) == 1 else 'ies'} into {codex / 'TASK-LOG.json'}"
+    skipped = f"; {counted(parsed.skipped, 'block')} skipped (see above)" if parsed.skipped else ""
+    print(f"imported {counted(len(written), 'entry', 'entries')} into {codex / 'TASK-LOG.json'}"
           f"{skipped}; run `techcat check` to review them")
     return 0
 

@@ -10,38 +10,27 @@ from typing import Any
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    from techcat_cli.common import UserError
+    """Append one entry through the core's one rule set (techcat_core.usecases.log_task)."""
+    from techcat_cli.common import UserError, counted
     from techcat_cli.common import codex_dir as _codex_dir
-    from techcat_core.gitops import GitProblem, changed_since
-    from techcat_core.tasklog.store import StoreError, append_entry
-    from techcat_core.workspace import load_roster
+    from techcat_cli.render import terminal_safe
+    from techcat_core.usecases.errors import UseCaseError
+    from techcat_core.usecases.log_task import LogRequest, log_task
 
-    codex = _codex_dir(args)
-    files = list(args.files or [])
-    ws = load_roster(codex)
-    if args.from_git:
-        try:
-            changed = changed_since(ws.root, args.from_git)
-        except GitProblem as error:
-            raise UserError(f"--from-git {args.from_git}: {error}") from None
-        log_rel = ws.relative(codex / "TASK-LOG.json")
-        files += [f for f in changed if f != log_rel and f not in files]
-    from techcat_core.tasklog.rules import path_escape_problem
-
-    for name in files:
-        problem = path_escape_problem(name)
-        if problem:
-            raise UserError(f'output file "{name}" {problem}; name files relative to the repository root')
-    if ws.agents and args.agent not in ws.agent_names | {"task_logger"}:
-        print(f"techcat: warning: agent `{args.agent}` is not in the roster", file=sys.stderr)
+    request = LogRequest(agent=args.agent, summary=args.summary, output_files=tuple(args.files or ()),
+                         changed_since=args.from_git, date=args.date, force=args.force)
     try:
-        entry = append_entry(codex, args.agent, args.summary, files, date=args.date)
-    except StoreError as error:
-        raise UserError(str(error)) from None
-    print(f"logged {entry['task_id']} ({entry['agent']}): {entry['summary']}")
-    if entry["output_files"]:
-        print(f"  {len(entry['output_files'])} file(s): " + ", ".join(entry["output_files"][:5]) +
-              (" …" if len(entry["output_files"]) > 5 else ""))
+        result = log_task(_codex_dir(args), request)
+    except UseCaseError as error:
+        raise UserError(str(error).replace("(force to use it anyway)", "(--force to log it anyway)")) from None
+    entry = result.entry
+    for warning in result.warnings:
+        print(f"techcat: warning: {terminal_safe(warning)}", file=sys.stderr)
+    print(f"logged {entry.task_id} ({terminal_safe(entry.agent)}): {terminal_safe(entry.summary)}")
+    if entry.output_files:
+        count = len(entry.output_files)
+        print(f"  {counted(count, 'file')}: " + terminal_safe(", ".join(entry.output_files[:5])) +
+              (" …" if count > 5 else ""))
     return 0
 
 
@@ -58,10 +47,11 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
 
     log = add("log", cmd_log, "append a completed task to TASK-LOG.json (the store allocates the id)")
     log.add_argument("--agent", "-a", required=True, help="the agent that did the task")
-    log.add_argument("--summary", "-s", required=True, help="one line saying what was done")
+    log.add_argument("--summary", "-s", required=True, help="one line saying what was done (several lines are refused)")
     log.add_argument("--files", "-f", nargs="*", metavar="PATH", help="output files, relative to the repository")
     log.add_argument("--from-git", metavar="REV", help="add the files changed since REV (commits, staged, new)")
-    log.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    log.add_argument("--date", help="YYYY-MM-DD, not in the future (default: today)")
+    log.add_argument("--force", action="store_true", help="log it even if the agent is not in the roster")
     imp = add("import-log", import_command.cmd_import_log, "import a Markdown task log (### Task Completed blocks)")
     imp.add_argument("source", help="the old Markdown log")
     import_command.add_arguments(imp)

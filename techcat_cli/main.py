@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from techcat_cli.common import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UserError
+from techcat_cli.common import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UserError, counted
 from techcat_cli.common import codex_dir as _codex_dir
 from techcat_cli.safe_io import argv_problem, error_json, internal_error_message, reconfigure_streams, wants_json
 from techcat_core import __version__
@@ -35,7 +35,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"techcat: fixes not applied: {error}", file=sys.stderr)
             result, applied = check_path(codex, git=not args.no_git), 0
         if args.format == "text":
-            print(f"Applied {applied} fix{'es' if applied != 1 else ''}.", file=sys.stderr)
+            print(f"Applied {counted(applied, 'fix', 'fixes')}.", file=sys.stderr)
     else:
         result = check_path(codex, git=not args.no_git)
     base = Path.cwd()

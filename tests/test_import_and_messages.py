@@ -89,7 +89,7 @@ def test_import_log_strict_refuses_all(tmp_path: Path) -> None:
     (tmp_path / "old.md").write_text(OLD_LOG, encoding="utf-8")
     result = techcat("import-log", "--strict", "old.md", cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stderr.splitlines()[-1] == ("techcat: --strict: 2 block(s) cannot be imported, so none was; fix "
+    assert result.stderr.splitlines()[-1] == ("techcat: --strict: 2 blocks cannot be imported, so none was; fix "
                                               "them or import without --strict")
     assert (codex / "TASK-LOG.json").read_text() == "[]\n"
 
