@@ -225,12 +225,12 @@ def test_migrations_are_versioned_and_a_newer_history_is_refused(tmp_path: Path)
     history.ensure_schema()
     path = codex / ".techcat" / "runs.sqlite3"
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT version FROM techcat_schema").fetchall() == [(1,)]
+        assert db.execute("SELECT version FROM techcat_schema").fetchall() == [(1,), (2,)]
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        db.execute("INSERT INTO techcat_schema VALUES (2, 'a newer TechCat')")
+        db.execute("INSERT INTO techcat_schema VALUES (3, 'a newer TechCat')")
     result = techcat("runs", cwd=tmp_path, env={"TECHCAT_HISTORY_URL": ""})
     assert result.returncode == 2, result.stderr
-    assert "has schema version 2, newer than this TechCat knows (1); upgrade TechCat" in result.stderr
+    assert "has schema version 3, newer than this TechCat knows (2); upgrade TechCat" in result.stderr
     with pytest.raises(HistoryError, match="newer than this TechCat knows"):
         type(history)(path).recent(RunQuery())
 

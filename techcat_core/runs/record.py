@@ -6,8 +6,8 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Outcome = Literal["done", "failed", "cancelled", "dry-run"]
-OUTCOMES: tuple[Outcome, ...] = ("done", "failed", "cancelled", "dry-run")
+Outcome = Literal["done", "failed", "cancelled", "dry-run", "discarded"]
+OUTCOMES: tuple[Outcome, ...] = ("done", "failed", "cancelled", "dry-run", "discarded")
 Rating = Literal["good", "bad"]
 RATINGS: tuple[Rating, ...] = ("good", "bad")
 EXECUTOR = "builtin"  # TechCat's own runtime; other executors (a coding agent's CLI) may come later

@@ -22,9 +22,9 @@ class Migration:
     statements: tuple[str, ...]
 
 
-MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "the runs table", (
-        f"""CREATE TABLE {TABLE} (
+def _runs_table(name: str, outcomes: str) -> str:
+    """The runs table's CREATE statement (migration 2 rebuilds it to allow one more outcome)."""
+    return f"""CREATE TABLE {name} (
             record_id TEXT PRIMARY KEY,
             run_id TEXT NOT NULL,
             chain_id TEXT NOT NULL,
@@ -38,7 +38,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             task TEXT NOT NULL,
             started TEXT NOT NULL,
             duration_ms BIGINT NOT NULL,
-            outcome TEXT NOT NULL CHECK (outcome IN ('done', 'failed', 'cancelled', 'dry-run')),
+            outcome TEXT NOT NULL CHECK (outcome IN ({outcomes})),
             reason TEXT,
             prompt_tokens BIGINT,
             completion_tokens BIGINT,
@@ -52,12 +52,24 @@ MIGRATIONS: tuple[Migration, ...] = (
             messages TEXT NOT NULL DEFAULT '[]',
             reply TEXT NOT NULL DEFAULT '',
             trimmed INTEGER NOT NULL DEFAULT 0
-        )""",
-        f"CREATE INDEX {TABLE}_started ON {TABLE} (started)",
-        f"CREATE INDEX {TABLE}_agent ON {TABLE} (agent, started)",
-        f"CREATE INDEX {TABLE}_task ON {TABLE} (task_id)",
-        f"CREATE INDEX {TABLE}_run ON {TABLE} (run_id)",
-    )),
+    )"""
+
+
+_INDEXES = (f"CREATE INDEX {TABLE}_started ON {TABLE} (started)",
+            f"CREATE INDEX {TABLE}_agent ON {TABLE} (agent, started)",
+            f"CREATE INDEX {TABLE}_task ON {TABLE} (task_id)",
+            f"CREATE INDEX {TABLE}_run ON {TABLE} (run_id)")
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "the runs table", (_runs_table(TABLE, "'done', 'failed', 'cancelled', 'dry-run'"), *_INDEXES)),
+    # a run whose changes were discarded at review (issue 13 §4): a CHECK cannot be altered in SQLite, so the
+    # table is rebuilt (the same columns in the same order, so the copy is one INSERT … SELECT)
+    Migration(2, "the outcome 'discarded'", (
+        _runs_table(f"{TABLE}_v2", "'done', 'failed', 'cancelled', 'dry-run', 'discarded'"),
+        f"INSERT INTO {TABLE}_v2 SELECT * FROM {TABLE}",
+        f"DROP TABLE {TABLE}",
+        f"ALTER TABLE {TABLE}_v2 RENAME TO {TABLE}",
+        *_INDEXES)),
 )
 LATEST = MIGRATIONS[-1].version
 
