@@ -5,7 +5,9 @@ streaming (SSE) and not, and plays a script of behaviours: replies, 429s, 500s, 
 connections dropped mid-stream, usage in streams, cut-off replies (`finish_reason: "length"`),
 malformed chunks, error events inside a 200 stream, `: keep-alive` trickles, error bodies with
 reasons, HTTP-date `Retry-After`, bodies aborted mid-way, and (when `strict_fields` is set) a 400 for
-request fields it does not know, as older vLLM does. It also answers vLLM's `GET /v1/models`,
+request fields it does not know, as older vLLM does. Scripted tool calls (`Behaviour.tool_calls`, built with
+`tool_call`) come streamed in fragments or whole in a non-streamed reply, and `reject_tools` answers a request
+with `tools` by vLLM's 400 for a server started without tool support. It also answers vLLM's `GET /v1/models`,
 llama.cpp's `GET /props` and Ollama's `POST /api/show` when told a context length. Every request is
 recorded for assertions.
 """
@@ -39,6 +41,7 @@ class Behaviour:
     keep_alive: tuple[float, int] | None = None  # (interval, count) `: keep-alive` comments before the reply
     error_body: dict[str, Any] | None = None  # the JSON body of a non-200 answer
     abort_after: int | None = None  # promise a longer body than is sent, then close, after this many chunks
+    tool_calls: list[dict[str, Any]] | None = None  # function calls to answer with (see `tool_call`)
 
 
 @dataclass
@@ -63,6 +66,7 @@ class FakeOpenAI:
     ollama_context: int | None = None  # what `POST /api/show` reports as model_info.<arch>.context_length
     ollama_num_ctx: int | None = None  # a `num_ctx` in the model's parameters, as a Modelfile sets it
     llamacpp_n_ctx: int | None = None  # what llama.cpp's `GET /props` reports per slot
+    reject_tools: bool = False  # a request with `tools` gets a 400, as vLLM without --enable-auto-tool-choice
 
     @property
     def port(self) -> int:
@@ -85,6 +89,15 @@ class FakeOpenAI:
         with self.lock:
             return self.script.popleft() if self.script else self.default
 
+
+
+def tool_call(name: str, call_id: str | None = None, raw: str | None = None, **arguments: Any) -> dict[str, Any]:
+    """One scripted function call: `arguments` as JSON, or `raw` sent as the arguments text exactly as given."""
+    return {"id": call_id, "name": name, "arguments": raw if raw is not None else json.dumps(arguments)}
+
+
+def _call_ids(calls: list[dict[str, Any]]) -> list[str]:
+    return [str(call.get("id") or f"call_{number}") for number, call in enumerate(calls, 1)]
 
 
 def _chunks(text: str, size: int = 12) -> list[str]:
@@ -159,6 +172,11 @@ class _Handler(BaseHTTPRequestHandler):
                                                         "'msg': 'Extra inputs are not permitted'}" for name in unknown)
                                         + "]"})
             return
+        if fake.reject_tools and "tools" in body:
+            self._json(400, {"object": "error", "type": "BadRequestError", "param": None, "code": 400,
+                             "message": '"auto" tool choice requires --enable-auto-tool-choice and '
+                                        '--tool-call-parser to be set'})
+            return
         behaviour = fake.next_behaviour()
         if behaviour.delay:
             time.sleep(behaviour.delay)
@@ -174,10 +192,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream(behaviour, model, isinstance(options, dict) and options.get("include_usage") is True)
         else:
             prompt, completion = behaviour.usage
+            message: dict[str, Any] = {"role": "assistant", "content": behaviour.reply}
+            finish = behaviour.finish_reason
+            if behaviour.tool_calls:
+                message["tool_calls"] = [{"id": ident, "type": "function", "function": {
+                    "name": call["name"], "arguments": call["arguments"]}}
+                    for ident, call in zip(_call_ids(behaviour.tool_calls), behaviour.tool_calls, strict=True)]
+                finish = "tool_calls" if finish == "stop" else finish
             self._json(200, {
                 "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": model,
-                "choices": [{"index": 0, "finish_reason": behaviour.finish_reason,
-                             "message": {"role": "assistant", "content": behaviour.reply}}],
+                "choices": [{"index": 0, "finish_reason": finish, "message": message}],
                 "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
                           "total_tokens": prompt + completion},
             })
@@ -236,12 +260,25 @@ class _Handler(BaseHTTPRequestHandler):
                 if behaviour.chunk_delay:
                     time.sleep(behaviour.chunk_delay)
                 send({**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
+            finish = behaviour.finish_reason
+            for index, (ident, call) in enumerate(zip(_call_ids(behaviour.tool_calls or []),
+                                                      behaviour.tool_calls or [], strict=True)):
+                # as OpenAI streams them: the id and name first, then the arguments in fragments
+                send({**base, "choices": [{"index": 0, "finish_reason": None, "delta": {"tool_calls": [
+                    {"index": index, "id": ident, "type": "function",
+                     "function": {"name": call["name"], "arguments": ""}}]}}]})
+                for piece in _chunks(str(call["arguments"]), 7):
+                    if behaviour.chunk_delay:
+                        time.sleep(behaviour.chunk_delay)
+                    send({**base, "choices": [{"index": 0, "finish_reason": None, "delta": {"tool_calls": [
+                        {"index": index, "function": {"arguments": piece}}]}}]})
+                finish = "tool_calls" if finish == "stop" else finish
             if behaviour.raw_after is not None:
                 for line in behaviour.raw_after:
                     self.wfile.write(line.encode() + b"\n\n")
                 self.wfile.flush()
                 return
-            send({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": behaviour.finish_reason}]})
+            send({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
             if include_usage:
                 prompt, completion = behaviour.usage
                 send({**base, "choices": [], "usage": {"prompt_tokens": prompt, "completion_tokens": completion,

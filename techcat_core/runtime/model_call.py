@@ -5,6 +5,8 @@ counts only when it is complete: a stream that ends without a finish reason (a d
 is retried, and one cut off by the length limit or a content filter fails, so nothing is written.
 Each attempt has a deadline (a server trickling `: keep-alive` must not hold a run open forever).
 Every failure is one sentence that never contains the key; the server's own reason is kept.
+`call_with_tools` is the same call with function-calling tools (issue 13 §1): it ends with the `Turn`,
+the reply's text and the tool calls it asked for, and a 400 about `tools` is `ToolsRefused`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import asyncio
 import contextlib
 import dataclasses
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +26,7 @@ from techcat_core.runtime.provider_replies import (
     fatal_stream_error,
     learn_refusal,
     not_found,
+    provider_key,
     refused_fields,
     retry_after,
     server_reason,
@@ -31,7 +34,8 @@ from techcat_core.runtime.provider_replies import (
 from techcat_core.runtime.settings import ProviderSettings
 from techcat_core.runtime.tokens import estimate_messages, estimate_tokens
 
-__all__ = ["CallUsage", "ModelError", "RetryNotice", "retry_after", "shared_client", "stream_reply"]
+__all__ = ["CallUsage", "ModelError", "OutOfTime", "RetryNotice", "ToolCallRequest", "ToolsRefused", "Turn",
+           "call_with_tools", "retry_after", "shared_client", "stream_reply"]
 
 MAX_BACKOFF = 8.0
 
@@ -52,6 +56,31 @@ class CallUsage:
     estimated: bool
 
 
+@dataclass(frozen=True, slots=True)
+class ToolCallRequest:
+    """One function call the model asked for; `arguments` is its JSON text, unparsed and untrusted."""
+
+    call_id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """The end of a call made with tools: the reply's whole text and the calls it asked for (none: it is done)."""
+
+    text: str
+    calls: tuple[ToolCallRequest, ...]
+
+
+class ToolsRefused(ModelError):
+    """The server answered 400 to the request's `tools`: it has no function calling (or it is switched off)."""
+
+
+class OutOfTime(ModelError):
+    """The caller's overall time (`until`) ran out during the call; the caller says which budget that was."""
+
+
 class _Transient(Exception):
     """A fault worth another attempt; the message says what happened."""
 
@@ -68,7 +97,7 @@ def shared_client(settings: ProviderSettings) -> Any:
     Clients are tied to their event loop, so `asyncio.run` (one CLI run) gets its own.
     """
     by_settings = _clients.setdefault(asyncio.get_running_loop(), {})
-    key = dataclasses.replace(settings, model="")  # the model is per request: agents on other models share one
+    key = dataclasses.replace(settings, model="", tool_commands=())  # per request: agents on other models share one
     client = by_settings.get(key)
     if client is None:
         client = by_settings[key] = make_client(settings)
@@ -146,10 +175,12 @@ async def _next_chunk(iterator: Any) -> Any:
         return _END
 
 
-def _fields(settings: ProviderSettings, model: str, messages: list[dict[str, str]], max_tokens: int | None
-            ) -> dict[str, Any]:
+def _fields(settings: ProviderSettings, model: str, messages: Sequence[Mapping[str, Any]], max_tokens: int | None,
+            tools: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     refused = refused_fields(settings)
     fields: dict[str, Any] = {"model": model, "messages": messages}
+    if tools:
+        fields["tools"] = tools
     if settings.stream:
         fields["stream"] = True
         if "stream_options" not in refused:
@@ -159,8 +190,10 @@ def _fields(settings: ProviderSettings, model: str, messages: list[dict[str, str
     return fields
 
 
-def _chunk_parts(chunk: Any) -> tuple[list[str], str | None, Any]:
-    """The text pieces, the finish reason and the usage of one streamed chunk; `_Transient` if malformed."""
+def _chunk_parts(chunk: Any, calls: _Calls | None = None) -> tuple[list[str], str | None, Any]:
+    """The text pieces, the finish reason and the usage of one streamed chunk; `_Transient` if malformed.
+
+    Tool-call fragments go into `calls` (when given) and count as bytes of the reply."""
     choices = getattr(chunk, "choices", None)
     if choices is None:
         choices = []
@@ -175,13 +208,15 @@ def _chunk_parts(chunk: Any) -> tuple[list[str], str | None, Any]:
             raise _Transient("the server sent a malformed stream chunk (its content is not text)")
         if content:
             texts.append(content)
+        if calls is not None and delta is not None:
+            calls.add_deltas(getattr(delta, "tool_calls", None))
         reason = getattr(choice, "finish_reason", None)
         if reason:
             finish = str(reason)
     return texts, finish, getattr(chunk, "usage", None)
 
 
-def _usage_of(usage: Any, messages: list[dict[str, str]], reply: str) -> CallUsage:
+def _usage_of(usage: Any, messages: Sequence[Mapping[str, Any]], reply: str) -> CallUsage:
     prompt = getattr(usage, "prompt_tokens", None) if usage is not None else None
     completion = getattr(usage, "completion_tokens", None) if usage is not None else None
     if isinstance(prompt, int) and isinstance(completion, int):
@@ -199,13 +234,51 @@ class _Attempt:
         self.finish: str | None = None
         self.usage: Any = None
         self.responded = False
+        self.calls: _Calls | None = None
 
-    def add(self, text: str) -> None:
+    def add(self, text: str, keep: bool = True) -> None:
         self.size += len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))  # (a lone \ud800)
         if self.size > self.settings.max_reply_bytes:
             raise ModelError(f"the reply passed {self.settings.max_reply_bytes:,} bytes, the cap "
                              "(`max_reply_bytes` in .codex/techcat.toml); nothing was written")
-        self.parts.append(text)
+        if keep:
+            self.parts.append(text)
+
+
+class _Calls:
+    """The tool calls of one reply, put together from streamed fragments (by `index`) or a whole message."""
+
+    def __init__(self, attempt: _Attempt) -> None:
+        self.attempt = attempt
+        self.parts: dict[int, tuple[list[str], list[str], list[str]]] = {}  # index -> id, name, argument pieces
+
+    def add_deltas(self, deltas: Any) -> None:
+        if not deltas:
+            return
+        if not isinstance(deltas, list):
+            raise _Transient("the server sent a malformed stream chunk (`tool_calls` is not a list)")
+        for position, delta in enumerate(deltas):
+            index = getattr(delta, "index", None)
+            index = index if isinstance(index, int) else len(self.parts) + position
+            ids, names, arguments = self.parts.setdefault(index, ([], [], []))
+            function = getattr(delta, "function", None)
+            for target, value in ((ids, getattr(delta, "id", None)), (names, getattr(function, "name", None)),
+                                  (arguments, getattr(function, "arguments", None))):
+                if value is None:
+                    continue
+                if not isinstance(value, str):
+                    raise _Transient("the server sent a malformed tool call (a part of it is not text)")
+                self.attempt.add(value, keep=False)
+                if target is not ids or not ids or ids[-1] != value:  # some servers repeat the id in every piece
+                    target.append(value)
+
+    def requests(self) -> tuple[ToolCallRequest, ...]:
+        calls = []
+        for number, index in enumerate(sorted(self.parts)):
+            ids, names, arguments = self.parts[index]
+            calls.append(ToolCallRequest("".join(ids[:1]) or f"call_{number + 1}", "".join(names),
+                                         "".join(arguments)))
+        return tuple(calls)
 
 
 async def stream_reply(settings: ProviderSettings, model: str, messages: list[dict[str, str]],
@@ -216,6 +289,44 @@ async def stream_reply(settings: ProviderSettings, model: str, messages: list[di
     Raises ModelError when no complete reply can be had; a `CallUsage` comes first when the server
     did answer (a cut-off reply still spent tokens).
     """
+    async with contextlib.aclosing(_reply(settings, model, messages, cancel, max_tokens, None, None)) as pieces:
+        async for piece in pieces:
+            if not isinstance(piece, Turn):
+                yield piece
+
+
+async def call_with_tools(settings: ProviderSettings, model: str, messages: Sequence[Mapping[str, Any]],
+                          tools: list[dict[str, Any]], cancel: asyncio.Event | None = None,
+                          max_tokens: int | None = None, until: float | None = None
+                          ) -> AsyncIterator[str | RetryNotice | CallUsage | Turn]:
+    """`stream_reply` with `tools` offered: the text deltas, retry notices and `CallUsage`, then the `Turn`.
+
+    `until` (event-loop time) ends the call, retries included, with `OutOfTime`; a 400 that is about the
+    tools is `ToolsRefused` (remembered for this provider in this process, so the next run does not ask).
+    """
+    if provider_key(settings) in _no_tools:
+        raise ToolsRefused(_no_tools[provider_key(settings)])
+    async with contextlib.aclosing(_reply(settings, model, messages, cancel, max_tokens, tools, until)) as pieces:
+        async for piece in pieces:
+            yield piece
+
+
+_no_tools: dict[str, str] = {}  # provider -> the reason its server gave for refusing `tools`
+
+
+def _about_tools(error: Any, settings: ProviderSettings) -> str | None:
+    """The server's reason when a 400 is about the request's tools (vLLM, Ollama, strict servers), else None."""
+    import json
+
+    reason = server_reason(error, settings)
+    text = (reason + " " + json.dumps(getattr(error, "body", None), default=str)).lower()
+    return reason or "no reason given" if ("tool" in text or "function" in text) else None
+
+
+async def _reply(settings: ProviderSettings, model: str, messages: Sequence[Mapping[str, Any]],
+                 cancel: asyncio.Event | None, max_tokens: int | None, tools: list[dict[str, Any]] | None,
+                 until: float | None) -> AsyncGenerator[str | RetryNotice | CallUsage | Turn, None]:
+    """The one retry loop behind `stream_reply` and `call_with_tools`."""
     import openai
 
     client = shared_client(settings)
@@ -223,9 +334,15 @@ async def stream_reply(settings: ProviderSettings, model: str, messages: list[di
     attempt = 0
     fell_back = False
     while True:
-        fields = _fields(settings, model, messages, max_tokens)
+        fields = _fields(settings, model, messages, max_tokens, tools)
         current = _Attempt(settings)
+        if tools is not None:
+            current.calls = _Calls(current)
         deadline = loop.time() + settings.deadline
+        if until is not None:
+            if loop.time() >= until:
+                raise OutOfTime("the time ran out")
+            deadline = min(deadline, until)
         try:
             async for piece in _one_attempt(client, fields, current, cancel, deadline):
                 yield piece
@@ -235,6 +352,8 @@ async def stream_reply(settings: ProviderSettings, model: str, messages: list[di
                 raise cut_off(current.finish, max_tokens, any(k in fields for k in ("max_tokens",
                                                                                       "max_completion_tokens")))
             yield usage
+            if current.calls is not None:
+                yield Turn("".join(current.parts), current.calls.requests())
             return
         except openai.RateLimitError as error:
             if error_code(error) == "insufficient_quota" or "insufficient_quota" in server_reason(error, settings):
@@ -254,6 +373,10 @@ async def stream_reply(settings: ProviderSettings, model: str, messages: list[di
         except openai.NotFoundError as error:
             raise not_found(settings, model, error) from None
         except openai.BadRequestError as error:
+            refused_tools = _about_tools(error, settings) if "tools" in fields else None
+            if refused_tools is not None:
+                _no_tools[provider_key(settings)] = refused_tools
+                raise ToolsRefused(refused_tools) from None
             if not fell_back and learn_refusal(settings, error, fields):
                 fell_back = True  # once, without what it refused; remembered for this provider
                 continue
@@ -275,6 +398,8 @@ async def stream_reply(settings: ProviderSettings, model: str, messages: list[di
         delay = retry_after(getattr(getattr(failure, "response", None), "headers", None))
         if delay is None:
             delay = min(MAX_BACKOFF, 0.25 * 2 ** (attempt - 1))
+        if until is not None and loop.time() + delay >= until:
+            raise OutOfTime(f"the time ran out (last: {_describe(failure)})")
         yield RetryNotice(attempt, delay, _describe(failure))
         await _or_cancel(asyncio.sleep(delay), cancel)
 
@@ -288,9 +413,12 @@ async def _one_attempt(client: Any, fields: dict[str, Any], current: _Attempt, c
         choices = getattr(completion, "choices", None) or []
         if not isinstance(choices, list):
             raise _Transient("the server sent a malformed reply (`choices` is not a list)")
-        content = getattr(getattr(choices[0], "message", None), "content", None) if choices else None
+        message = getattr(choices[0], "message", None) if choices else None
+        content = getattr(message, "content", None)
         current.finish = str(getattr(choices[0], "finish_reason", None) or "stop") if choices else "stop"
         current.usage = getattr(completion, "usage", None)
+        if current.calls is not None:
+            current.calls.add_deltas(getattr(message, "tool_calls", None))
         if content:
             current.add(str(content))
             yield str(content)
@@ -306,7 +434,7 @@ async def _one_attempt(client: Any, fields: dict[str, Any], current: _Attempt, c
                 raise _Transient("the server sent a malformed stream chunk (not JSON)") from error
             if chunk is _END:
                 break
-            texts, finish, usage = _chunk_parts(chunk)
+            texts, finish, usage = _chunk_parts(chunk, current.calls)
             for text in texts:
                 current.add(text)
                 yield text

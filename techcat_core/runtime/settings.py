@@ -10,12 +10,13 @@ are never printed, logged or put in a prompt.
 from __future__ import annotations
 
 import os
+import shlex
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from techcat_core.config import TechcatConfig
+from techcat_core.config import TechcatConfig, ToolsConfig
 from techcat_core.workspace import CONFIG, Workspace
 
 PROVIDERS = ("openai", "azure", "openai-compatible", "dry-run")
@@ -24,12 +25,25 @@ DEFAULT_CONTEXT_WINDOW = 128_000
 DEFAULT_DEADLINE = 600.0
 DEFAULT_MAX_REPLY_BYTES = 4 * 1024 * 1024
 DEFAULT_AZURE_API_VERSION = "2024-10-21"
+DEFAULT_TOOL_STEPS = 40  # tool calls in one run
+DEFAULT_TOOL_TOKENS = 400_000  # prompt + completion over every call of one run: each call resends the conversation
+DEFAULT_TOOL_SECONDS = 900.0
+DEFAULT_COMMAND_TIMEOUT = 300.0
 SETUP_HINT = ("dry run: no provider is configured, so nothing was sent or written. Set OPENAI_API_KEY (or "
               "OPENAI_BASE_URL for a local server such as Ollama), or `[provider] kind = ...` in .codex/techcat.toml")
 
 
 class SettingsError(Exception):
     """The provider settings are contradictory or incomplete; the message says what to set."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """A command the model may run by `name` (`[tools.commands]`): a fixed argument vector, never a shell line."""
+
+    name: str
+    argv: tuple[str, ...]
+    timeout: float = DEFAULT_COMMAND_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,12 @@ class ProviderSettings:
     stream: bool = True
     deadline: float = DEFAULT_DEADLINE  # per attempt, however the server trickles
     max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES
+    tools: bool = True  # the built-in runtime may use function calling (issue 13 §1)
+    tools_off: str = ""  # which setting turned the tools off, for the run's header
+    tool_max_steps: int = DEFAULT_TOOL_STEPS
+    tool_max_tokens: int = DEFAULT_TOOL_TOKENS
+    tool_max_seconds: float = DEFAULT_TOOL_SECONDS
+    tool_commands: tuple[CommandSpec, ...] = ()
 
     def __repr__(self) -> str:  # never show the key
         key = "set" if self.api_key else "unset"
@@ -136,6 +156,27 @@ def key_redirect_problem(url: str, key_source: str, key_kind: str, env: Mapping[
             "(--base-url, OPENAI_BASE_URL or AZURE_OPENAI_ENDPOINT)")
 
 
+def tool_fields(tools: ToolsConfig, provider_tools: bool | None) -> dict[str, object]:
+    """The `[tools]` table and provider `tools` as ProviderSettings fields; a command line that cannot be split is
+    a SettingsError naming it."""
+    commands: list[CommandSpec] = []
+    for name, line in sorted(tools.commands.items()):
+        try:
+            argv = tuple(shlex.split(line))
+        except ValueError as error:
+            raise SettingsError(f"`[tools.commands] {name}` in .codex/techcat.toml cannot be read as a command "
+                                f"line ({error}); write it as a shell would split it, e.g. \"python -m pytest -q\""
+                                ) from None
+        if not argv:
+            raise SettingsError(f"`[tools.commands] {name}` in .codex/techcat.toml names no program")
+        commands.append(CommandSpec(name, argv, tools.command_timeout or DEFAULT_COMMAND_TIMEOUT))
+    off = ("`tools = false` in [provider] of .codex/techcat.toml" if provider_tools is False
+           else "`enabled = false` in [tools] of .codex/techcat.toml" if tools.enabled is False else "")
+    return {"tools": not off, "tools_off": off, "tool_max_steps": tools.max_steps or DEFAULT_TOOL_STEPS,
+            "tool_max_tokens": tools.max_tokens or DEFAULT_TOOL_TOKENS,
+            "tool_max_seconds": tools.max_seconds or DEFAULT_TOOL_SECONDS, "tool_commands": tuple(commands)}
+
+
 def resolve_settings(config: TechcatConfig, env: Mapping[str, str] | None = None, *, provider: str | None = None,
                      model: str | None = None, base_url: str | None = None,
                      agent_model: str | None = None, deadline: float | None = None) -> ProviderSettings:
@@ -179,6 +220,7 @@ def resolve_settings(config: TechcatConfig, env: Mapping[str, str] | None = None
         stream=file.stream if file.stream is not None else True,
         deadline=deadline or file.deadline or DEFAULT_DEADLINE,
         max_reply_bytes=file.max_reply_bytes or DEFAULT_MAX_REPLY_BYTES,
+        **tool_fields(config.tools, file.tools),  # type: ignore[arg-type]
     )
     if deadline is not None and deadline <= 0:
         raise SettingsError(f"the deadline must be a positive number of seconds, not {deadline:g}")

@@ -14,6 +14,7 @@ little under the model's. Over-counting costs memory in the prompt; under-counti
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 BYTES_PER_TOKEN = 2.5
 MESSAGE_OVERHEAD = 4  # role and separators of one chat message
@@ -27,6 +28,16 @@ def estimate_tokens(text: str) -> int:
     return int(size / BYTES_PER_TOKEN) + (1 if size else 0)
 
 
-def estimate_messages(messages: Iterable[Mapping[str, str]]) -> int:
-    """An upper-bound token count for a chat request's messages."""
-    return sum(estimate_tokens(m.get("content", "")) + MESSAGE_OVERHEAD for m in messages) + 3
+def estimate_messages(messages: Iterable[Mapping[str, Any]]) -> int:
+    """An upper-bound token count for a chat request's messages, tool calls and tool results included."""
+    return sum(_message_tokens(m) + MESSAGE_OVERHEAD for m in messages) + 3
+
+
+def _message_tokens(message: Mapping[str, Any]) -> int:
+    content = message.get("content")
+    count = estimate_tokens(content) if isinstance(content, str) else 0
+    for call in message.get("tool_calls") or ():  # an assistant turn that called tools: its names and arguments
+        function = call.get("function", {}) if isinstance(call, Mapping) else {}
+        count += sum(estimate_tokens(v) for v in (function.get("name"), function.get("arguments"))
+                     if isinstance(v, str)) + MESSAGE_OVERHEAD
+    return count
