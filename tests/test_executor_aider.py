@@ -1,0 +1,324 @@
+"""The aider executor for real: Aider from its own venv (./scripts/setup-aider) edits a git repository, talking to
+the local chat-completions server (tests/fake_openai.py) that replies in aider's edit formats.
+
+Nothing is patched: the real `aider` runs as a process group through `run_executor`. Tests that need aider skip,
+with the reason, when it is not installed; the command-line tests need only a stand-in executable file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from techcat_core.executors import ExecutorFailed, ExecutorJob, ExecutorSpec, ExecutorUnavailable, run_executor
+from techcat_core.executors.aider import AIDER, MAX_CHAT_FILES, _interpreter, chat_files
+from techcat_core.runtime.settings import ProviderSettings
+from tests.fake_openai import Behaviour, FakeOpenAI
+from tests.gitutil import commit_all, git, init_repo
+
+PATIENCE = 180.0  # aider imports litellm (seconds on a busy two-core machine)
+KEY = "sk-aider-test-key-0123456789"
+AGENTS = """# Agents
+
+## doc_writer
+
+- **Role:** Writes the docs.
+- **Output:** docs/**
+"""
+WHOLE_REPLY = ("I wrote the guide and updated the old page.\n\n"
+               "docs/guide.md\n```\n# Guide\n\nWritten by aider.\n```\n\n"
+               "docs/old.md\n```\nthe new line\n```\n")
+AIDER_BINARY = AIDER.binary(os.environ)
+needs_aider = pytest.mark.skipif(AIDER_BINARY is None, reason="aider is not installed: run ./scripts/setup-aider "
+                                 "(or put `aider` on PATH, or set TECHCAT_AIDER)")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / ".codex").mkdir(parents=True)
+    (root / "docs").mkdir()
+    init_repo(root)
+    (root / ".codex" / "AGENTS.md").write_text(AGENTS, encoding="utf-8")
+    (root / "docs" / "old.md").write_text("the old line\n", encoding="utf-8")
+    (root / "README.md").write_text("# demo\n", encoding="utf-8")
+    commit_all(root, "start")
+    return root
+
+
+@pytest.fixture
+def user_home(tmp_path: Path) -> Path:
+    home = tmp_path / "userhome"
+    home.mkdir()
+    return home
+
+
+def settings_for(fake: FakeOpenAI) -> ProviderSettings:
+    return ProviderSettings(kind="openai-compatible", model="fake-model", base_url=fake.base_url, api_key=KEY)
+
+
+def aider_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIDER_", "OPENAI_", "TECHCAT_"))}
+    env["HOME"] = str(home)
+    if AIDER_BINARY is not None:
+        env["TECHCAT_AIDER"] = AIDER_BINARY
+    return env
+
+
+def aider(root: Path, settings: ProviderSettings, env: dict[str, str], *, prompt: str = "Write docs/guide.md.",
+          agent: str = "doc_writer", cancel: asyncio.Event | None = None,
+          timeout: float | None = None) -> AsyncIterator[str]:
+    return run_executor(ExecutorSpec("aider"), root=root, prompt_text=prompt, task=prompt, agent=agent,
+                        model="fake-model", settings=settings, cancel=cancel, timeout=timeout, env=env)
+
+
+async def collect(lines: AsyncIterator[str]) -> list[str]:
+    return await asyncio.wait_for(_all(lines), PATIENCE)
+
+
+async def _all(lines: AsyncIterator[str]) -> list[str]:
+    return [line async for line in lines]
+
+
+def status(root: Path) -> list[str]:
+    return sorted(git(root, "status", "--porcelain", "--untracked-files=all", "--ignored").splitlines())
+
+
+def everything_under(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
+# ---- the real aider ---------------------------------------------------------------------------------------
+
+@needs_aider
+async def test_aider_creates_and_edits_output_files(repo: Path, fake_openai: FakeOpenAI, user_home: Path) -> None:
+    fake_openai.queue(Behaviour(reply=WHOLE_REPLY))
+    lines = await collect(aider(repo, settings_for(fake_openai), aider_env(user_home),
+                                prompt="PERSONA\n\nWrite docs/guide.md and update docs/old.md."))
+    assert (repo / "docs" / "guide.md").read_text(encoding="utf-8") == "# Guide\n\nWritten by aider.\n"
+    assert (repo / "docs" / "old.md").read_text(encoding="utf-8") == "the new line\n"
+    # only the agent's files changed: no .aider* history, cache or .gitignore line in the worktree
+    assert status(repo) == [" M docs/old.md", "AM docs/guide.md"]  # aider adds a new file to git's index
+    assert "Applied edit to docs/guide.md" in lines and "Added docs/old.md to the chat." in lines
+    assert len(fake_openai.requests) == 1  # no commit message, no summary, no second call
+    request = fake_openai.requests[0]
+    assert request.path == "/v1/chat/completions"
+    assert request.body["model"] == "fake-model"  # `openai/fake-model` for litellm, the same name on the wire
+    assert request.headers["authorization"] == f"Bearer {KEY}"
+    said = "\n".join(str(m["content"]) for m in request.body["messages"])
+    assert "Write docs/guide.md and update docs/old.md." in said
+    assert "docs/old.md\n```\nthe old line\n```" in said  # the existing output file was in aider's chat
+    assert everything_under(user_home) == []  # nothing written in the user's home
+    assert not any(KEY in line for line in lines)
+
+
+@needs_aider
+async def test_a_tracked_aider_config_chooses_the_diff_format(repo: Path, fake_openai: FakeOpenAI,
+                                                               user_home: Path) -> None:
+    """The project's own `.aider.conf.yml` still applies under TechCat's flags: here its edit format."""
+    (repo / ".aider.conf.yml").write_text("edit-format: diff\n", encoding="utf-8")
+    commit_all(repo, "aider config")
+    fake_openai.queue(Behaviour(reply="docs/old.md\n```\n<<<<<<< SEARCH\nthe old line\n=======\nthe diffed line\n"
+                                      ">>>>>>> REPLACE\n```\n"))
+    lines = await collect(aider(repo, settings_for(fake_openai), aider_env(user_home)))
+    assert (repo / "docs" / "old.md").read_text(encoding="utf-8") == "the diffed line\n"
+    assert "Model: openai/fake-model with diff edit format" in lines
+    assert status(repo) == [" M docs/old.md"]
+
+
+@needs_aider
+async def test_a_model_that_cannot_be_reached_fails_the_run(repo: Path, fake_openai: FakeOpenAI,
+                                                            user_home: Path) -> None:
+    """Aider itself exits 0 after a failed call; the executor turns that into a failure naming aider's error."""
+    fake_openai.default = Behaviour(status=401, error_body={"error": {"message": "invalid api key provided",
+                                                                      "type": "invalid_request_error"}})
+    with pytest.raises(ExecutorFailed) as caught:
+        await collect(aider(repo, settings_for(fake_openai), aider_env(user_home)))
+    message = str(caught.value)
+    assert message == ("the aider executor exited with status 1; the end of its stderr: aider changed no file and "
+                       "reported: litellm.BadRequestError: OpenAIException - invalid api key provided")
+    assert KEY not in message
+    assert status(repo) == []
+
+
+@needs_aider
+async def test_a_reply_without_edits_is_a_quiet_success(repo: Path, fake_openai: FakeOpenAI, user_home: Path) -> None:
+    fake_openai.queue(Behaviour(reply="Nothing needs to change: the docs are current."))
+    lines = await collect(aider(repo, settings_for(fake_openai), aider_env(user_home)))
+    assert "Nothing needs to change: the docs are current." in lines
+    assert status(repo) == []
+
+
+@needs_aider
+async def test_azure_goes_to_the_deployment_with_the_azure_key(repo: Path, fake_openai: FakeOpenAI,
+                                                               user_home: Path) -> None:
+    settings = ProviderSettings(kind="azure", model="gpt-4o", azure_endpoint=fake_openai.azure_endpoint,
+                                azure_deployment="docs-deployment", api_version="2024-10-21", api_key=KEY)
+    fake_openai.queue(Behaviour(reply=WHOLE_REPLY))
+    await collect(aider(repo, settings, aider_env(user_home)))
+    assert (repo / "docs" / "guide.md").is_file()
+    request = fake_openai.requests[0]
+    assert request.path.startswith("/openai/deployments/docs-deployment/chat/completions")
+    assert "api-version=2024-10-21" in request.path
+    assert request.headers["api-key"] == KEY
+
+
+@needs_aider
+async def test_outside_git_aider_creates_no_repository(tmp_path: Path, fake_openai: FakeOpenAI,
+                                                       user_home: Path) -> None:
+    root = tmp_path / "plain"
+    (root / ".codex").mkdir(parents=True)
+    (root / ".codex" / "AGENTS.md").write_text(AGENTS, encoding="utf-8")
+    fake_openai.queue(Behaviour(reply=WHOLE_REPLY))
+    await collect(aider(root, settings_for(fake_openai), aider_env(user_home)))
+    assert (root / "docs" / "guide.md").read_text(encoding="utf-8") == "# Guide\n\nWritten by aider.\n"
+    assert not (root / ".git").exists()
+    assert everything_under(root) == [".codex", ".codex/AGENTS.md", "docs", "docs/guide.md", "docs/old.md"]
+
+
+def _cwd_users(root: Path) -> list[int]:
+    """Processes whose working directory is `root` (what aider would still be)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(os.readlink(entry / "cwd")) == root:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@needs_aider
+async def test_cancel_ends_aider_while_the_model_is_answering(repo: Path, fake_openai: FakeOpenAI,
+                                                              user_home: Path) -> None:
+    fake_openai.queue(Behaviour(reply=WHOLE_REPLY * 50, chunk_delay=0.5))
+    cancel = asyncio.Event()
+    lines = aider(repo, settings_for(fake_openai), aider_env(user_home), cancel=cancel)
+    async for line in lines:
+        if line.startswith("Model: openai/fake-model"):
+            break
+    deadline = time.monotonic() + PATIENCE
+    while not fake_openai.requests and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)  # polling for the request aider is about to send
+    assert fake_openai.requests
+    cancel.set()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(_all(lines), PATIENCE)
+    assert _cwd_users(repo.resolve()) == []
+    assert not (repo / "docs" / "guide.md").exists()
+
+
+# ---- the command line, the environment and the chat files (a stand-in executable: no aider needed) -----------
+
+def stand_in(tmp_path: Path, first_line: str = "#!/bin/sh") -> Path:
+    path = tmp_path / "bin" / "aider"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(first_line + "\nexit 0\n", encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def job_for(root: Path, scratch: Path, settings: ProviderSettings, env: dict[str, str],
+            agent: str = "doc_writer") -> ExecutorJob:
+    scratch.mkdir(parents=True, exist_ok=True)
+    prompt = scratch / "prompt.md"
+    prompt.write_text("the prompt", encoding="utf-8")
+    return ExecutorJob(spec=ExecutorSpec("aider"), root=root, prompt_text="the prompt", prompt_file=prompt,
+                       scratch=scratch, task="t", agent=agent, model="qwen2.5-coder:7b", settings=settings, env=env)
+
+
+def test_the_key_is_in_the_environment_never_on_the_command_line(repo: Path, tmp_path: Path) -> None:
+    binary = stand_in(tmp_path)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "userhome"), "TECHCAT_AIDER": str(binary)}
+    settings = ProviderSettings(kind="openai-compatible", base_url="http://user:pw@127.0.0.1:11434/v1", api_key=KEY)
+    job = job_for(repo, tmp_path / "scratch", settings, env)
+    added = AIDER.env(job)
+    argv = AIDER.argv(job)
+    assert argv[0] == str(binary)  # a shell script is run as it is, without the launcher
+    assert not any(KEY in part or "pw@" in part for part in argv)
+    assert added["OPENAI_API_KEY"] == KEY and added["AIDER_OPENAI_API_KEY"] == KEY
+    assert added["AIDER_OPENAI_API_BASE"] == "http://user:pw@127.0.0.1:11434/v1"
+    assert added["HOME"] == str(tmp_path / "scratch" / "aider" / "home")
+    assert added["LITELLM_LOCAL_MODEL_COST_MAP"] == "True"
+    assert argv[argv.index("--model") + 1] == "openai/qwen2.5-coder:7b"
+    assert argv[argv.index("--message-file") + 1] == str(tmp_path / "scratch" / "prompt.md")
+    for flag in ("--yes-always", "--no-auto-commits", "--no-suggest-shell-commands", "--no-detect-urls",
+                 "--no-check-update", "--no-analytics", "--no-gitignore", "--no-show-model-warnings"):
+        assert flag in argv
+    assert "--no-git" not in argv  # the repository is a git work tree
+    assert argv[-1] == "--file=docs/old.md"
+    metadata = json.loads((tmp_path / "scratch" / "aider" / "model.json").read_text(encoding="utf-8"))
+    assert metadata == {"openai/qwen2.5-coder:7b": {"max_input_tokens": 128000, "max_tokens": 4096,
+                                                    "max_output_tokens": 4096, "litellm_provider": "openai",
+                                                    "mode": "chat"}}
+
+
+def test_outside_git_aider_is_told_there_is_no_repository(tmp_path: Path) -> None:
+    root = tmp_path / "plain"
+    root.mkdir()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TECHCAT_AIDER": str(stand_in(tmp_path))}
+    argv = AIDER.argv(job_for(root, tmp_path / "scratch", ProviderSettings(kind="openai", api_key=KEY), env))
+    assert "--no-git" in argv and not any(part.startswith("--file=") for part in argv)
+
+
+def test_no_provider_is_one_sentence(repo: Path, tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "TECHCAT_AIDER": str(stand_in(tmp_path))}
+    with pytest.raises(ExecutorFailed) as caught:
+        AIDER.env(job_for(repo, tmp_path / "scratch", ProviderSettings(kind="dry-run"), env))
+    assert str(caught.value) == ("the aider executor needs a model provider and none is configured, so nothing was "
+                                 "sent: set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server), or `[provider] "
+                                 "kind = ...` in .codex/techcat.toml")
+
+
+async def test_not_installed_names_the_setup_script(repo: Path, tmp_path: Path) -> None:
+    env = {"PATH": str(tmp_path), "HOME": str(tmp_path), "TECHCAT_AGENTS_CACHE": str(tmp_path / "no-cache")}
+    settings = ProviderSettings(kind="openai", api_key=KEY)
+    with pytest.raises(ExecutorUnavailable) as caught:
+        await collect(run_executor(ExecutorSpec("aider"), root=repo, prompt_text="p", task="t", agent="doc_writer",
+                                   model=None, settings=settings, env=env))
+    assert str(caught.value) == ("the aider executor cannot run: `aider` is not on PATH; install Aider (`pipx "
+                                 "install aider-chat`, or `./scripts/setup-aider` in a TechCat checkout) and put "
+                                 "`aider` on PATH, or set TECHCAT_AIDER to its path")
+    env["TECHCAT_AIDER"] = str(repo / "README.md")
+    with pytest.raises(ExecutorUnavailable) as caught:
+        await collect(run_executor(ExecutorSpec("aider"), root=repo, prompt_text="p", task="t", agent="doc_writer",
+                                   model=None, settings=settings, env=env))
+    assert f"TECHCAT_AIDER={repo / 'README.md'} is not an executable file" in str(caught.value)
+
+
+def test_the_launcher_runs_under_the_scripts_own_python(tmp_path: Path) -> None:
+    venv_python = tmp_path / "venv" / "bin" / "python"
+    assert _interpreter(stand_in(tmp_path, f"#!{venv_python}")) == [str(venv_python)]
+    assert _interpreter(stand_in(tmp_path, "#!/usr/bin/env python3")) == ["/usr/bin/env", "python3"]
+    long = tmp_path / ("x" * 150) / "bin" / "python"  # pip's two-line form for a shebang too long for the kernel
+    assert _interpreter(stand_in(tmp_path, f"#!/bin/sh\n'''exec' \"{long}\" \"$0\" \"$@\"\n' '''")) == [str(long)]
+    assert _interpreter(stand_in(tmp_path, "#!/bin/sh")) is None
+    assert _interpreter(stand_in(tmp_path, "#!/usr/bin/env node")) is None
+    binary = tmp_path / "compiled"
+    binary.write_bytes(b"\x7fELF\x02\x01\x01\x00")
+    assert _interpreter(binary) is None
+    assert _interpreter(tmp_path / "missing") is None
+
+
+def test_chat_files_are_the_agents_existing_outputs_within_limits(repo: Path, tmp_path: Path) -> None:
+    for number in range(MAX_CHAT_FILES + 5):
+        (repo / "docs" / f"page{number:02}.md").write_text("text\n", encoding="utf-8")
+    (repo / "docs" / "huge.md").write_text("x" * (300 * 1024), encoding="utf-8")
+    (repo / "docs" / "link.md").symlink_to(repo / "README.md")  # leads out of the agent's outputs
+    (repo / "src").mkdir()
+    (repo / "src" / "app.py").write_text("print()\n", encoding="utf-8")
+    commit_all(repo, "many pages")
+    env = {"PATH": "/usr/bin:/bin", "TECHCAT_AIDER": str(stand_in(tmp_path))}
+    job = job_for(repo, tmp_path / "scratch", ProviderSettings(kind="openai", api_key=KEY), env)
+    chosen = chat_files(job)
+    # the literal-free glob's matches in path order: huge.md is over the size limit, link.md leads to README.md
+    assert chosen == ["docs/old.md", *(f"docs/page{number:02}.md" for number in range(MAX_CHAT_FILES - 1))]
+    assert chat_files(job_for(repo, tmp_path / "s2", ProviderSettings(kind="openai", api_key=KEY), env,
+                              agent="nobody")) == []
