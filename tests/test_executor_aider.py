@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ import pytest
 from techcat_core.executors import ExecutorFailed, ExecutorJob, ExecutorSpec, ExecutorUnavailable, run_executor
 from techcat_core.executors.aider import AIDER, MAX_CHAT_FILES, _interpreter, chat_files
 from techcat_core.runtime.settings import ProviderSettings
+from techcat_core.runtime.worktree import create_worktree
 from tests.fake_openai import Behaviour, FakeOpenAI
 from tests.gitutil import commit_all, git, init_repo
 
@@ -59,13 +62,55 @@ def user_home(tmp_path: Path) -> Path:
     return home
 
 
+class NetworkTrap:
+    """A local proxy that every address but 127.0.0.1 is sent to: it records what asked for it and answers nothing."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.asked: list[str] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            with connection:
+                connection.settimeout(5)
+                try:
+                    self.asked.append(connection.recv(4096).decode("latin-1").split("\r\n", 1)[0])
+                except OSError:
+                    self.asked.append("(a connection that sent nothing)")
+
+    def close(self) -> None:
+        self.server.close()
+
+
+@pytest.fixture
+def trap() -> Iterator[NetworkTrap]:
+    network = NetworkTrap()
+    yield network
+    network.close()
+
+
 def settings_for(fake: FakeOpenAI) -> ProviderSettings:
     return ProviderSettings(kind="openai-compatible", model="fake-model", base_url=fake.base_url, api_key=KEY)
 
 
-def aider_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIDER_", "OPENAI_", "TECHCAT_"))}
+def aider_env(home: Path, trap: NetworkTrap | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIDER_", "OPENAI_", "TECHCAT_"))
+           and k.lower() not in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")}
     env["HOME"] = str(home)
+    if trap is not None:  # anything bound elsewhere than the local server goes to the trap (requests, httpx)
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+            env[name] = trap.url
+        env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1"
     if AIDER_BINARY is not None:
         env["TECHCAT_AIDER"] = AIDER_BINARY
     return env
@@ -97,9 +142,10 @@ def everything_under(folder: Path) -> list[str]:
 # ---- the real aider ---------------------------------------------------------------------------------------
 
 @needs_aider
-async def test_aider_creates_and_edits_output_files(repo: Path, fake_openai: FakeOpenAI, user_home: Path) -> None:
+async def test_aider_creates_and_edits_output_files(repo: Path, fake_openai: FakeOpenAI, user_home: Path,
+                                                    trap: NetworkTrap) -> None:
     fake_openai.queue(Behaviour(reply=WHOLE_REPLY))
-    lines = await collect(aider(repo, settings_for(fake_openai), aider_env(user_home),
+    lines = await collect(aider(repo, settings_for(fake_openai), aider_env(user_home, trap),
                                 prompt="PERSONA\n\nWrite docs/guide.md and update docs/old.md."))
     assert (repo / "docs" / "guide.md").read_text(encoding="utf-8") == "# Guide\n\nWritten by aider.\n"
     assert (repo / "docs" / "old.md").read_text(encoding="utf-8") == "the new line\n"
@@ -116,6 +162,24 @@ async def test_aider_creates_and_edits_output_files(repo: Path, fake_openai: Fak
     assert "docs/old.md\n```\nthe old line\n```" in said  # the existing output file was in aider's chat
     assert everything_under(user_home) == []  # nothing written in the user's home
     assert not any(KEY in line for line in lines)
+    assert trap.asked == []  # no model list, update check or analytics: only the local server was asked
+
+
+@needs_aider
+async def test_in_a_run_worktree_the_changes_are_exactly_the_agents_files(repo: Path, fake_openai: FakeOpenAI,
+                                                                         user_home: Path) -> None:
+    """What the runner lands is the checkout's diff: aider adds nothing of its own to it."""
+    checkout = create_worktree(repo, "aider-test")
+    try:
+        fake_openai.queue(Behaviour(reply=WHOLE_REPLY))
+        await collect(aider(checkout.root, settings_for(fake_openai), aider_env(user_home)))
+        changes = checkout.changes().changes
+        assert [(c.path, c.before, c.after) for c in changes] == [
+            ("docs/guide.md", None, b"# Guide\n\nWritten by aider.\n"),
+            ("docs/old.md", b"the old line\n", b"the new line\n")]
+    finally:
+        checkout.remove()
+    assert status(repo) == []  # the user's tree is untouched until the runner lands the changes
 
 
 @needs_aider
