@@ -91,9 +91,10 @@ class FakeOpenAI:
 
 
 
-def tool_call(name: str, call_id: str | None = None, raw: str | None = None, **arguments: Any) -> dict[str, Any]:
+def tool_call(tool: str, /, *, call_id: str | None = None, raw: str | None = None, **arguments: Any
+              ) -> dict[str, Any]:
     """One scripted function call: `arguments` as JSON, or `raw` sent as the arguments text exactly as given."""
-    return {"id": call_id, "name": name, "arguments": raw if raw is not None else json.dumps(arguments)}
+    return {"id": call_id, "name": tool, "arguments": raw if raw is not None else json.dumps(arguments)}
 
 
 def _call_ids(calls: list[dict[str, Any]]) -> list[str]:

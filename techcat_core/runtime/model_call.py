@@ -390,6 +390,8 @@ async def _reply(settings: ProviderSettings, model: str, messages: Sequence[Mapp
             if fatal_stream_error(error):
                 raise ModelError(f"the server stopped the reply with an error: {reason}") from None
             failure = _Transient(f"the server sent an error mid-reply: {reason}")
+        if until is not None and loop.time() >= until:  # the caller's budget, not this attempt's deadline, ended it
+            raise OutOfTime(f"the time ran out (last: {_describe(failure)})")
         attempt += 1
         if attempt > settings.max_retries:
             where = settings.where or "the provider"

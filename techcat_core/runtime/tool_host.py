@@ -37,7 +37,8 @@ __all__ = ["CommandOutcome", "CommandSpec", "ToolHost"]
 
 MAX_WALK = 200_000  # entries a listing looks at, however large the tree
 MAX_FILE_BYTES = 4 * 1024 * 1024  # the most of one file a tool reads or edits
-MAX_COMMAND_OUTPUT = 64 * 1024  # bytes of a command's output kept (its start and its end)
+MAX_COMMAND_OUTPUT = 24 * 1024  # bytes of a command's output kept (its start and its end), within a tool result
+SEARCH_SECONDS = 5.0  # a search whose pattern backtracks catastrophically is stopped here
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL for a command's process group
 SECRET_ENV = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY")
 _SKIPPED_FOLDERS = (".codex/.techcat",)  # TechCat's own state: run records, claims, caches
@@ -60,7 +61,7 @@ class ToolHost:
 
     def __init__(self, root: Path, repo_root: Path, outputs: Sequence[str], *, write_through: bool,
                  commands: Mapping[str, CommandSpec] | Sequence[CommandSpec] = {}, hooks: tuple[str, ...] = (),
-                 secrets: Sequence[str] = ()) -> None:
+                 secrets: Sequence[str] = (), search_seconds: float = SEARCH_SECONDS) -> None:
         self.root = root
         self.repo_root = repo_root
         self.outputs = [normalise(o) for o in outputs]
@@ -69,6 +70,7 @@ class ToolHost:
         self.commands: dict[str, CommandSpec] = {spec.name: spec for spec in specs}
         self.hooks = hooks
         self.secrets = tuple(s for s in secrets if s and len(s) >= 6)
+        self.search_seconds = search_seconds  # how long one search may run (a backtracking pattern is stopped)
         self._overlay: dict[str, bytes | None] = {}  # in place: path -> content (None: deleted)
         self._before: dict[str, bytes | None] = {}  # every written path -> its content before the first write
 

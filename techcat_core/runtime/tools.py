@@ -29,7 +29,6 @@ MAX_MATCHES = 100
 MAX_PATTERN_CHARS = 2_000
 MAX_LINE_CHARS = 300  # of one search match
 MAX_SEARCH_FILE_BYTES = 1024 * 1024  # larger files are not searched
-SEARCH_SECONDS = 5.0  # a pattern that backtracks catastrophically is stopped here
 READ_TOOL, WRITE_TOOL, EDIT_TOOL, LIST_TOOL, SEARCH_TOOL, COMMAND_TOOL = (
     "read_file", "write_file", "edit_file", "list_files", "search", "run_command")
 
@@ -228,7 +227,7 @@ def _search(host: ToolHost, args: dict[str, Any]) -> ToolOutcome:
         compiled = regex.compile(pattern, regex.IGNORECASE if ignore_case else 0)
     except (regex.error, ValueError, OverflowError, RecursionError) as error:
         raise _BadArguments(f"the pattern is not a valid regular expression: {str(error)[:200]}") from None
-    stop = time.monotonic() + SEARCH_SECONDS
+    stop = time.monotonic() + host.search_seconds
     matches: list[str] = []
     searched = 0
     stopped = ""
@@ -249,8 +248,8 @@ def _search(host: ToolHost, args: dict[str, Any]) -> ToolOutcome:
                     raise TimeoutError
                 found = compiled.search(line, timeout=remaining, concurrent=True)
             except TimeoutError:
-                stopped = (f"[stopped after {SEARCH_SECONDS:g} s: the pattern is too slow (nested repetition such as "
-                           "(a+)+ backtracks without end); simplify it]")
+                stopped = (f"[stopped after {host.search_seconds:g} s: the pattern is too slow (nested repetition "
+                           "such as (a+)+ backtracks without end); simplify it]")
                 break
             if found is not None:
                 matches.append(f"{path}:{number}: {line[:MAX_LINE_CHARS]}")
@@ -290,10 +289,10 @@ _WRITES = (WRITE_TOOL, EDIT_TOOL)
 async def execute(host: ToolHost, name: str, arguments: str, cancel: asyncio.Event | None = None) -> ToolOutcome:
     """Run one call; every failure is an error result (`ok=False`) in one sentence, never an exception."""
     outcome = await _execute(host, name, arguments, cancel)
-    content = outcome.content
+    summary, content = outcome.summary, outcome.content
     for secret in host.secrets:
-        content = content.replace(secret, "***")
-    return ToolOutcome(outcome.ok, outcome.summary, content, outcome.refused_write)
+        summary, content = summary.replace(secret, "***"), content.replace(secret, "***")
+    return ToolOutcome(outcome.ok, summary, content, outcome.refused_write)
 
 
 async def _execute(host: ToolHost, name: str, arguments: str, cancel: asyncio.Event | None) -> ToolOutcome:
