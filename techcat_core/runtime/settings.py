@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypedDict
 
 from techcat_core.config import TechcatConfig, ToolsConfig
 from techcat_core.workspace import CONFIG, Workspace
@@ -156,7 +157,16 @@ def key_redirect_problem(url: str, key_source: str, key_kind: str, env: Mapping[
             "(--base-url, OPENAI_BASE_URL or AZURE_OPENAI_ENDPOINT)")
 
 
-def tool_fields(tools: ToolsConfig, provider_tools: bool | None) -> dict[str, object]:
+class ToolFields(TypedDict):
+    tools: bool
+    tools_off: str
+    tool_max_steps: int
+    tool_max_tokens: int
+    tool_max_seconds: float
+    tool_commands: tuple[CommandSpec, ...]
+
+
+def tool_fields(tools: ToolsConfig, provider_tools: bool | None) -> ToolFields:
     """The `[tools]` table and provider `tools` as ProviderSettings fields; a command line that cannot be split is
     a SettingsError naming it."""
     commands: list[CommandSpec] = []
@@ -220,7 +230,7 @@ def resolve_settings(config: TechcatConfig, env: Mapping[str, str] | None = None
         stream=file.stream if file.stream is not None else True,
         deadline=deadline or file.deadline or DEFAULT_DEADLINE,
         max_reply_bytes=file.max_reply_bytes or DEFAULT_MAX_REPLY_BYTES,
-        **tool_fields(config.tools, file.tools),  # type: ignore[arg-type]
+        **tool_fields(config.tools, file.tools),
     )
     if deadline is not None and deadline <= 0:
         raise SettingsError(f"the deadline must be a positive number of seconds, not {deadline:g}")
