@@ -205,3 +205,40 @@ def test_a_roster_change_rechecks_only_the_agent_names(tmp_path: Path) -> None:
                                                                 path: ws.task_log.text}), TODAY, git=False)
     assert [key(d) for d in got] == [key(d) for d in expected.diagnostics]
     assert [(d.code, d.range.start.line) for d in got if d.code == "TC401"] == [("TC401", 12)]  # the planner entry
+
+
+def test_the_incremental_check_runs_the_same_rules_as_the_full_one(tmp_path: Path) -> None:
+    """The language server ran its own list of rules and left out the confinement ones (TC004, TC206): a prompt
+    that is a link out of the repository was reported by `techcat check` and never in the editor."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text("not the repository's\n")
+    repo = tmp_path / "repo"
+    codex = make_workspace(repo, log=[entry(1)])
+    (codex / "prompts").mkdir(exist_ok=True)
+    (codex / "prompts" / "planner.md").symlink_to(outside / "secret.md")
+    ws = load_workspace(codex)
+    full = check_workspace(ws, TODAY, git=False).diagnostics
+    assert "TC004" in [d.code for d in full]
+    got = check_workspace_incremental(load_workspace(codex), LogChecker(), None, TODAY)
+    assert [key(d) for d in got] == [key(d) for d in full]
+
+
+def test_every_rule_of_the_registry_runs_in_both_checks() -> None:
+    from techcat_core.rule_registry import RULES
+
+    assert [rule.name for rule in RULES] == ["files", "task log", "roster", "proposed tasks", "placeholders",
+                                             "git history"]
+    assert [rule.name for rule in RULES if rule.git] == ["git history"]
+
+
+@pytest.mark.parametrize("summary", ["Fixed: the date helper", "plain"])
+def test_a_repeated_key_is_found_whatever_the_colons_in_the_entry(tmp_path: Path, summary: str) -> None:
+    """The parser decodes an entry without the duplicate-key hook when its ':' count proves no key repeats."""
+    text = ('[\n  {"task_id": "task-001", "agent": "planner", "date": "2025-07-01", "summary": ' + json.dumps(summary)
+            + ', "summary" : "again", "output_files": []}\n]\n')
+    log = parse_task_log(text)
+    assert log.entries[0].duplicate_keys == ("summary",)
+    clean = parse_task_log(text.replace(', "summary" : "again"', ""))
+    assert clean.entries[0].duplicate_keys == ()
+    assert type(clean.entries[0].value) is dict

@@ -32,21 +32,30 @@ def bucket(value: Any) -> object | None:
     return _ODD
 
 
+def _coarse(value: Any) -> object:
+    """The first step's key: equal content means an equal key (a coarser `bucket`, without the agent)."""
+    if not isinstance(value, dict):
+        return _NOT_OBJECT
+    summary, date = value.get("summary"), value.get("date")
+    return summary + "\0" + date if isinstance(summary, str) and isinstance(date, str) else _ODD
+
+
 def shared_buckets(log: TaskLog) -> list[int]:
     """The indexes of the entries whose bucket another entry shares, in order.
 
-    Two steps, each a comprehension and a C-speed `Counter`: first the summary alone (most logs end here),
-    then the full bucket for only the entries whose summary repeats.
+    Two steps, each a comprehension and a C-speed `Counter`: first the summary and date (most logs end here:
+    a summary repeats across days far more often than within one), then the full bucket for only the
+    entries whose summary and date repeat.
     """
     entries = log.entries
-    summaries = [v.get("summary") if isinstance(v := entry.value, dict) else _NOT_OBJECT for entry in entries]
-    try:
-        counts = Counter(summaries)
-    except TypeError:  # a summary that is a list or an object: those entries share one bucket
-        summaries = [s if s is _NOT_OBJECT or s is None or isinstance(s, str) else _ODD for s in summaries]
-        counts = Counter(summaries)
+    try:  # one string per entry: its hash is computed once, where a tuple's would be on every lookup
+        keys: list[object] = [v["summary"] + "\0" + v["date"] if isinstance(v := entry.value, dict) else _NOT_OBJECT
+                              for entry in entries]
+    except (KeyError, TypeError):  # a summary or date missing, or not a string: those entries share one bucket
+        keys = [_coarse(entry.value) for entry in entries]
+    counts = Counter(keys)
     counts[_NOT_OBJECT] = 0
-    shared = [n for n, summary in enumerate(summaries) if counts[summary] > 1]
+    shared = [n for n, key in enumerate(keys) if counts[key] > 1]
     if not shared:
         return []
     narrower = [bucket(entries[n].value) for n in shared]

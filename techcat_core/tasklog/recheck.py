@@ -22,10 +22,9 @@ from techcat_core.diagnostics import Diagnostic, Fix, TextEdit
 from techcat_core.positions import Position, Range
 from techcat_core.rules import agent_reference_rules, has_roster
 from techcat_core.tasklog.duplicates import bucket, duplicate_entries
-from techcat_core.tasklog.ids import TASK_ID
 from techcat_core.tasklog.parse import TaskLog
 from techcat_core.tasklog.reparse import Splice
-from techcat_core.tasklog.rules import TaskLogRules
+from techcat_core.tasklog.rules import TaskLogRules, id_fact
 from techcat_core.workspace import Workspace
 
 
@@ -262,20 +261,19 @@ class LogChecker:
             files = entry.get("output_files")
             paths = tuple(item for item in files if type(item) is str) if type(files) is list else ()
             agent = tuple(agent_diags.get(entry.index, ()))
-            task_id = entry.task_id if entry.is_object else None
-            match = TASK_ID.match(task_id) if task_id is not None else None
+            task_id, number, width = id_fact(entry)
             has_output = bool(local or agent or escapes or missing)
             key = bucket(entry.value)
             self._results[i] = _EntryResult(
                 i, not entry.is_object or not entry.task_id, position(entry.start) if has_output else Position(0, 0),
                 local, agent, escapes, missing, existing, paths, (entry.is_object, task_id),
-                int(match.group(1)) if match else None, len(match.group(1)) if match else 0, has_output, key)
+                number, width, has_output, key)
             if key is not None:
                 self._buckets[key] += 1
                 if self._buckets[key] > 1:
                     self._repeated.add(key)
             self._existing_total += existing
-            if match and task_id is not None:
+            if number is not None and task_id is not None:
                 self._ids[task_id] += 1
         checker.log = log
 

@@ -17,7 +17,7 @@ from typing import Any
 from techcat_core.diagnostics import Diagnostic, Fix, TextEdit
 from techcat_core.positions import Range
 from techcat_core.tasklog.dates import ISO_DATE, parse_iso_date, suggest_date
-from techcat_core.tasklog.ids import TASK_ID, format_task_id, repair_task_id, task_number
+from techcat_core.tasklog.ids import MAX_ID_DIGITS, TASK_ID, format_task_id, repair_task_id, task_number
 from techcat_core.tasklog.parse import REQUIRED_FIELDS, DupKeys, LogEntry, TaskLog
 
 _EXPECTED_TYPES: dict[str, tuple[type, str]] = {
@@ -87,10 +87,14 @@ NO_ID: IdFact = (None, None, 0)
 
 
 def id_fact(entry: LogEntry) -> IdFact:
-    task_id = entry.value.get("task_id") if type(entry.value) is dict or isinstance(entry.value, dict) else None
+    value = entry.value
+    task_id = value.get("task_id") if type(value) is dict or isinstance(value, dict) else None
     if type(task_id) is not str:
         return NO_ID
-    match = TASK_ID.match(task_id)
+    digits = task_id[5:]
+    if task_id.startswith("task-") and 0 < len(digits) <= MAX_ID_DIGITS and digits.isascii() and digits.isdigit():
+        return (task_id, int(digits), len(digits))  # TASK_ID's match, without the regex (100k ids a check)
+    match = TASK_ID.match(task_id)  # the rare rest, exactly as the regex decides (`$` allows a final newline)
     return (task_id, int(match.group(1)), len(match.group(1))) if match else (task_id, None, 0)
 
 
@@ -217,7 +221,9 @@ class TaskLogRules:
         key a safe rename would turn into one.
         """
         entries = self.log.entries
-        if not entries or not all(isinstance(e.value, dict) and e.value for e in entries):
+        if not entries or (isinstance(entries[0].value, dict) and not _KNOWN_FIELDS.isdisjoint(entries[0].value)):
+            return False  # decided by the first entry, as in nearly every log
+        if not all(isinstance(e.value, dict) and e.value for e in entries):
             return False
         keys: Counter[str] = Counter()
         for entry in entries:
@@ -263,9 +269,13 @@ class TaskLogRules:
             return False
         task_id, agent, date, summary, files = (value["task_id"], value["agent"], value["date"], value["summary"],
                                                 value["output_files"])
-        return (type(task_id) is str and type(agent) is str and type(date) is str and type(summary) is str
-                and type(files) is list and bool(task_id.strip()) and bool(agent.strip()) and bool(date.strip())
-                and bool(summary.strip()) and all(type(f) is str and f.strip() for f in files))
+        if not (type(task_id) is str and type(agent) is str and type(date) is str and type(summary) is str
+                and type(files) is list and task_id.strip() and agent.strip() and date.strip() and summary.strip()):
+            return False
+        try:
+            return all(map(str.strip, files))  # in C; a path that is not a string raises TypeError
+        except TypeError:
+            return False
 
     def fields(self, entry: LogEntry) -> None:
         value: dict[str, object] = entry.value
@@ -419,8 +429,13 @@ class TaskLogRules:
         value = entry.value.get("output_files")
         if type(value) is not list:
             return 0
-        existing = 0
         known = self._exists
+        try:
+            if value and all(map(known.get, value)):
+                return len(value)  # the common case: paths seen before, inside the repository, that exist
+        except TypeError:
+            pass  # an item that is an array or an object: looked at one by one below
+        existing = 0
         for i, item in enumerate(value):
             if type(item) is not str:
                 continue
