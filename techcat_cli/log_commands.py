@@ -14,15 +14,17 @@ def cmd_log(args: argparse.Namespace) -> int:
     from techcat_cli.common import UserError, counted
     from techcat_cli.common import codex_dir as _codex_dir
     from techcat_cli.render import terminal_safe
-    from techcat_core.usecases.errors import UseCaseError
+    from techcat_core.usecases.errors import UnknownAgent, UseCaseError
     from techcat_core.usecases.log_task import LogRequest, log_task
 
     request = LogRequest(agent=args.agent, summary=args.summary, output_files=tuple(args.files or ()),
                          changed_since=args.from_git, date=args.date, force=args.force)
     try:
         result = log_task(_codex_dir(args), request)
+    except UnknownAgent as error:
+        raise UserError(f"{error} (--force to log it anyway)") from None
     except UseCaseError as error:
-        raise UserError(str(error).replace("(force to use it anyway)", "(--force to log it anyway)")) from None
+        raise UserError(str(error)) from None
     entry = result.entry
     for warning in result.warnings:
         print(f"techcat: warning: {terminal_safe(warning)}", file=sys.stderr)

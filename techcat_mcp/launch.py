@@ -32,9 +32,10 @@ def run_server(codex_dir: Path | None, tool_set: str | None = None) -> int:
 def configured_tool_set(codex_dir: Path | None) -> str:
     from mcp.server.mcpserver.exceptions import ToolError
 
+    from techcat_core.usecases.loading import roster_workspace
     from techcat_mcp.locate import WorkspaceLocator
 
-    try:
-        return WorkspaceLocator(codex_dir).load().config.mcp.tools or "all"
+    try:  # the settings only: the task log (maybe 100k entries) is not parsed to start the server
+        return roster_workspace(WorkspaceLocator(codex_dir).codex_dir()).config.mcp.tools or "all"
     except ToolError:  # no workspace yet: the tools say so when called
         return "all"

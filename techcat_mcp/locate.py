@@ -1,7 +1,8 @@
 """Finding the workspace for each tool call, and turning core failures into tool errors.
 
 The server may start before `techcat init` has run, or outside a repository: then every call
-looks for `.codex/` again and says what to do, instead of the server refusing to start.
+looks for `.codex/` again and says what to do, instead of the server refusing to start. Without
+`--workspace`, the client's workspace roots (MCP `roots/list`) are searched first, then the cwd.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from techcat_core.confine import Refused
 from techcat_core.gitops import GitProblem
 from techcat_core.proposed_edit import ProposedEditError
 from techcat_core.tasklog.store import StoreError
+from techcat_core.usecases.errors import UseCaseError
 from techcat_core.workspace import Workspace, WorkspaceNotFound, find_codex_dir, load_workspace, locate_workspace
 
 
@@ -28,6 +30,20 @@ class WorkspaceLocator:
 
     def __init__(self, codex_dir: Path | None) -> None:
         self._fixed = Path(os.path.abspath(codex_dir)) if codex_dir is not None else None
+        self.roots: tuple[Path, ...] = ()  # the client's workspace roots, in its order
+
+    @property
+    def follows_roots(self) -> bool:
+        """Roots matter only when no `--workspace` fixed the folder."""
+        return self._fixed is None
+
+    def _from_roots(self) -> Path | None:
+        for root in self.roots:
+            try:
+                return find_codex_dir(root)
+            except WorkspaceNotFound:
+                continue
+        return None
 
     def codex_dir(self) -> Path:
         """The resolved `.codex/` of this call, or a tool error saying why there is none TechCat may use."""
@@ -35,11 +51,15 @@ class WorkspaceLocator:
             if not self._fixed.is_dir():
                 raise ToolError(f"{self._fixed} no longer exists; run `techcat init` to create the workspace")
             found = self._fixed
+        elif (from_roots := self._from_roots()) is not None:
+            found = from_roots
         else:
             try:
                 found = find_codex_dir(Path.cwd())
             except WorkspaceNotFound as error:
-                raise ToolError(f"{error} (the MCP server's working directory is {Path.cwd()})") from None
+                roots = f"; none of the client's roots ({', '.join(map(str, self.roots))}) holds one either" \
+                    if self.roots else ""
+                raise ToolError(f"{error} (the MCP server's working directory is {Path.cwd()}){roots}") from None
         try:
             return locate_workspace(found).codex_dir
         except Refused as error:
@@ -55,7 +75,7 @@ def core_errors() -> Iterator[None]:
     """Core failures already carry a located sentence; pass it to the model as a tool error."""
     try:
         yield
-    except (StoreError, ProposedEditError, GitProblem) as error:
+    except (StoreError, ProposedEditError, GitProblem, UseCaseError) as error:
         raise ToolError(str(error)) from None
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""

@@ -1,4 +1,5 @@
-"""`check_workspace`: the core's diagnostics, located as `path:line:column` for a model to act on."""
+"""`check_workspace`: the core's diagnostics, located as `path:line:column` for a model to act on;
+`apply_fixes`: the safe fixes it suggests, through the engine's own fix path (`techcat check --fix`)."""
 
 from __future__ import annotations
 
@@ -73,7 +74,28 @@ def check_tools(locator: WorkspaceLocator) -> list[ToolSpec]:
         if len(diagnostics) > MAX_SHOWN:
             reply["more"] = f"{len(diagnostics) - MAX_SHOWN} more not shown; pass file= to narrow"
         if any(d.fixes and d.fixes[0].safe for d in diagnostics):
-            reply["hint"] = "`techcat check --fix` applies the safe fixes"
+            reply["hint"] = "apply_fixes applies the safe fixes"
         return as_json(reply)
 
-    return [ToolSpec(check_workspace)]
+    def apply_fixes() -> str:
+        """Apply every safe fix check_workspace suggests, atomically; a fix that would add an error is rolled back.
+        Returns what is left."""
+        from techcat_core.engine import fix_workspace
+        from techcat_core.fix_writer import FixNotApplied
+
+        codex = locator.codex_dir()
+        try:
+            with core_errors():
+                result, applied = fix_workspace(codex)
+        except FixNotApplied as error:
+            raise ToolError(f"no fix was applied: {error}") from None
+        ws = result.workspace
+        left = result.diagnostics
+        reply: dict[str, Any] = {"applied": applied, "errors": sum(d.severity is Severity.ERROR for d in left),
+                                 "warnings": sum(d.severity is Severity.WARNING for d in left),
+                                 "left": [describe(ws, d) for d in left[:MAX_SHOWN]]}
+        if len(left) > MAX_SHOWN:
+            reply["more"] = f"{len(left) - MAX_SHOWN} more not shown; check_workspace(file=...) narrows"
+        return as_json(reply)
+
+    return [ToolSpec(check_workspace), ToolSpec(apply_fixes, writes=True, destructive=True)]

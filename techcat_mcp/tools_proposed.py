@@ -1,24 +1,24 @@
-"""The PROPOSED-TASKS.md tools: list the checklist, propose an item, queue one for `techcat watch`."""
+"""The PROPOSED-TASKS.md tools: list, "what next", propose, and change (queue, unqueue, edit, remove) an item, each
+a call into the core's proposed-item use-cases (techcat_core.usecases.proposed_items). One `change_task` instead of
+a tool per action: every tool's schema costs each client's context."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from techcat_core.proposed import STATE_DONE, STATE_PROPOSED, STATE_QUEUED, ProposedItem
-from techcat_core.proposed_edit import add_item, set_item_state
+from techcat_core.proposed import STATE_DONE, ProposedItem
+from techcat_core.usecases import proposed_items as items
 from techcat_core.workspace import PROPOSED
 from techcat_mcp.locate import WorkspaceLocator, core_errors
-from techcat_mcp.replies import as_json, one_line, require_agent
+from techcat_mcp.replies import as_json
 from techcat_mcp.toolspec import ToolSpec
-
-STATE_NAMES = {STATE_PROPOSED: "proposed", STATE_QUEUED: "queued", STATE_DONE: "done"}
 
 
 def describe(item: ProposedItem) -> dict[str, Any]:
-    entry: dict[str, Any] = {"number": item.number, "state": STATE_NAMES.get(item.state, item.state),
+    entry: dict[str, Any] = {"number": item.number, "state": items.STATE_NAMES.get(item.state, item.state),
                              "text": item.text}
     if item.agent:
         entry["agent"] = item.agent
@@ -33,11 +33,23 @@ def proposed_tools(locator: WorkspaceLocator) -> list[ToolSpec]:
         ws = locator.load()
         if ws.proposed is None:
             return as_json({"items": [], "note": f"{PROPOSED} does not exist yet; propose_task creates it"})
-        items = [i for i in ws.proposed.items if include_done or i.state != STATE_DONE]
-        reply: dict[str, Any] = {"items": [describe(i) for i in items]}
-        hidden = len(ws.proposed.items) - len(items)
+        shown = [i for i in ws.proposed.items if include_done or i.state != STATE_DONE]
+        reply: dict[str, Any] = {"items": [describe(i) for i in shown]}
+        hidden = len(ws.proposed.items) - len(shown)
         if hidden:
             reply["done_hidden"] = hidden
+        return as_json(reply)
+
+    def next_task() -> str:
+        """What to do next: the open PROPOSED-TASKS.md items whose @agent is in the roster, in the file's order."""
+        ws = locator.load()
+        found = items.what_next(ws)
+        reply: dict[str, Any] = {"items": [describe(i) for i in found]}
+        if not found:
+            waiting = len(items.open_items(ws))
+            reply["note"] = (f"{waiting} open item{'s' if waiting != 1 else ''}, but none names a roster agent "
+                             "with @name; change_task can assign one") if waiting else \
+                "no open items; propose_task adds one"
         return as_json(reply)
 
     def propose_task(
@@ -45,26 +57,29 @@ def proposed_tools(locator: WorkspaceLocator) -> list[ToolSpec]:
         agent: Annotated[str | None, Field(description="Roster agent to do it.")] = None,
     ) -> str:
         """Add a `- [ ]` item to .codex/PROPOSED-TASKS.md."""
-        ws = locator.load()
-        name = require_agent(ws, agent) if agent and agent.strip() else None
         with core_errors():
-            item = add_item(ws.codex_dir, one_line(title, "title"), name)
+            item = items.propose(locator.codex_dir(), title, agent)
         return as_json({"added": describe(item)})
 
-    def queue_task(
+    def change_task(
         number: Annotated[int, Field(description="Item number from list_proposed.", ge=1)],
+        action: Literal["queue", "unqueue", "edit", "remove"],
+        text: Annotated[str | None, Field(description="edit: the new one-line text.")] = None,
     ) -> str:
-        """Mark a proposed item `[>]` so `techcat watch` runs it with its agent."""
-        ws = locator.load()
-        item = ws.proposed.item(number) if ws.proposed else None
-        if item is None:
-            count = len(ws.proposed.items) if ws.proposed else 0
-            raise ToolError(f"{PROPOSED} has no item {number} (it has {count}); list_proposed shows them")
-        if item.state == STATE_DONE:
-            raise ToolError(f"item {number} is already done ({item.text}); propose_task a new one instead")
-        if item.state != STATE_QUEUED:
-            with core_errors():
-                item = set_item_state(ws.codex_dir, number, STATE_QUEUED, expect_text=item.text)
-        return as_json({"queued": describe(item)})
+        """Change a .codex/PROPOSED-TASKS.md item: queue it [>] for `techcat watch`, unqueue it, edit its text,
+        or remove it (later items are renumbered)."""
+        codex = locator.codex_dir()
+        with core_errors():
+            if action == "edit":
+                if text is None:
+                    raise ToolError("edit needs text: the item's new one-line text")
+                item = items.edit(codex, number, text)
+            elif text is not None:
+                raise ToolError(f"{action} takes no text; only edit does")
+            else:
+                item = {"queue": items.queue, "unqueue": items.unqueue, "remove": items.remove}[action](codex, number)
+        done = {"queue": "queued", "unqueue": "unqueued", "edit": "edited", "remove": "removed"}[action]
+        return as_json({done: describe(item)})
 
-    return [ToolSpec(list_proposed), ToolSpec(propose_task, writes=True), ToolSpec(queue_task, writes=True)]
+    return [ToolSpec(list_proposed), ToolSpec(next_task), ToolSpec(propose_task, writes=True),
+            ToolSpec(change_task, writes=True, destructive=True)]

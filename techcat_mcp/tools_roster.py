@@ -1,4 +1,5 @@
-"""`read_roster`: the agents, or one agent's definition and prompt, so a model uses real names."""
+"""`read_roster`: the agents, or one agent's definition and prompt, so a model uses real names; `add_agent`
+appends a roster section through the core's use-case (techcat_core.usecases.agents.add_agent)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pydantic import Field
 
 from techcat_core.positions import LineIndex
 from techcat_core.roster import Agent
+from techcat_core.usecases.agents import NewAgent, add_agent
 from techcat_core.workspace import AGENTS, Workspace, read_text
-from techcat_mcp.locate import WorkspaceLocator
+from techcat_mcp.locate import WorkspaceLocator, core_errors
 from techcat_mcp.replies import as_json
 from techcat_mcp.toolspec import ToolSpec
 
@@ -69,4 +71,15 @@ def roster_tools(locator: WorkspaceLocator) -> list[ToolSpec]:
             reply["note"] = "AGENTS.md holds free-form instructions, not a roster; any agent name is accepted"
         return as_json(reply)
 
-    return [ToolSpec(read_roster)]
+    def add_agent_tool(
+        name: str,
+        role: Annotated[str, Field(description="One line: what it does.")],
+        outputs: Annotated[list[str] | None, Field(description="Paths or globs it writes.")] = None,
+    ) -> str:
+        """Add an agent to the roster (.codex/AGENTS.md)."""
+        with core_errors():
+            agent = add_agent(locator.codex_dir(), NewAgent(name, role, outputs=tuple(outputs or ())))
+        return as_json({"added": {"name": agent.name, "role": agent.description, "outputs": agent.outputs}})
+
+    add_agent_tool.__name__ = "add_agent"
+    return [ToolSpec(read_roster), ToolSpec(add_agent_tool, writes=True)]

@@ -1,7 +1,8 @@
 """`run_agent`: a roster agent run through the core runtime, offered only where a provider is configured.
 
 Without a provider a run is a dry run that writes nothing, which is no use to a coding agent and
-would only cost it context, so the tool is then left out of the list.
+would only cost it context, so the tool is then left out of the list (and the client is told when it
+comes and goes). What the run did is the core's run summary (techcat_core.runs.summary).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pydantic import Field
 
 from techcat_core.config import TechcatConfig
 from techcat_core.proposed import STATE_DONE
+from techcat_core.runs.summary import AgentRun, RunSummarizer
 from techcat_core.runtime import events
 from techcat_core.runtime.runner import RunRequest, run_agent
 from techcat_core.runtime.settings import SETUP_HINT, SettingsError, resolve_settings, workspace_settings
@@ -25,9 +27,11 @@ from techcat_mcp.toolspec import ToolSpec
 
 def provider_configured(locator: WorkspaceLocator) -> bool:
     """True unless runs would be dry runs; a half-configured provider (or a broken techcat.toml) counts, so
-    that its error is shown."""
+    that its error is shown. Reads only the roster and techcat.toml (the server asks again whenever they change)."""
+    from techcat_core.usecases.loading import roster_workspace
+
     try:
-        ws = locator.load()
+        ws = roster_workspace(locator.codex_dir())
     except ToolError:
         ws = None
     try:
@@ -47,34 +51,8 @@ def _task_for_item(ws: Workspace, number: int, task: str) -> str:
     return task or item.title
 
 
-class _RunReport:
-    """What a model needs from the event stream: who ran, what was written and logged, what failed."""
-
-    def __init__(self, ws: Workspace) -> None:
-        self.ws = ws
-        self.runs: list[dict[str, Any]] = []
-        self.failures: list[str] = []
-        self.dry_run = False
-
-    def add(self, event: events.RunEvent) -> str | None:
-        """Record one event; returns a progress message for the client when there is news."""
-        if isinstance(event, events.RunStarted):
-            return f"{event.agent} started ({event.provider}, {event.model})"
-        if isinstance(event, events.Logged):
-            entry = event.entry
-            self.runs.append({"agent": entry["agent"], "task_id": entry["task_id"], "summary": entry["summary"],
-                              "files": entry["output_files"]})
-            return f"{entry['agent']} logged {entry['task_id']}"
-        if isinstance(event, events.RunFailed):
-            self.failures.append(event.message)
-        elif isinstance(event, events.DryRun):
-            self.dry_run = True
-        return None
-
-
 def run_tools(locator: WorkspaceLocator) -> list[ToolSpec]:
-    if not provider_configured(locator):
-        return []
+    """The run tool; the server lists it only while `provider_configured` (see server.py)."""
 
     async def run_agent_tool(
         ctx: Context,
@@ -91,22 +69,30 @@ def run_tools(locator: WorkspaceLocator) -> list[ToolSpec]:
             task = _task_for_item(ws, proposed_item, task)
         if not task:
             raise ToolError("task is empty; say what the agent should do, or pass proposed_item")
-        report = _RunReport(ws)
         request = RunRequest(agent=agent.strip(), task=task, proposed_item=proposed_item)
+        summarizer = RunSummarizer(request.agent, task, proposed_item, ws.root)
         step = 0
         async for event in run_agent(ws.codex_dir, request):
-            message = report.add(event)
-            if message:
+            message = summarizer.feed(event)
+            if message and not isinstance(event, events.TextDelta | events.ExecutorOutput):
                 step += 1
                 await ctx.report_progress(step, message=message)
-        if report.dry_run:
+        summary = summarizer.summary()
+        if summary.outcome == "dry-run":
             raise ToolError(SETUP_HINT)
-        if not report.runs:
-            raise ToolError("; ".join(report.failures) or "the run ended without logging anything")
-        reply: dict[str, Any] = {"runs": report.runs}
-        if report.failures:
-            reply["failed"] = report.failures
+        if not summary.wrote_anything and summary.outcome != "discarded":
+            raise ToolError(summary.message())
+        reply: dict[str, Any] = {"outcome": summary.outcome, "summary": summary.message(),
+                                 "runs": [_run(run) for run in summary.agents]}
         return as_json(reply)
 
     run_agent_tool.__name__ = "run_agent"
     return [ToolSpec(run_agent_tool, writes=True, destructive=True, open_world=True)]
+
+
+def _run(run: AgentRun) -> dict[str, Any]:
+    item: dict[str, Any] = {"agent": run.agent, "outcome": run.outcome, "files": list(run.files)}
+    for key, value in (("task_id", run.task_id), ("ticked_item", run.ticked_item), ("reason", run.reason)):
+        if value is not None:
+            item[key] = value
+    return item

@@ -13,7 +13,7 @@ from techcat_core.atomic import WriteRefused, write_atomic
 from techcat_core.handoff import BUILTIN_AGENTS
 from techcat_core.roster import Agent, parse_agents_md
 from techcat_core.tasklog.rules import path_escape_problem
-from techcat_core.usecases.errors import UseCaseError
+from techcat_core.usecases.errors import UnknownAgent, UseCaseError
 from techcat_core.workspace import AGENTS, DecodeProblem, UnsafeFile, Workspace, read_text
 
 AGENT_NAME = re.compile(r"[A-Za-z][\w.-]*")  # as the roster parser reads a heading (docs/codex-format.md)
@@ -59,13 +59,13 @@ def unknown_agent_problem(ws: Workspace, name: str) -> str | None:
 
 
 def require_agent(ws: Workspace, name: str, force: bool = False) -> str:
-    """The agent name, stripped, when the roster knows it (or `force`); else UseCaseError naming the known ones."""
+    """The agent name, stripped, when the roster knows it (or `force`); else UnknownAgent naming the known ones."""
     name = name.strip()
     if not name:
         raise UseCaseError("the agent name is empty; name an agent of the roster")
     problem = unknown_agent_problem(ws, name)
     if problem is not None and not force:
-        raise UseCaseError(f"{problem} (force to use it anyway)")
+        raise UnknownAgent(problem)
     return name
 
 

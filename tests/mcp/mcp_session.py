@@ -21,12 +21,14 @@ NO_USER_CONFIG = {"XDG_CONFIG_HOME": str(Path(tempfile.gettempdir()) / "techcat-
 
 
 @asynccontextmanager
-async def techcat_mcp(cwd: Path, *args: str) -> AsyncIterator[Client]:
-    """`techcat mcp ARGS` started in `cwd`, as Codex CLI or Claude Code would start it."""
-    env = {**{k: v for k, v in GIT_ENV.items() if k.startswith("GIT_")}, **NO_USER_CONFIG}
+async def techcat_mcp(cwd: Path, *args: str, env: dict[str, str] | None = None,
+                      **client_options: Any) -> AsyncIterator[Client]:
+    """`techcat mcp ARGS` started in `cwd`, as Codex CLI or Claude Code would start it; `client_options` go to
+    the SDK's `Client` (`mode="legacy"` speaks the initialize handshake, as today's coding agents do)."""
+    env = {**{k: v for k, v in GIT_ENV.items() if k.startswith("GIT_")}, **NO_USER_CONFIG, **(env or {})}
     params = StdioServerParameters(command=sys.executable, args=["-m", "techcat_cli.main", "mcp", *args],
                                    cwd=str(cwd), env=env)
-    async with Client(params, read_timeout_seconds=TIMEOUT) as client:
+    async with Client(params, read_timeout_seconds=TIMEOUT, **client_options) as client:
         yield client
 
 

@@ -42,8 +42,9 @@ async def test_run_agent_writes_logs_ticks_and_reports_progress(tmp_path: Path, 
     assert "run_agent" in names
     assert not result.is_error, result.content
     reply = json.loads(getattr(result.content[0], "text", ""))
-    assert reply == {"runs": [{"agent": "coder", "task_id": "task-003", "summary": "Wrote the profile page.",
-                               "files": ["apps/web/profile.tsx"]}]}
+    assert reply == {"outcome": "done", "summary": "coder wrote apps/web/profile.tsx; logged task-003; ticked item 1",
+                     "runs": [{"agent": "coder", "outcome": "done", "files": ["apps/web/profile.tsx"],
+                               "task_id": "task-003", "ticked_item": 1}]}
     assert (tmp_path / "apps/web/profile.tsx").read_text() == "export {}\n"
     assert json.loads((codex / "TASK-LOG.json").read_text())[-1]["task_id"] == "task-003"
     assert "- [x] @coder Write the profile page (task-003)" in (codex / "PROPOSED-TASKS.md").read_text()

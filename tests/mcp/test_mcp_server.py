@@ -14,8 +14,8 @@ from tests.gitutil import commit_all, git, init_repo
 from tests.mcp.mcp_session import call, call_error, techcat_mcp
 from tests.wsbuilder import entry, make_workspace
 
-WRITE_TOOLS = {"log_task", "propose_task", "queue_task"}
-READ_TOOLS = {"search_log", "read_roster", "check_workspace", "list_proposed", "list_runs"}
+WRITE_TOOLS = {"log_task", "propose_task", "change_task", "add_agent", "apply_fixes"}
+READ_TOOLS = {"search_log", "read_roster", "read_doc", "check_workspace", "list_proposed", "next_task", "list_runs"}
 
 
 async def test_lists_the_tools_with_schemas_and_hints(tmp_path: Path) -> None:
@@ -146,19 +146,21 @@ async def test_propose_queue_and_tick_change_the_checklist(tmp_path: Path) -> No
     proposed = codex / "PROPOSED-TASKS.md"
     async with techcat_mcp(tmp_path) as client:
         listed = await call(client, "list_proposed")
-        queued = await call(client, "queue_task", number=1)
+        queued = await call(client, "change_task", number=1, action="queue")
         after_queue = proposed.read_text(encoding="utf-8")
-        added = await call(client, "propose_task", title="Write the\n onboarding guide", agent="planner")
+        two_lines = await call_error(client, "propose_task", title="Write the\n onboarding guide", agent="planner")
+        added = await call(client, "propose_task", title=" Write the onboarding guide ", agent="planner")
         logged = await call(client, "log_task", agent="planner", summary="Wrote the onboarding guide",
                             done_item=added["added"]["number"])
         with_done = await call(client, "list_proposed", include_done=True)
-        done_again = await call_error(client, "queue_task", number=3)
-        out_of_range = await call_error(client, "queue_task", number=42)
-        wrong_type = await call_error(client, "queue_task", number="first")
+        done_again = await call_error(client, "change_task", number=3, action="queue")
+        out_of_range = await call_error(client, "change_task", number=42, action="queue")
+        wrong_type = await call_error(client, "change_task", number="first", action="queue")
 
     assert [(i["number"], i["state"]) for i in listed["items"]] == [(1, "proposed"), (2, "queued")]
     assert listed["done_hidden"] == 1
     assert queued["queued"]["state"] == "queued"
+    assert two_lines.endswith("the title has 2 lines; a checklist item is one line")
     assert "- [>] @frontend_specialist Build the settings page\n" in after_queue
     assert added["added"] == {"number": 4, "state": "proposed", "text": "@planner Write the onboarding guide",
                               "agent": "planner"}
@@ -185,14 +187,15 @@ async def test_bad_arguments_get_clear_tool_errors_and_the_server_keeps_serving(
         no_git = await call_error(client, "log_task", agent="planner", summary="x", changed_since="HEAD")
         unknown_agent = await call_error(client, "read_roster", agent="nobody")
         still_alive = await call(client, "search_log")
-    assert "did you mean 'frontend_specialist'?" in typo
-    assert "'/etc/passwd' is absolute" in absolute
-    assert "'../up.txt' escapes the repository" in escaping
+    assert typo.endswith("agent `frontend_specialst` is not in the roster; did you mean `frontend_specialist`? "
+                         "known agents: frontend_specialist, planner, task_logger")
+    assert 'output file "/etc/passwd" is absolute' in absolute
+    assert 'output file "../up.txt" escapes the repository' in escaping
     assert "'2025-02-30' is not a calendar date" in bad_date
     assert "in the future" in future
     assert "summary is empty" in empty
     assert "summary" in missing and "required" in missing.lower()
-    assert "needs a git repository" in no_git
+    assert "need a git repository" in no_git
     assert "no agent 'nobody' in the roster" in unknown_agent
     assert still_alive["matches"] == 2
     assert (codex / "TASK-LOG.json").read_bytes() == before

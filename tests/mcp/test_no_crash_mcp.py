@@ -65,9 +65,10 @@ def test_a_lone_surrogate_in_an_argument_name_is_answered(server: RawMcp) -> Non
 
 
 def test_a_number_too_long_to_read_and_control_characters_are_answered(server: RawMcp) -> None:
-    failed, text = tool_text(server.reply(server.call_line("queue_task", '{"number": ' + "9" * 5000 + "}")))
+    line = server.call_line("change_task", '{"action": "queue", "number": ' + "9" * 5000 + "}")
+    failed, text = tool_text(server.reply(line))
     assert failed
-    assert text == "Error executing tool queue_task: argument `number` is a number of 5,000 digits, too long to read"
+    assert text == "Error executing tool change_task: argument `number` is a number of 5,000 digits, too long to read"
     failed, text = tool_text(server.reply(server.call_line("read_roster", '{"agent": "a\x00b"}')))  # a raw NUL byte
     assert failed and "argument `agent` contains a NUL character (at character 2)" in text
     answer = server.reply(server.request_line("resources/read", '{"uri": "techcat://codex/\\ud800"}'))
@@ -89,7 +90,7 @@ def test_a_nul_or_a_megabyte_in_an_argument_gets_a_short_reason(server: RawMcp, 
     assert (repo / ".codex" / "TASK-LOG.json").read_bytes() == log_before
     for tool, arguments in [("read_roster", {"agent": MEGABYTE}), ("check_workspace", {"file": MEGABYTE}),
                             ("search_log", {"agent": MEGABYTE}), ("list_proposed", {"include_done": MEGABYTE}),
-                            ("queue_task", {"number": MEGABYTE})]:
+                            ("change_task", {"action": "queue", "number": MEGABYTE})]:
         failed, text = tool_text(server.call(tool, arguments))
         assert failed or tool == "search_log", (tool, text[:300])  # (a read-only search just finds nothing)
         assert len(text) < 1_000, (tool, text[:300])  # the argument is never echoed back whole
@@ -97,8 +98,8 @@ def test_a_nul_or_a_megabyte_in_an_argument_gets_a_short_reason(server: RawMcp, 
 
 
 def test_invalid_arguments_name_the_argument_with_the_value_cut_short(server: RawMcp) -> None:
-    failed, text = tool_text(server.call("queue_task", {"number": "seven"}))
-    assert failed and text == ("Error executing tool queue_task: invalid arguments: `number`: Input should be a valid "
+    failed, text = tool_text(server.call("change_task", {"action": "queue", "number": "seven"}))
+    assert failed and text == ("Error executing tool change_task: invalid arguments: `number`: Input should be a valid "
                                "integer, unable to parse string as an integer (got seven)")
     failed, text = tool_text(server.call("log_task", {"agent": "planner"}))
     assert failed and "`summary`: Field required" in text

@@ -16,7 +16,8 @@ from tests.mcp.mcp_session import NO_USER_CONFIG, techcat_mcp
 from tests.wsbuilder import make_workspace
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_mcp.py"
-BUDGET = {"all (no provider)": 3_500, "all (provider configured)": 4_000, "read-only": 2_000}  # characters
+# characters; issue 15 added add_agent, read_doc, apply_fixes, next_task and change_task (queue_task folded into it)
+BUDGET = {"all (no provider)": 5_000, "all (provider configured)": 5_600, "read-only": 2_600}
 
 
 def test_the_benchmark_reports_sizes_within_budget() -> None:
