@@ -61,7 +61,7 @@ class ProgressPrinter:
             self.note(f"↻ retry {event.attempt} in {event.delay:.1f}s ({event.reason}); the reply starts over")
             self._spin(f"retrying ({event.reason})…")
         elif isinstance(event, ev.FileWritten):
-            self.note(f"✓ wrote {_rel(event.path, root)}")
+            self.note(f"✓ {'wrote' if event.path.exists() else 'removed'} {_rel(event.path, root)}")
         elif isinstance(event, ev.Logged):
             self.note(f"✓ logged {event.entry['task_id']} ({event.entry['agent']}): {event.entry['summary']}")
         elif isinstance(event, ev.Chained):
@@ -80,6 +80,30 @@ class ProgressPrinter:
         elif isinstance(event, ev.RunCancelled):
             self.failed = True
             self.note("✗ cancelled; nothing was written")
+        else:
+            self._handle_work(event, ev)
+
+    def _handle_work(self, event: Any, ev: Any) -> None:
+        """The events of a run's work (issue 13): where it works, tool calls, an executor's lines, its changes."""
+        if isinstance(event, ev.Isolated):
+            if event.worktree is not None:
+                self.note(f"  working in its own worktree {event.worktree}")
+            elif event.reason and not event.reason.startswith("a single reply"):
+                self.note(f"! {event.reason}")
+        elif isinstance(event, ev.ToolCalled):
+            arguments = event.arguments if len(event.arguments) <= 160 else event.arguments[:160] + "…"
+            self.note(f"  ⚙ {event.name} {arguments}")
+        elif isinstance(event, ev.ToolResult):
+            self.note(f"    {'✓' if event.ok else '✗'} {event.summary}")
+        elif isinstance(event, ev.ExecutorOutput):
+            self._spin(None)
+            self.out.write(event.text + "\n")
+            self.out.flush()
+        elif isinstance(event, ev.ChangesProposed) and not event.review:
+            paths = ", ".join(event.changes.paths[:8]) + (" …" if len(event.changes.paths) > 8 else "")
+            self.note(f"± {len(event.changes.paths)} file(s) changed: {paths}")
+        elif isinstance(event, ev.RunDiscarded):
+            self.note(f"✗ {event.agent}: discarded at review; nothing was written and nothing logged")
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -95,6 +119,22 @@ def _request(args: argparse.Namespace, agent: str, task: str, proposed: int | No
     return RunRequest(agent=agent, task=task, provider=args.provider, model=args.model, base_url=args.base_url,
                       commit=args.commit, chain=not args.no_chain, proposed_item=proposed,
                       deadline=getattr(args, "deadline", None))
+
+
+def _with_review(args: argparse.Namespace, request: Any, printer: ProgressPrinter) -> Any:
+    """`--review` asks on the terminal before every run of the chain lands; without it, only the agents
+    `[review] agents` names are asked (when there is a terminal to ask on). `--yes` approves without asking."""
+    from dataclasses import replace
+
+    from techcat_cli.review_prompt import terminal_reviewer
+
+    interactive = sys.stdin.isatty()
+    if args.review and not interactive and not args.yes:
+        raise UserError("techcat run --review asks on the terminal, and standard input is not one; pass --yes to "
+                        "apply the changes without asking, or run it in a terminal")
+    if not (args.review or args.yes or interactive):
+        return request
+    return replace(request, review=terminal_reviewer(printer.close, args.yes), review_all=bool(args.review))
 
 
 def _explain(codex: Path, request: Any) -> int:
@@ -117,7 +157,24 @@ def _explain(codex: Path, request: Any) -> int:
     print(f"  memory: {prompt.entries_included} of {prompt.entries_total} task-log entries fit")
     if prompt.unfilled:
         print("  template placeholders left empty: " + ", ".join(sorted(set(prompt.unfilled))))
+    _explain_tools(settings)
     return EXIT_OK
+
+
+def _explain_tools(settings: Any) -> None:
+    """The tools a run would offer the model (issue 13 §1), by name with their descriptions and parameters."""
+    from techcat_core.runtime.tool_loop import tool_definitions, tools_enabled
+
+    if not tools_enabled(settings):
+        print(f"tools: off ({settings.tools_off or 'the dry-run provider sends nothing'}); the model replies with "
+              "whole files")
+        return
+    definitions = tool_definitions(settings)
+    print(f"tools: {len(definitions)} offered to the model (a server that refuses them gets whole-file replies)")
+    for tool in definitions:
+        function = tool["function"]
+        parameters = ", ".join(function.get("parameters", {}).get("properties", {}))
+        print(f"  {function['name']}({parameters}): {function.get('description', '')}")
 
 
 async def _drive(codex: Path, request: Any, printer: ProgressPrinter) -> None:
@@ -167,6 +224,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         request = replace(request, dry_run=True)
     printer = ProgressPrinter()
+    request = _with_review(args, request, printer)
     _run_with_cancel(codex, request, printer)
     return EXIT_FINDINGS if printer.failed else EXIT_OK
 
@@ -233,6 +291,9 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     run.add_argument("--explain", action="store_true", help="show the messages and the context budget; send nothing")
     run.add_argument("--dry-run", action="store_true", help="run everything but the model call; write nothing")
     run.add_argument("--no-chain", action="store_true", help="do not run the agents this one chains to")
+    run.add_argument("--review", action="store_true",
+                     help="show each run's changes as a diff and apply them only when you answer y")
+    run.add_argument("--yes", action="store_true", help="with --review (or [review] agents): apply without asking")
     run.add_argument("--deadline", type=float, metavar="SECONDS",
                      help="the most one attempt at the model may take (default: [provider] deadline, else 600)")
     provider_flags(run)

@@ -20,7 +20,20 @@ from techcat_core.runs.record import RunRecord
 from techcat_core.runs.reduce import FoldSettings, Price, RunFold
 from techcat_core.runs.scrub import configured_secrets
 from techcat_core.runs.store import open_history, workspace_config
-from techcat_core.runtime.events import Notice, Retrying, RunEvent, RunFailed, RunStarted, TextDelta, Usage
+from techcat_core.runtime.events import (
+    ChangesProposed,
+    ExecutorOutput,
+    Isolated,
+    Notice,
+    Retrying,
+    RunEvent,
+    RunFailed,
+    RunStarted,
+    TextDelta,
+    ToolCalled,
+    ToolResult,
+    Usage,
+)
 
 _folds: dict[str, RunFold] = {}  # run id → the fold recording it, for `note_messages`
 _folds_lock = threading.Lock()  # runs of several event loops (threads) may record at once
@@ -81,7 +94,8 @@ async def recorded(codex_dir: Path, agent: str, task: str, env: Mapping[str, str
             _close_later(fold, sink, codex_dir, env)
 
 
-_NOT_ENDING = (RunStarted, TextDelta, Retrying, Usage, Notice)  # events after which no run has ended
+_NOT_ENDING = (RunStarted, TextDelta, Retrying, Usage, Notice, ToolCalled, ToolResult, ExecutorOutput, Isolated,
+               ChangesProposed)  # events after which no run has ended
 
 
 class _Sink:

@@ -21,6 +21,7 @@ from techcat_core.runtime import events as ev
 BUILTIN_LOGGER = "task_logger"  # as techcat_core.runtime.runner names it (not imported: the runner imports us)
 CHARS_PER_TOKEN = 4  # the estimate when the server reported no usage
 DEFAULT_MAX_RECORD_BYTES = 256 * 1024
+MAX_TOOL_ENTRIES = 500  # tool calls a record keeps (each call and its result is one entry)
 
 
 def utc_stamp(moment: dt.datetime) -> str:
@@ -61,6 +62,9 @@ class _Open:
     usage: bool = False
     usage_model: str | None = None
     failed: bool = False
+    discarded: bool = False  # the reviewer discarded the run's changes
+    tools: list[dict[str, str]] = field(default_factory=list)  # the tool calls, as the record keeps them
+    tools_left_out: int = 0
 
 
 class RunFold:
@@ -135,6 +139,7 @@ class RunFold:
             return
         self._next_chain = None
         self._open_record(event.run_id, event.agent, event.task, event.depth, event.provider, event.model)
+        self._open[event.run_id].record.executor = event.executor
 
     def _start_unannounced(self, run_id: str) -> None:
         agent, depth = self._next_chain or (self._agent, 0)
@@ -162,6 +167,16 @@ class RunFold:
             record.completion_tokens = (record.completion_tokens or 0) + event.completion_tokens
             record.tokens_estimated = record.tokens_estimated or event.estimated
             state.usage_model = event.model or state.usage_model
+        elif isinstance(event, ev.ToolCalled):
+            self._keep_tool(state, {"role": "tool", "name": event.name, "tool_call_id": event.call_id,
+                                    "content": f"called with {event.arguments}"})
+        elif isinstance(event, ev.ToolResult):
+            self._keep_tool(state, {"role": "tool", "name": event.name, "tool_call_id": event.call_id,
+                                    "content": f"{'ok' if event.ok else 'error'}: {event.summary}"})
+        elif isinstance(event, ev.ExecutorOutput):
+            state.text.append(event.text + "\n")
+        elif isinstance(event, ev.RunDiscarded):
+            state.discarded = True
         elif isinstance(event, ev.DryRun):
             self.note_messages(record.run_id, event.messages)
         elif isinstance(event, ev.FileWritten):
@@ -182,9 +197,17 @@ class RunFold:
                 state.text = [event.reply]
             if event.files and not record.files:
                 record.files = [self._relative(p) for p in event.files]
-            outcome: Outcome = "failed" if state.failed else ("dry-run" if event.entry is None else "done")
+            outcome: Outcome = "failed" if state.failed else "discarded" if state.discarded else \
+                ("dry-run" if event.entry is None else "done")
             return [self._finish(record.run_id, outcome)]
         return []
+
+    @staticmethod
+    def _keep_tool(state: _Open, entry: dict[str, str]) -> None:
+        if len(state.tools) < MAX_TOOL_ENTRIES:
+            state.tools.append(entry)
+        else:
+            state.tools_left_out += 1
 
     def _relative(self, path: Path) -> str:
         root = self.settings.root
@@ -207,6 +230,10 @@ class RunFold:
             record.completion_tokens = estimate_tokens(reply)
             record.tokens_estimated = True
         record.cost = self._cost(record, state.usage_model)
+        if state.tools:  # after the messages sent: what the tools were asked and answered, in order
+            left_out = [{"role": "tool", "name": "-", "content": f"[… {state.tools_left_out} more tool entries left "
+                         "out by TechCat]"}] if state.tools_left_out else []
+            record.messages = [*record.messages, *state.tools, *left_out]
         self._keep_texts(record, reply)
         return record
 

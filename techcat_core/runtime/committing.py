@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from techcat_core.runtime.events import Committed, Notice, RunEvent, RunFailed
-from techcat_core.runtime.output import PlannedWrite
 from techcat_core.workspace import Workspace
 
 
@@ -32,7 +31,7 @@ def _tick(ws: Workspace, number: int, item_text: str, task_id: str) -> str | Non
     return None
 
 
-async def tick_and_commit(ws: Workspace, plans: list[PlannedWrite], entry: dict[str, Any], item: int | None,
+async def tick_and_commit(ws: Workspace, files: list[Path], entry: dict[str, Any], item: int | None,
                           item_text: str | None, commit: bool, run_id: str) -> AsyncIterator[RunEvent]:
     """After the entry is logged: tick the item the run came from, then commit if asked."""
     ticked = False
@@ -47,7 +46,7 @@ async def tick_and_commit(ws: Workspace, plans: list[PlannedWrite], entry: dict[
         if problem:
             yield Notice(run_id, problem)
     if commit:
-        async for event in _commit(ws, plans, entry, run_id, item_text if ticked else None):
+        async for event in _commit(ws, files, entry, run_id, item_text if ticked else None):
             yield event
 
 
@@ -61,14 +60,14 @@ def _tick_only(ws: Workspace, item_text: str, task_id: str) -> bytes | None:
     return ticked.encode("utf-8") if ticked is not None else None
 
 
-async def _commit(ws: Workspace, plans: list[PlannedWrite], entry: dict[str, Any], run_id: str,
+async def _commit(ws: Workspace, files: list[Path], entry: dict[str, Any], run_id: str,
                   ticked_item: str | None) -> AsyncIterator[RunEvent]:
     """Commit exactly the run's own changes: its files, the task log, and, of the checklist it did not write
     itself, only its own tick (staged from HEAD's version plus the tick)."""
     from techcat_core.gitops import GitProblem, commit_paths
 
     message = f"{entry['task_id']} ({entry['agent']}): {entry['summary']}"
-    paths = [p.path for p in plans] + [ws.codex_dir / "TASK-LOG.json"]
+    paths = [*files, ws.codex_dir / "TASK-LOG.json"]  # the run's files (removed ones too) and the log
     proposed = ws.codex_dir / "PROPOSED-TASKS.md"
     contents: dict[Path | str, bytes] = {}
     try:

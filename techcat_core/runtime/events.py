@@ -26,6 +26,7 @@ class RunStarted:
     provider: str
     model: str
     depth: int = 0
+    executor: str = "builtin"  # who does the work: TechCat's own runtime, or the roster's `Executor:` (codex, …)
 
 
 @dataclass(frozen=True, slots=True)

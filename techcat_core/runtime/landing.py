@@ -183,9 +183,9 @@ def _write(landing: Landing) -> None:
 
 
 def changes_of_writes(root: Path, writes: Sequence[tuple[str, bytes | None]],
-                      before: dict[str, bytes | None] | None = None) -> ChangeSet:
-    """A ChangeSet for files staged in memory (a single reply's, the tool host's in place): `before` holds the
-    start content where it was taken; otherwise the file as it is now is the start."""
+                      before: dict[str, bytes | None] | None = None, keep_unchanged: bool = False) -> ChangeSet:
+    """A ChangeSet for files staged in memory (a single reply's): `before` holds the start content where it was
+    taken; otherwise the file as it is now is the start. `keep_unchanged` keeps files written as they were."""
     changes = []
     for relative, after in writes:
         if before is not None and relative in before:
@@ -195,6 +195,6 @@ def changes_of_writes(root: Path, writes: Sequence[tuple[str, bytes | None]],
                 start = (root / relative).read_bytes()
             except OSError:
                 start = None
-        if start != after:
+        if start != after or keep_unchanged:
             changes.append(FileChange(relative, start, after))
     return ChangeSet(tuple(sorted(changes, key=lambda change: change.path)))

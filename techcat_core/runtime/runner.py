@@ -24,7 +24,6 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from techcat_core.atomic import write_atomic
 from techcat_core.confine import Refused, probe
 from techcat_core.roster import Agent
 from techcat_core.runtime.changes import ChangeSet, ReviewDecision
@@ -32,34 +31,35 @@ from techcat_core.runtime.claims import Claim, claimed
 from techcat_core.runtime.committing import tick_and_commit
 from techcat_core.runtime.events import (
     Chained,
+    ChangesProposed,
     DryRun,
     FileWritten,
+    Isolated,
     Logged,
     Notice,
-    Retrying,
     RunCancelled,
+    RunDiscarded,
     RunEvent,
     RunFailed,
     RunFinished,
     RunStarted,
-    TextDelta,
-    Usage,
 )
+from techcat_core.runtime.landing import LandingRefused, land, plan_landing
 from techcat_core.runtime.memory import recent_memory
-from techcat_core.runtime.model_call import CallUsage, ModelError, RetryNotice, stream_reply
-from techcat_core.runtime.output import OutputRefused, PlannedWrite, plan_writes
 from techcat_core.runtime.prompt import (
     Prompt,
     agent_targets,
     build_prompt,
     prompt_budget,
-    reply_reserve,
     workspace_memory,
 )
-from techcat_core.runtime.reply import strip_thinking
+from techcat_core.runtime.review import Reviewer, await_decision, reviewer_for
 from techcat_core.runtime.settings import SETUP_HINT, ProviderSettings, SettingsError, workspace_settings
 from techcat_core.runtime.tokens import BYTES_PER_TOKEN
+from techcat_core.runtime.tool_loop import tools_enabled as tools_wanted
 from techcat_core.runtime.window import with_window
+from techcat_core.runtime.working import Work, executor_work, read_start, reply_work, tool_work
+from techcat_core.runtime.worktree import hooks_folders
 from techcat_core.workspace import TASK_LOG, Workspace, load_workspace, locate_workspace
 
 BUILTIN_LOGGER = "task_logger"
@@ -85,6 +85,8 @@ class RunRequest:
     today: dt.date | None = None
     # under review (`techcat run --review`): asked with the run's changes before anything lands; None: no review
     review: Callable[[ChangeSet], Awaitable[ReviewDecision]] | None = field(default=None, compare=False)
+    # False: `review` is only the means, asked for the agents `[review] agents` in techcat.toml names
+    review_all: bool = True
 
 
 class RunError(Exception):
@@ -147,31 +149,6 @@ def summary_of(reply: str, task: str) -> str:
             return text[:160]
     first = task.strip().splitlines()[0] if task.strip() else "Agent run"
     return first[:160]
-
-
-def _commit_run(ws: Workspace, agent: str, plans: list[PlannedWrite], summary: str, request: RunRequest,
-                today: dt.date) -> dict[str, Any]:
-    """Write the files, log the entry, tick the proposal: one synchronous step, all or nothing for files."""
-    from techcat_core.tasklog.store import append_entry
-
-    originals: list[tuple[Path, bytes | None]] = []
-    try:
-        for plan in plans:
-            try:
-                originals.append((plan.path, plan.path.read_bytes()))
-            except FileNotFoundError:
-                originals.append((plan.path, None))
-            write_atomic(plan.path, plan.content)
-        entry = append_entry(ws.codex_dir, agent, summary, [p.relative for p in plans], today=today)
-    except BaseException:
-        for path, data in reversed(originals):  # put every file back as it was
-            with contextlib.suppress(OSError):
-                if data is None:
-                    path.unlink(missing_ok=True)
-                else:
-                    write_atomic(path, data)
-        raise
-    return entry
 
 
 def _builtin_logger_entry(ws: Workspace, request: RunRequest, today: dt.date) -> dict[str, Any]:
@@ -287,8 +264,13 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
     builtin = agent.name == BUILTIN_LOGGER
     ran.add(agent.name)
     item_text = _item_text(ws, request)
+    try:
+        spec = None if builtin else _executor_of(agent)
+    except ValueError as error:  # the executors' ExecutorError: a sentence
+        yield RunFailed(run_id, f"{error}; nothing was run or written")
+        return
     yield RunStarted(run_id, agent.name, request.task, settings.label if not builtin else "built-in",
-                     model if not builtin else "-", depth)
+                     model if not builtin else "-", depth, str(spec) if spec is not None else "builtin")
     if builtin and request.dry_run:
         yield Notice(run_id, f"dry run: {BUILTIN_LOGGER} would log \"{request.task.strip()[:160]}\"; nothing was "
                              "written")
@@ -308,70 +290,145 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
             yield event
         yield RunFinished(run_id, agent.name, entry)
         return
-    reply_parts: list[str] = []
-    async with _target_locks(ws, targets), _slot(settings.max_concurrent_runs):  # waiting holds no slot
-        if await asyncio.to_thread(_stamps, ws, targets) != stamps:
-            # another run of the same file changed it (or the log) while this one waited: build the prompt again
-            try:
-                ws, agent, settings, prompt, targets, multi, model = await asyncio.to_thread(
-                    prepare, codex_dir, request, previous)
-            except RunError as error:
-                yield RunFailed(run_id, str(error))
-                return
-        from techcat_core.runs.recording import note_messages
-
-        note_messages(run_id, prompt.messages)  # the run's record keeps the exact messages it sent
-        try:
-            reserve = reply_reserve(settings.context_window)
-            async for piece in stream_reply(settings, model, prompt.messages, request.cancel, max_tokens=reserve):
-                if isinstance(piece, RetryNotice):
-                    reply_parts.clear()
-                    yield Retrying(run_id, piece.attempt, piece.delay, piece.reason)
-                elif isinstance(piece, CallUsage):
-                    yield Usage(run_id, piece.prompt_tokens, piece.completion_tokens, piece.estimated, model)
-                else:
-                    reply_parts.append(piece)
-                    yield TextDelta(run_id, piece)
-        except ModelError as error:
-            yield RunFailed(run_id, str(error))
+    reviewer, problem = reviewer_for(ws, agent.name, request.review, request.review_all)
+    if problem:
+        yield RunFailed(run_id, problem)
+        return
+    work = Work(run_id, ws, agent, settings, model, prompt, targets, multi, request.cancel,
+                dict(request.env) if request.env is not None else None, request.task)
+    landing = _Landed()
+    if spec is not None or tools_wanted(settings):
+        events = executor_work(work, spec, _slot(settings.max_concurrent_runs)) if spec is not None else \
+            tool_work(work, _slot(settings.max_concurrent_runs))
+        async for event in events:
+            yield event
+        if work.fallback is not None:
+            yield Notice(run_id, work.fallback)
+        elif work.changes is None:
             return
-        except asyncio.CancelledError:
-            if request.cancel is not None and request.cancel.is_set():
-                yield RunCancelled(run_id)
+        else:
+            async for event in _conclude(work, reviewer, request, today, landing, locked=False):
+                yield event
+    if spec is None and (not tools_wanted(settings) or work.fallback is not None):
+        if work.fallback is None and settings.tools_off:
+            yield Notice(run_id, f"tools are off ({settings.tools_off}); the model replies with whole files instead")
+        if work.fallback is None:
+            yield Isolated(run_id, None, "a single reply: nothing touches the disk until it lands")
+        async with _target_locks(ws, targets):
+            async with _slot(settings.max_concurrent_runs):  # waiting for the files holds no slot
+                if await asyncio.to_thread(_stamps, ws, targets) != stamps:
+                    # another run of the same file changed it (or the log) while this one waited: build it again
+                    try:
+                        ws, agent, settings, prompt, targets, multi, model = await asyncio.to_thread(
+                            prepare, codex_dir, request, previous)
+                    except RunError as error:
+                        yield RunFailed(run_id, str(error))
+                        return
+                    work = dataclasses.replace(work, ws=ws, agent=agent, settings=settings, prompt=prompt,
+                                               targets=targets, multi=multi, model=model)
+                work.base = await asyncio.to_thread(read_start, ws.root, targets)
+                async for event in reply_work(work):
+                    yield event
+            if work.changes is None:
                 return
-            raise
-        reply = strip_thinking("".join(reply_parts))  # a reasoning model's <think> goes in no file and no summary
-        if not reply.isascii():  # an unpaired \ud800 escape from the API is no character: U+FFFD (issue 11 §3)
-            reply = reply.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-        if request.cancel is not None and request.cancel.is_set():
+            async for event in _conclude(work, reviewer, request, today, landing, locked=True):
+                yield event
+    if landing.entry is None:
+        return  # failed, cancelled or discarded: the events said so
+    entry = landing.entry
+    for path in landing.files:
+        yield FileWritten(run_id, path)
+    yield Logged(run_id, entry)
+    async for event in tick_and_commit(ws, landing.files, entry, request.proposed_item, item_text, request.commit,
+                                       run_id):
+        yield event
+    if request.chain:
+        async for event in _chain(codex_dir, request, agent.name, chain_targets(agent), entry, work.reply, depth,
+                                  (*chain_path, agent.name), ran):
+            yield event
+    yield RunFinished(run_id, agent.name, entry, tuple(landing.files), work.reply)
+
+
+@dataclass
+class _Landed:
+    """What landing wrote: the task-log entry (None: nothing landed) and the files."""
+
+    entry: dict[str, Any] | None = None
+    files: list[Path] = field(default_factory=list)
+
+
+def _executor_of(agent: Agent) -> Any:
+    """The agent's executor spec, or None for the built-in runtime; ValueError (ExecutorError) for a bad one."""
+    text = getattr(agent, "executor", "") or ""
+    if not text.strip():
+        return None
+    from techcat_core.executors import parse_executor
+
+    spec = parse_executor(text)
+    return None if spec.builtin else spec
+
+
+async def _conclude(work: Work, reviewer: Reviewer | None, request: RunRequest, today: dt.date, landed: _Landed,
+                    locked: bool) -> AsyncIterator[RunEvent]:
+    """Show the changes, ask the reviewer if there is one, then land them with the run's entry."""
+    ws, run_id, agent = work.ws, work.run_id, work.agent.name
+    changes = work.changes or ChangeSet()
+    hooks = await asyncio.to_thread(hooks_folders, ws.root) if ws.git_root is not None else ()
+    try:  # a stray path or a conflict refuses the run before anyone is asked
+        await asyncio.to_thread(plan_landing, ws.root, changes, work.outputs, hooks)
+    except LandingRefused as error:
+        yield RunFailed(run_id, str(error))
+        return
+    decision: ReviewDecision = "approve"
+    if changes:
+        yield ChangesProposed(run_id, agent, changes, reviewer is not None)
+    if changes and reviewer is not None:
+        try:
+            answer = await await_decision(reviewer, changes, request.cancel)
+        except Exception as error:  # a reviewer that broke: nothing lands
+            reason = " ".join(str(error).split()) or type(error).__name__
+            yield RunFailed(run_id, f"the review did not answer ({reason}); nothing was applied")
+            return
+        if answer is None:
             yield RunCancelled(run_id)
             return
-        if not reply.strip():
-            yield RunFailed(run_id, "the model sent an empty reply; nothing was written")
+        decision = answer
+        if decision == "discard":
+            yield RunDiscarded(run_id, agent)
+            yield RunFinished(run_id, agent, None, (), work.reply)
             return
+    summary = summary_of(work.summary_source, request.task)
+    files = [ws.root / path for path in changes.paths]
+    if decision == "applied":  # the front end applied them itself: record and log only
+        entry = await asyncio.shield(asyncio.ensure_future(asyncio.to_thread(
+            _log_only, ws, agent, summary, list(changes.paths), today)))
+        landed.entry, landed.files = entry, files
+        return
+    locks = contextlib.nullcontext() if locked else _target_locks(ws, list(changes.paths))
+    async with locks:  # runs of the same files take turns landing
         try:
-            plans = plan_writes(ws.root, reply, targets, [o for o in agent.outputs if o not in targets], multi)
-        except OutputRefused as error:
+            entry = await asyncio.shield(asyncio.ensure_future(asyncio.to_thread(
+                _plan_and_land, ws, agent, changes, work.outputs, hooks, summary, today)))
+        except LandingRefused as error:
             yield RunFailed(run_id, str(error))
             return
-        summary = summary_of(reply, request.task)
-        try:
-            entry = await asyncio.shield(asyncio.ensure_future(
-                asyncio.to_thread(_commit_run, ws, agent.name, plans, summary, request, today)))
         except Exception as error:  # the store's own errors are sentences
             yield RunFailed(run_id, f"could not write the results: {error}; every file was left as it was")
             return
-    for plan in plans:
-        yield FileWritten(run_id, plan.path)
-    yield Logged(run_id, entry)
-    async for event in tick_and_commit(ws, plans, entry, request.proposed_item, item_text, request.commit,
-                                           run_id):
-        yield event
-    if request.chain:
-        async for event in _chain(codex_dir, request, agent.name, chain_targets(agent), entry, reply, depth,
-                                  (*chain_path, agent.name), ran):
-            yield event
-    yield RunFinished(run_id, agent.name, entry, tuple(p.path for p in plans), reply)
+    landed.entry, landed.files = entry, files
+
+
+def _plan_and_land(ws: Workspace, agent: str, changes: ChangeSet, outputs: list[str], hooks: tuple[str, ...],
+                   summary: str, today: dt.date) -> dict[str, Any]:
+    """Merge with the working tree as it is now and write: one step a cancel cannot split."""
+    return land(ws.codex_dir, agent, plan_landing(ws.root, changes, outputs, hooks), summary, today,
+                list(changes.paths))
+
+
+def _log_only(ws: Workspace, agent: str, summary: str, files: list[str], today: dt.date) -> dict[str, Any]:
+    from techcat_core.tasklog.store import append_entry
+
+    return append_entry(ws.codex_dir, agent, summary, files, today=today)
 
 
 async def _chain(codex_dir: Path, request: RunRequest, agent_name: str, targets: list[str], entry: dict[str, Any],
