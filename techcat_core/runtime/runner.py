@@ -276,7 +276,7 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
                              "written")
         yield RunFinished(run_id, agent.name, None)
         return
-    if not builtin and (settings.kind == "dry-run" or request.dry_run):
+    if not builtin and (request.dry_run or (settings.kind == "dry-run" and spec is None)):  # an executor has its own
         yield DryRun(run_id, prompt.messages, SETUP_HINT if settings.kind == "dry-run" else
                      "dry run: nothing was sent or written")
         yield RunFinished(run_id, agent.name, None)
