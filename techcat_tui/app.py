@@ -1,8 +1,10 @@
-"""The TechCat app: owns the workspace state; workers post messages and the handlers here apply them.
+"""The TechCat app: shows the workspace; workers post typed messages and the handlers here apply them.
 
-Threading model: loading, checking, git and file previews run in thread workers that only post
-messages; the file watcher and agent runs are async workers; every widget change happens in a
-message handler on the main thread.
+Threading model: loading, checking, git, writes and file previews run in thread workers that only post
+messages (none calls back into a widget); the file watcher (the core's, `techcat_core.watcher`) and agent
+runs are async workers; every widget change happens in a message handler on the main thread. What to do
+next (load quick or exact, check now or later, read the log's end or reload) is `lifecycle.Lifecycle`'s
+decision, kept free of Textual.
 """
 
 from __future__ import annotations
@@ -22,16 +24,19 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from techcat_core.diagnostics import Fix, Severity
-from techcat_core.watcher import ChangeKind
+from techcat_core.watcher import watch_changes
 from techcat_core.workspace import CORE_FILES, PROPOSED, TASK_LOG, Workspace, placed_codex_dir
 from techcat_tui import _start_time
 from techcat_tui.config import THEMES, TuiConfig, load_tui_config, save_theme
 from techcat_tui.git_status import GitStatus, read_git_status
-from techcat_tui.live import DiskChange, output_folders, watch_changes
+from techcat_tui.lifecycle import Accepted, Lifecycle, LoadReason
+from techcat_tui.live import output_folders
 from techcat_tui.log_rows import LogRow, fill_search_texts, rows_from_entries
 from techcat_tui.log_tail import LogState, read_appended
 from techcat_tui.messages import (
     ChecksFinished,
+    CommitFailed,
+    CommitFinished,
     CommitRequested,
     CopyRequested,
     DiskChanged,
@@ -43,12 +48,18 @@ from techcat_tui.messages import (
     GitStatusRead,
     JumpRequested,
     LogAppended,
+    LoggedEntry,
     ProposedAddRequested,
     ProposedEditRequested,
+    ReloadNeeded,
     RunCompleted,
     RunRequested,
     SnapshotFailed,
     SnapshotLoaded,
+    WatcherReady,
+    WatcherStopped,
+    WriteFailed,
+    WriteFinished,
 )
 from techcat_tui.screens.main import TABS, MainScreen
 from techcat_tui.screens.welcome import WelcomeChoice, WelcomeScreen
@@ -66,14 +77,6 @@ if TYPE_CHECKING:  # the checks load in their worker, after the first screen
 
 NARROW = 100  # columns below which the log's detail pane is hidden until asked for
 TOAST_SECONDS: dict[str, float] = {"information": 3.0, "warning": 8.0, "error": 10.0}  # the longest a toast stays
-
-
-def _stat_key(path: Path) -> tuple[int, int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
 
 
 class TechcatApp(App[int]):
@@ -106,25 +109,30 @@ class TechcatApp(App[int]):
         self.config_problems = config_problems or []
         self.watch_enabled = watch
         self.git_enabled = git
-        self.snapshot: Snapshot | None = None
+        self.lifecycle = Lifecycle()
         self.check_result: CheckResult | None = None
         self.git_status: GitStatus | None = None
         self.first_screen_seconds: float | None = None
-        self.check_generation = 0
-        self.check_running = False
-        self.check_pending = False
-        self.own_writes: dict[Path, tuple[int, int] | None] = {}
         self.pending_select: str | None = None
         self.last_run_files: list[Path] = []
-        self.last_run_entries: list[dict[str, object]] = []
+        self.last_run_entries: list[LoggedEntry] = []
         self.notes: list[str] = []
         self._watch_stop: asyncio.Event | None = None
         self._watched_folders: list[Path] = []
-        self._sync_timer_armed = False
-        self._check_target: Workspace | None = None
-        self._check_after_mount = False
-        self._exact_for: Snapshot | None = None  # the quick snapshot an "exact" load completes
         self._toasts_until: dict[tuple[str, str, str], float] = {}  # toasts on screen, until when (monotonic)
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        return self.lifecycle.snapshot
+
+    @property
+    def check_running(self) -> bool:
+        return self.lifecycle.check_running
+
+    @property
+    def watching(self) -> bool:
+        """Whether the file watcher is in place (tests wait for this rather than sleeping)."""
+        return self.lifecycle.watching
 
     # -- toasts ---------------------------------------------------------------------------------------
 
@@ -162,7 +170,7 @@ class TechcatApp(App[int]):
         self.codex_dir = placed_codex_dir(codex_dir)  # a .codex linked out stays unresolved: its reads are refused
         self.sub_title = str(self.codex_dir.parent)
         self.push_screen(MainScreen())
-        self.load_snapshot("open")
+        self.load_snapshot(LoadReason.OPEN)
 
     @on(WelcomeChoice)
     def _welcome_choice(self, message: WelcomeChoice) -> None:
@@ -196,12 +204,12 @@ class TechcatApp(App[int]):
     # -- loading --------------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def load_snapshot(self, reason: str) -> None:
-        """Read the workspace; "open" loads quickly first, "exact" completes that quick load."""
+    def load_snapshot(self, reason: LoadReason) -> None:
+        """Read the workspace; OPEN loads quickly first, EXACT completes that quick load."""
         assert self.codex_dir is not None
         try:
-            snapshot = load_snapshot(self.codex_dir, quick=reason == "open",
-                                     after=self._exact_for if reason == "exact" else None)
+            snapshot = load_snapshot(self.codex_dir, quick=reason is LoadReason.OPEN,
+                                     after=self.lifecycle.read_after(reason))
         except Exception as error:  # a file system failure; parsers themselves never raise
             self.post_message(SnapshotFailed(f"cannot read {self.codex_dir}: {error}"))
             return
@@ -220,45 +228,43 @@ class TechcatApp(App[int]):
             # a small workspace can load before the tabs have composed their views: try again shortly
             self.set_timer(0.02, lambda: self.post_message(SnapshotLoaded(message.snapshot, message.reason)))
             return
-        if message.reason == "exact":
-            if self.snapshot is not self._exact_for:
-                return  # a reload landed first: it is newer than the bytes this exact parse read
-            self._exact_for = None
-        first = self.snapshot is None
-        previous = self.snapshot
-        self.snapshot = message.snapshot
-        ws = message.snapshot.workspace
+        accepted = self.lifecycle.accept(message.snapshot, message.reason)
+        if accepted is None:
+            return  # a reload landed first: it is newer than the bytes this exact parse read
+        self._show_snapshot(screen, message.snapshot, accepted)
+
+    def _show_snapshot(self, screen: MainScreen, snapshot: Snapshot, accepted: Accepted) -> None:
+        previous = accepted.previous
+        ws = snapshot.workspace
         log_view = screen.query_one(LogView)
-        if previous is not None and message.snapshot.rows is previous.rows is log_view.rows:
+        if previous is not None and snapshot.rows is previous.rows is log_view.rows:
             pass  # the exact load of the quick one: the same rows, no re-filter
-        elif previous is not None and shows_same_rows(previous, log_view.rows, message.snapshot):
-            message.snapshot.rows = log_view.rows  # identical: keep the view's rows, skip the re-filter
-            log_view.set_context(sorted(ws.agent_names), ws.root,
-                                 self._log_banner(ws) if message.snapshot.exact else None)
+        elif previous is not None and shows_same_rows(previous, log_view.rows, snapshot):
+            snapshot.rows = log_view.rows  # identical: keep the view's rows, skip the re-filter
+            log_view.set_context(sorted(ws.agent_names), ws.root, self._log_banner(ws) if snapshot.exact else None)
         else:
-            log_view.load(message.snapshot.rows, sorted(ws.agent_names), ws.root,
-                          self._log_banner(ws) if message.snapshot.exact else None)
+            log_view.load(snapshot.rows, sorted(ws.agent_names), ws.root,
+                          self._log_banner(ws) if snapshot.exact else None)
         if screen.views_mounted:
-            self._load_later_views(screen, message.snapshot)
+            self._load_later_views(screen, snapshot)
         self._select_pending()
         self._refresh_bar()
-        if first:
+        if accepted.first:
             self.call_after_refresh(lambda: self.post_message(
                 FirstScreenShown(time.perf_counter() - _start_time.START_TIME)))
-        else:
+        if accepted.check:
             self.request_check()
-        if message.reason == "exact":
+        if accepted.catch_up:
             self._catch_up()
-        if message.reason == "reload":
-            count = len(message.snapshot.rows)
+        if accepted.announce:
+            count = len(snapshot.rows)
             self.notify(f"Reloaded the workspace: {count:,} log entr{'y' if count == 1 else 'ies'}")
 
     def _catch_up(self) -> None:
         """Read what was appended since the quick load read the log, once the exact snapshot is in and the
-        watcher is running (an append between the two is seen by neither)."""
+        watcher is in place (an append between the two is seen by neither)."""
         snapshot = self.snapshot
-        if (self.codex_dir is not None and snapshot is not None and snapshot.exact and snapshot.log_state is not None
-                and self._watch_stop is not None):
+        if self.codex_dir is not None and snapshot is not None and snapshot.log_state is not None:
             self._read_tail(self.codex_dir / TASK_LOG, snapshot.log_state, len(snapshot.rows))
 
     def _load_later_views(self, screen: MainScreen, snapshot: Snapshot) -> None:
@@ -280,20 +286,15 @@ class TechcatApp(App[int]):
         screen = self.main_screen
         if screen is None:
             return
-        if self.snapshot is not None and not self.snapshot.exact:
-            self._exact_for = self.snapshot
-            self.load_snapshot("exact")  # in a thread, while the other views mount; it asks for the checks
-        else:
-            self._check_after_mount = True
+        if self.lifecycle.first_screen_shown():
+            self.load_snapshot(LoadReason.EXACT)  # in a thread, while the other views mount; it asks for the checks
         await screen.mount_views()
         if self.snapshot is not None:
             self._load_later_views(screen, self.snapshot)
-        if self._check_after_mount:
-            self._check_after_mount = False
+        if self.lifecycle.mounted():
             self.request_check()
         self.refresh_git()
         self.start_watching()
-        self._catch_up()
         rows = self.snapshot.rows if self.snapshot else []
         self.run_worker(lambda: fill_search_texts(rows), thread=True, group="search-text", exit_on_error=False)
 
@@ -330,40 +331,32 @@ class TechcatApp(App[int]):
 
     def request_check(self) -> None:
         """Run the checks on the current snapshot; if a check is running, run once more after it."""
-        if self.snapshot is None or not self.snapshot.exact:
-            return  # the exact load that follows a quick one asks for the checks
-        screen = self.main_screen
-        if screen is not None and not screen.views_mounted:
-            self._check_after_mount = True  # the Problems view must be there to show them
-            return
-        if self.check_running:
-            self.check_pending = True
-            return
-        self.check_running = True
-        self.check_generation += 1
-        self._check_target = self.snapshot.workspace
-        self._run_checks(self.check_generation)
-        self._refresh_bar()
+        generation = self.lifecycle.start_check()
+        if generation is not None:
+            self._run_checks(generation)
+            self._refresh_bar()
 
     @work(thread=True, group="check", exit_on_error=False)
     def _run_checks(self, generation: int) -> None:
-        """Checks `_check_target` (not an argument: workers describe themselves with their arguments'
-        repr, and a workspace's repr holds every file)."""
+        """Checks the lifecycle's `check_target` (not an argument: workers describe themselves with their
+        arguments' repr, and a workspace's repr holds every file)."""
         from techcat_core.engine import CheckResult, check_workspace
         from techcat_tui.log_rows import gc_paused
 
-        ws = self._check_target
+        ws = self.lifecycle.check_target
         assert ws is not None
         try:
             with gc_paused():
                 result = check_workspace(ws, git=self.git_enabled)
         except Exception as error:  # a rule crashing must not take the app down; say so instead
-            result = CheckResult(ws, [])
-            self.call_from_thread(self.notify, f"The checks failed: {error}", severity="error")
+            self.post_message(ChecksFinished(CheckResult(ws, []), generation, f"The checks failed: {error}"))
+            return
         self.post_message(ChecksFinished(result, generation))
 
     def on_checks_finished(self, message: ChecksFinished) -> None:
-        self.check_running = False
+        again = self.lifecycle.check_finished()
+        if message.error is not None:
+            self.notify(message.error, severity="error")
         self.check_result = message.result
         screen = self.main_screen
         if screen is not None:
@@ -376,8 +369,7 @@ class TechcatApp(App[int]):
                 count = len(message.result.diagnostics)
                 screen.status(f"{'No problems' if not count else f'{count} problem(s): press 5 to see them'}   "
                               "[$text-muted]? help · ctrl+p commands[/]")
-        if self.check_pending:
-            self.check_pending = False
+        if again:
             self.request_check()
 
     def _refresh_bar(self) -> None:
@@ -428,55 +420,78 @@ class TechcatApp(App[int]):
             return
         if self._watch_stop is not None:
             self._watch_stop.set()
+            self.lifecycle.watch_stopped()
         self._watched_folders = folders
         self._watch_stop = asyncio.Event()
         self._watch(self.codex_dir, folders, self._watch_stop)
 
     @work(exclusive=True, group="watch", exit_on_error=False)
     async def _watch(self, codex_dir: Path, folders: list[Path], stop: asyncio.Event) -> None:
-        async for change in watch_changes(codex_dir, folders, stop):
-            self.post_message(DiskChanged(change))
+        """The core's one watcher; its batches come back as messages, its readiness too."""
+        ready = asyncio.Event()
+
+        async def announce() -> None:
+            await ready.wait()
+            self.post_message(WatcherReady())
+
+        announcer = asyncio.create_task(announce())
+        problem = None
+        try:
+            async for batch in watch_changes(codex_dir, folders, stop=stop, ready=ready, step_ms=15):
+                self.post_message(DiskChanged(batch))
+        except OSError as error:  # a watched folder vanished, or the system's watch limit was reached
+            problem = f"Stopped watching for changes on disk: {error.strerror or error}. Ctrl+R reloads."
+        finally:
+            announcer.cancel()
+        if not stop.is_set():
+            self.post_message(WatcherStopped(problem))
+
+    def on_watcher_ready(self, _message: WatcherReady) -> None:
+        if self.lifecycle.watch_ready():
+            self._catch_up()
+
+    def on_watcher_stopped(self, message: WatcherStopped) -> None:
+        self.lifecycle.watch_stopped()
+        if message.problem:
+            self.notify(message.problem, severity="warning")
 
     def record_own_write(self, paths: Iterable[Path]) -> None:
         """Files this app just wrote: their change events refresh quietly, without "changed on disk"."""
-        for path in paths:
-            self.own_writes[path.resolve()] = _stat_key(path)
-
-    def _is_own_write(self, path: Path) -> bool:
-        key = self.own_writes.get(path.resolve(), ())
-        return key != () and key == _stat_key(path)
+        self.lifecycle.record_own_write(paths)
 
     def on_disk_changed(self, message: DiskChanged) -> None:
-        change = message.change
         if self.snapshot is None or self.codex_dir is None:
             return
-        external = [p for p in change.paths if not self._is_own_write(p)]
-        if external:
-            self.note(DiskChange(frozenset(), tuple(external)).describe(self.snapshot.workspace.root))
-        kinds = change.kinds
-        if ChangeKind.OUTPUT_FILE in kinds and self.main_screen:
+        plan = self.lifecycle.disk_changed(message.batch)
+        if plan.external:
+            from techcat_core.watcher import ChangeBatch
+
+            external = ChangeBatch(tuple(c for c in message.batch.changes if c.path in plan.external))
+            self.note(external.describe(self.snapshot.workspace.root))
+        if plan.refresh_previews and self.main_screen:
             self.main_screen.query_one(LogView).refresh_previews()
-            self.refresh_git()
-        if kinds <= {ChangeKind.OUTPUT_FILE, ChangeKind.OTHER}:
-            return
-        if kinds == {ChangeKind.TASK_LOG} and self.snapshot.log_state is not None:
+        if plan.read_tail and self.snapshot.log_state is not None:
             self._read_tail(self.codex_dir / TASK_LOG, self.snapshot.log_state, len(self.snapshot.rows))
-        else:
-            self.load_snapshot("disk")
-        self.refresh_git()
+        elif plan.reload:
+            self.load_snapshot(LoadReason.DISK)
+        if plan.refresh_git:
+            self.refresh_git()
 
     @work(thread=True, exclusive=True, group="tail", exit_on_error=False)
     def _read_tail(self, path: Path, state: LogState, base_count: int) -> None:
         appended = read_appended(path, state)
         if appended is None:
-            self.call_from_thread(self.load_snapshot, "disk")
+            self.post_message(ReloadNeeded(LoadReason.DISK))  # rewritten, not appended to: read it all
             return
         self.post_message(LogAppended(rows_from_entries(appended.entries), appended.state, base_count))
+
+    def on_reload_needed(self, message: ReloadNeeded) -> None:
+        self.load_snapshot(message.reason)
 
     def on_log_appended(self, message: LogAppended) -> None:
         snapshot = self.snapshot
         screen = self.main_screen
-        if snapshot is None or screen is None or len(snapshot.rows) != message.base_count:
+        if snapshot is None or screen is None or not self.lifecycle.appended_to_current(message.base_count):
             return
         log_view = screen.query_one(LogView)
         rows: list[LogRow] = message.rows
@@ -493,13 +508,12 @@ class TechcatApp(App[int]):
 
     def _schedule_sync(self) -> None:
         """After fast appends, bring every other view (stats, checks) up to date once things settle."""
-        if self._sync_timer_armed:
+        if not self.lifecycle.arm_sync():
             return
-        self._sync_timer_armed = True
 
         def sync() -> None:
-            self._sync_timer_armed = False
-            self.load_snapshot("sync")
+            self.lifecycle.sync_due()
+            self.load_snapshot(LoadReason.SYNC)
 
         self.set_timer(0.4, sync)
 
@@ -526,14 +540,13 @@ class TechcatApp(App[int]):
         try:
             item = set_item_state(self.codex_dir, number, state, task_id=task_id, expect_text=expect_text)
         except ProposedEditError as error:
-            self.call_from_thread(self.notify, f"PROPOSED-TASKS.md: {error}", severity="error")
-            self.call_from_thread(self.load_snapshot, "proposed")
+            self.post_message(WriteFailed(f"PROPOSED-TASKS.md: {error}", "error", LoadReason.PROPOSED))
             return
         except OSError as error:
-            self.call_from_thread(self.notify, f"Cannot write PROPOSED-TASKS.md: {error}", severity="error")
+            self.post_message(WriteFailed(f"Cannot write PROPOSED-TASKS.md: {error}", "error"))
             return
         verb = {" ": "reopened", ">": "queued", "x": "ticked"}[state]
-        self.call_from_thread(self._after_write, [self.codex_dir / PROPOSED], f"Item {number} {verb}: {item.title}")
+        self.post_message(WriteFinished([self.codex_dir / PROPOSED], f"Item {number} {verb}: {item.title}"))
 
     @on(ProposedAddRequested)
     def _proposed_add(self, message: ProposedAddRequested) -> None:
@@ -547,15 +560,23 @@ class TechcatApp(App[int]):
         try:
             item = add_item(self.codex_dir, title, agent)
         except (ProposedEditError, OSError) as error:
-            self.call_from_thread(self.notify, f"PROPOSED-TASKS.md: {error}", severity="error")
+            self.post_message(WriteFailed(f"PROPOSED-TASKS.md: {error}", "error"))
             return
-        self.call_from_thread(self._after_write, [self.codex_dir / PROPOSED], f"Added item {item.number}: {title}")
+        self.post_message(WriteFinished([self.codex_dir / PROPOSED], f"Added item {item.number}: {title}"))
+
+    def on_write_finished(self, message: WriteFinished) -> None:
+        self._after_write(message.paths, message.text)
+
+    def on_write_failed(self, message: WriteFailed) -> None:
+        self.notify(message.text, severity=message.severity)
+        if message.reload is not None:
+            self.load_snapshot(message.reload)
 
     def _after_write(self, paths: list[Path], text: str) -> None:
         self.record_own_write(paths)
         self.note(text)
         self.notify(text, timeout=3)
-        self.load_snapshot("own write")
+        self.load_snapshot(LoadReason.OWN_WRITE)
 
     @on(FixRequested)
     def _fix(self, message: FixRequested) -> None:
@@ -573,10 +594,9 @@ class TechcatApp(App[int]):
         try:
             written = apply_one_fix(fix, checked_texts)
         except FixNotApplied as problem:
-            self.call_from_thread(self.notify, f"{code}: {problem}", severity="warning")
-            self.call_from_thread(self.load_snapshot, "stale fix")
+            self.post_message(WriteFailed(f"{code}: {problem}", "warning", LoadReason.STALE_FIX))
             return
-        self.call_from_thread(self._after_write, written, f"Fixed {code}: {fix.title}")
+        self.post_message(WriteFinished(written, f"Fixed {code}: {fix.title}"))
 
     def action_init_missing(self) -> None:
         if self.codex_dir is None:
@@ -663,7 +683,7 @@ class TechcatApp(App[int]):
             return
         if completed.returncode != 0:
             self.notify(f"{command[0]} exited with status {completed.returncode}", severity="warning")
-        self.load_snapshot("edited")
+        self.load_snapshot(LoadReason.EDITED)
 
     @on(CopyRequested)
     def _copy(self, message: CopyRequested) -> None:
@@ -713,12 +733,12 @@ class TechcatApp(App[int]):
             assert self.codex_dir is not None
             self.last_run_files = [*message.files, self.codex_dir / TASK_LOG]
             if message.entries:
-                self.pending_select = str(message.entries[-1].get("task_id"))
+                self.pending_select = message.entries[-1].task_id
                 self.note(f"run {message.outcome}: logged {self.pending_select}")
             if self.snapshot is not None and self.snapshot.log_state is not None:
                 self._read_tail(self.codex_dir / TASK_LOG, self.snapshot.log_state, len(self.snapshot.rows))
             else:
-                self.load_snapshot("run")
+                self.load_snapshot(LoadReason.RUN)
             if self.main_screen:
                 self.main_screen.show_tab("log")
         self.refresh_git()
@@ -748,8 +768,7 @@ class TechcatApp(App[int]):
             return
         selected = set(run_files) if run_files else {f for f in changed if f.startswith(".codex/")} or set(files)
         entry = self.last_run_entries[-1] if self.last_run_entries else None
-        message = (f"{entry.get('task_id')} ({entry.get('agent')}): {entry.get('summary')}" if entry
-                   else "Update .codex/ agent memory")
+        message = f"{entry.task_id} ({entry.agent}): {entry.summary}" if entry else "Update .codex/ agent memory"
         root = ws.git_root
 
         def commit(result: tuple[list[str], str] | None) -> None:
@@ -765,12 +784,18 @@ class TechcatApp(App[int]):
         try:
             sha = commit_paths(root, files, message)
         except GitProblem as error:
-            self.call_from_thread(self.notify, f"git commit failed: {error}", severity="error", timeout=10)
+            self.post_message(CommitFailed(f"git commit failed: {error}"))
             return
-        self.call_from_thread(self.notify, f"Committed {len(files)} file(s) as {sha[:8]}", timeout=4)
-        self.call_from_thread(self.note, f"committed {sha[:8]}: {message}")
+        self.post_message(CommitFinished(sha, len(files), message))
+
+    def on_commit_failed(self, message: CommitFailed) -> None:
+        self.notify(message.problem, severity="error", timeout=10)
+
+    def on_commit_finished(self, message: CommitFinished) -> None:
+        self.notify(f"Committed {message.file_count} file(s) as {message.sha[:8]}", timeout=4)
+        self.note(f"committed {message.sha[:8]}: {message.message}")
         self.last_run_files = []
-        self.call_from_thread(self.refresh_git)
+        self.refresh_git()
 
     # -- navigation, help, themes, palette ------------------------------------------------------------
 
@@ -785,7 +810,7 @@ class TechcatApp(App[int]):
 
     def action_reload(self) -> None:
         if self.codex_dir is not None:
-            self.load_snapshot("reload")  # its toast comes once the files are read (`on_snapshot_loaded`)
+            self.load_snapshot(LoadReason.RELOAD)  # its toast comes once the files are read (`on_snapshot_loaded`)
             self.refresh_git()
 
     def action_cycle_theme(self) -> None:

@@ -1,36 +1,17 @@
-"""Noticing changes on disk fast: paths and kinds only, classified and filtered by the core watcher's rules.
+"""What the app watches: `.codex/` and the folders of the files the log names, through the core's one watcher.
 
-`techcat_core.watcher.watch_workspace` re-parses the whole workspace before it reports a change,
-which costs about half a second on a 100k-entry log; the app needs to put an appended row on screen
-within 300 ms, so it takes the raw batch here and decides itself what to re-read (see `log_tail`).
+The app subscribes to `techcat_core.watcher.watch_changes` (classified batches, no re-parse) rather than
+`watch_workspace`: a full parse costs about half a second on a 100k-entry log, and the app puts an
+appended row on screen within 300 ms by reading only the log's new end (see `log_tail`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
-from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
 
 from techcat_core.confine import is_git_path, normalise, path_problem
-from techcat_core.watcher import ChangeKind, classify, is_ignored
-
-
-@dataclass(frozen=True, slots=True)
-class DiskChange:
-    kinds: frozenset[ChangeKind]
-    paths: tuple[Path, ...]
-
-    def describe(self, root: Path) -> str:
-        names = []
-        for path in self.paths:
-            try:
-                names.append(path.relative_to(root).as_posix())
-            except ValueError:
-                names.append(path.name)
-        shown = ", ".join(sorted(names)[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-        return f"{shown} changed on disk"
 
 
 def output_folders(root: Path, codex_dir: Path, files: Iterable[str], limit: int = 200) -> list[Path]:
@@ -55,20 +36,3 @@ def output_folders(root: Path, codex_dir: Path, files: Iterable[str], limit: int
             if len(folders) >= limit:
                 break
     return list(folders)
-
-
-async def watch_changes(codex_dir: Path, folders: Sequence[Path], stop: asyncio.Event,
-                        step_ms: int = 15) -> AsyncIterator[DiskChange]:
-    """One `DiskChange` per burst of writes under `.codex/` or in `folders`, until `stop` is set."""
-    from watchfiles import awatch
-
-    codex_dir = codex_dir.resolve()
-
-    def wanted(_change: object, raw: str) -> bool:
-        return not is_ignored(Path(raw))
-
-    async for changes in awatch(codex_dir, *folders, watch_filter=wanted, step=step_ms, debounce=400,
-                                stop_event=stop, recursive=True, rust_timeout=500, yield_on_timeout=False):
-        paths = tuple(sorted({Path(raw) for _, raw in changes}))
-        if paths:
-            yield DiskChange(frozenset(classify(path, codex_dir) for path in paths), paths)

@@ -1,30 +1,35 @@
 """Messages the workers post to the app; the app's handlers are the only place state changes.
 
 The flow reads as a chain: SnapshotLoaded → (first time) FirstScreenShown → ChecksFinished /
-GitStatusRead; DiskChanged → LogAppended or a new SnapshotLoaded; RunEventsBatch while a run streams.
+GitStatusRead; WatcherReady, then DiskChanged → LogAppended or a new SnapshotLoaded (ReloadNeeded when the
+log's end could not be read alone); WriteFinished / WriteFailed after a fix or a checklist edit;
+CommitFinished / CommitFailed; RunCompleted once a run's stream ends. Every payload is typed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+from textual.notifications import SeverityLevel
 
 from techcat_core.diagnostics import Diagnostic
+from techcat_core.watcher import ChangeBatch
 from techcat_tui.git_status import GitStatus
-from techcat_tui.live import DiskChange
+from techcat_tui.lifecycle import LoadReason
 from techcat_tui.log_rows import LogRow
 from techcat_tui.log_tail import LogState
 from techcat_tui.snapshot import Snapshot
 
-if TYPE_CHECKING:  # the checks and the runtime load after the first screen
+if TYPE_CHECKING:  # the checks load after the first screen
     from techcat_core.engine import CheckResult
-    from techcat_core.runtime.events import RunEvent
 
 
 class SnapshotLoaded(Message):
-    def __init__(self, snapshot: Snapshot, reason: str) -> None:
+    def __init__(self, snapshot: Snapshot, reason: LoadReason) -> None:
         super().__init__()
         self.snapshot = snapshot
         self.reason = reason
@@ -45,10 +50,13 @@ class FirstScreenShown(Message):
 
 
 class ChecksFinished(Message):
-    def __init__(self, result: CheckResult, generation: int) -> None:
+    """The checks ran (`error`: a rule crashed, and `result` holds no diagnostics)."""
+
+    def __init__(self, result: CheckResult, generation: int, error: str | None = None) -> None:
         super().__init__()
         self.result = result
         self.generation = generation
+        self.error = error
 
 
 class GitStatusRead(Message):
@@ -58,9 +66,62 @@ class GitStatusRead(Message):
 
 
 class DiskChanged(Message):
-    def __init__(self, change: DiskChange) -> None:
+    def __init__(self, batch: ChangeBatch) -> None:
         super().__init__()
-        self.change = change
+        self.batch = batch
+
+
+class WatcherReady(Message):
+    """The core watcher's operating-system watch is in place: a change made from now on is reported."""
+
+
+class WatcherStopped(Message):
+    """The watcher ended (`problem`: why, when it failed)."""
+
+    def __init__(self, problem: str | None) -> None:
+        super().__init__()
+        self.problem = problem
+
+
+class ReloadNeeded(Message):
+    """A worker found it cannot do its part alone (the log was rewritten, not appended): read everything."""
+
+    def __init__(self, reason: LoadReason) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class WriteFinished(Message):
+    """The app wrote `paths` (a fix, a checklist edit): said as `text`, refreshed quietly."""
+
+    def __init__(self, paths: list[Path], text: str) -> None:
+        super().__init__()
+        self.paths = paths
+        self.text = text
+
+
+class WriteFailed(Message):
+    """A write was refused or failed; `reload` says whether to show what is on disk now."""
+
+    def __init__(self, text: str, severity: SeverityLevel, reload: LoadReason | None = None) -> None:
+        super().__init__()
+        self.text = text
+        self.severity = severity
+        self.reload = reload
+
+
+class CommitFinished(Message):
+    def __init__(self, sha: str, file_count: int, message: str) -> None:
+        super().__init__()
+        self.sha = sha
+        self.file_count = file_count
+        self.message = message
+
+
+class CommitFailed(Message):
+    def __init__(self, problem: str) -> None:
+        super().__init__()
+        self.problem = problem
 
 
 class LogAppended(Message):
@@ -71,22 +132,6 @@ class LogAppended(Message):
         self.rows = rows
         self.state = state
         self.base_count = base_count
-
-
-class RunEventsBatch(Message):
-    """Run events gathered over ~50 ms, so a fast stream does not flood the message queue."""
-
-    def __init__(self, events: list[RunEvent]) -> None:
-        super().__init__()
-        self.events = events
-
-
-class StatusNote(Message):
-    """A one-line note for the status bar (what changed, what was written)."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
 
 
 class CopyRequested(Message):
@@ -166,10 +211,23 @@ class GitRefreshRequested(Message):
     pass
 
 
-class RunCompleted(Message):
-    """A run's stream ended: what it logged and wrote (empty on failure, cancel or dry run)."""
+@dataclass(frozen=True, slots=True)
+class LoggedEntry:
+    """What the app needs of an entry a run logged: to select it and to prefill the commit message."""
 
-    def __init__(self, entries: list[dict[str, Any]], files: list[Path], committed: bool, outcome: str) -> None:
+    task_id: str
+    agent: str
+    summary: str
+
+    @classmethod
+    def from_value(cls, value: Mapping[str, object]) -> LoggedEntry:
+        return cls(*(str(value.get(key, "")) for key in ("task_id", "agent", "summary")))
+
+
+class RunCompleted(Message):
+    """A run's stream ended: what it logged and wrote (empty on failure, cancel, discard or dry run)."""
+
+    def __init__(self, entries: list[LoggedEntry], files: list[Path], committed: bool, outcome: str) -> None:
         super().__init__()
         self.entries = entries
         self.files = files

@@ -9,8 +9,7 @@ from textual.app import ComposeResult
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static, TabbedContent, TabPane, Tabs
-from textual.widgets._tabbed_content import ContentTab
+from textual.widgets import Footer, Static, Tab, TabbedContent, TabPane, Tabs
 
 from techcat_tui.widgets.agents_view import AgentsView
 from techcat_tui.widgets.diagnostics_view import DiagnosticsView
@@ -32,31 +31,38 @@ class ViewTabs(TabbedContent):
 
     Textual also switches when a widget in a pane gains focus, and activates the first tab on mount,
     both by messages; when the user changes tabs quickly those messages can arrive after the switch
-    and pull the view back. The screen's `wanted_tab` is the single source of truth.
+    and pull the view back. The screen's `wanted_tab` is the single source of truth. Only public API:
+    the two messages are handled here first, and a stale one is stopped with `prevent_default()`, which
+    keeps TabbedContent's own handler from acting on it (so textual can move within its major version).
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._initial_activation = True
+        self.initial_activation = True
 
-    def _wanted(self) -> str | None:
+    def wanted(self) -> str | None:
         return getattr(self.screen, "wanted_tab", None)
 
-    def _on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
-        tab = ContentTab.sans_prefix(event.tab.id or "")
-        initial, self._initial_activation = self._initial_activation, False
-        if initial and tab != self._wanted():
-            event.stop()  # the mount-time activation arriving after the user already switched
-            return
-        if isinstance(self.screen, MainScreen):
-            self.screen.wanted_tab = tab
-        super()._on_tabs_tab_activated(event)
+    def pane_of(self, tab: Tab) -> str | None:
+        """The id of the pane `tab` switches to (Textual prefixes tab ids; its helper for that is private)."""
+        return next((pane.id for pane in self.query(TabPane) if pane.id and self.get_tab(pane) is tab), None)
 
-    def _on_tab_pane_focused(self, event: TabPane.Focused) -> None:
-        if event.tab_pane.id == self._wanted():
-            super()._on_tab_pane_focused(event)
-        else:
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        if event.tabs.parent is not self:
+            return  # a Tabs inside one of the views
+        tab = self.pane_of(event.tab)
+        initial, self.initial_activation = self.initial_activation, False
+        if initial and tab != self.wanted():
+            event.stop()  # the mount-time activation arriving after the user already switched
+            event.prevent_default()
+            return
+        if isinstance(self.screen, MainScreen) and tab is not None:
+            self.screen.wanted_tab = tab
+
+    def on_tab_pane_focused(self, event: TabPane.Focused) -> None:
+        if event.tab_pane.id != self.wanted():
             event.stop()
+            event.prevent_default()
 
 
 class MainScreen(Screen[None]):

@@ -1,4 +1,4 @@
-"""The dialog before an agent run: which agent, what task, commit or not, follow chains or not."""
+"""The dialog before an agent run: which agent, what task, commit or not, follow chains, review before applying."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ class RunOptions:
     commit: bool
     chain: bool
     proposed_item: int | None
+    review: bool = False  # show the changes in the review dialog; they land only when approved
 
 
 def provider_note(ws: Workspace) -> tuple[str, str | None]:
@@ -83,6 +84,7 @@ class RunDialog(ModalScreen[RunOptions | None]):
             with Horizontal(id="run-options"):
                 yield TickBox("run chained agents", True, id="run-chain", compact=True)
                 yield TickBox("commit the result", False, id="run-commit", compact=True)
+                yield TickBox("review before applying", False, id="run-review", compact=True)
             yield Static(provider_note(self.ws)[0], id="run-provider", classes="dialog-text")
             yield Static("", id="run-problem", classes="dialog-problem")
             with Horizontal(classes="dialog-buttons"):
@@ -112,7 +114,8 @@ class RunDialog(ModalScreen[RunOptions | None]):
             problem.update("Fix the provider settings above first; nothing was sent.")
             return
         self.dismiss(RunOptions(agent, task, self.query_one("#run-commit", Checkbox).value,
-                                self.query_one("#run-chain", Checkbox).value, self.proposed_item))
+                                self.query_one("#run-chain", Checkbox).value, self.proposed_item,
+                                self.query_one("#run-review", Checkbox).value))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -1,4 +1,7 @@
-"""An agent run, live: the streamed reply, files written, the log entry, chained agents; escape cancels.
+"""An agent run, live: the streamed reply, tool calls, files written, the log entry, chained agents; escape cancels.
+
+Under review (the run dialog's "review before applying"), the run waits on the review dialog before
+anything lands (`screens.review_dialog`).
 
 The stream is buffered and painted every 50 ms: writing each delta as it arrives stalls the app.
 The output wraps to the width (`StreamLog`), so an 80-column terminal shows whole reply lines.
@@ -10,7 +13,7 @@ import asyncio
 import shlex
 import time
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -20,27 +23,41 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from techcat_core.runtime.changes import ChangeSet, ReviewDecision
 from techcat_core.runtime.events import (
     Chained,
+    ChangesProposed,
     Committed,
     DryRun,
+    ExecutorOutput,
     FileWritten,
+    Isolated,
     Logged,
     Notice,
     Retrying,
     RunCancelled,
+    RunDiscarded,
     RunEvent,
     RunFailed,
     RunFinished,
     RunStarted,
     TextDelta,
+    ToolCalled,
+    ToolResult,
 )
-from techcat_tui.messages import CommitRequested, RunCompleted
+from techcat_tui.messages import CommitRequested, LoggedEntry, RunCompleted
 from techcat_tui.screens.run_dialog import RunOptions
 from techcat_tui.widgets.stream_log import StreamLog
 
 FLUSH_SECONDS = 0.05
 MESSAGE_SHOWN = 1500  # characters of each dry-run message; `techcat run --explain` prints them whole
+ARGUMENTS_SHOWN = 160  # characters of a tool call's arguments on its line
+
+
+def one_line(text: str, limit: int) -> str:
+    """`text` on one line, cut at `limit` characters with an ellipsis."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def explain_command(options: RunOptions) -> str:
@@ -67,7 +84,7 @@ class RunScreen(Screen[None]):
         self.codex_dir = codex_dir
         self.options = options
         self.pending: list[RunEvent | _StreamEnded] = []
-        self.entries: list[dict[str, Any]] = []
+        self.entries: list[LoggedEntry] = []
         self.files: list[Path] = []
         self.committed = False
         self.finished = False
@@ -77,6 +94,8 @@ class RunScreen(Screen[None]):
         self.text_chars = 0
         self.hint = ""
         self.notices: list[str] = []
+        self.agent = options.agent  # the agent running now (a chained one after a hand-over): whose changes to review
+        self.tool_calls = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="run-view"):
@@ -97,14 +116,23 @@ class RunScreen(Screen[None]):
 
         request = RunRequest(agent=self.options.agent, task=self.options.task, commit=self.options.commit,
                              chain=self.options.chain, proposed_item=self.options.proposed_item,
-                             cancel=self.cancel_event)
+                             cancel=self.cancel_event, review=self._review if self.options.review else None)
         try:
             async for event in run_agent(self.codex_dir, request):
+                if isinstance(event, RunStarted):
+                    self.agent = event.agent
                 self.pending.append(event)
         except Exception as error:  # the runner reports problems as events; anything else is a bug to show
             self.pending.append(RunFailed("-", f"the run stopped unexpectedly: {error}"))
         finally:
             self.pending.append(_StreamEnded())
+
+    async def _review(self, changes: ChangeSet) -> ReviewDecision:
+        """`RunRequest.review`: the run waits here while the user reads the diff."""
+        from techcat_tui.screens.review_dialog import review_in_dialog
+
+        self._flush()  # what the run did so far is on screen behind the dialog
+        return await review_in_dialog(self.app, self.agent, changes)
 
     def _flush(self) -> None:
         if not self.pending:
@@ -137,10 +165,31 @@ class RunScreen(Screen[None]):
             output.write_line(f"[{event.agent} · {event.provider} · {event.model}]")
         elif isinstance(event, Retrying):
             output.write_line(f"\n… retrying (attempt {event.attempt}) in {event.delay:.1f} s: {event.reason}")
+        elif isinstance(event, Isolated):
+            where = (f"in its own worktree {event.worktree}" if event.worktree is not None
+                     else f"in place ({event.reason})" if event.reason else "in place")
+            output.write_line(f"working {where}")
+        elif isinstance(event, ToolCalled):
+            self.tool_calls += 1
+            output.write_line("")
+            output.write_line(f"⚙ {event.name} {one_line(event.arguments, ARGUMENTS_SHOWN)}")
+        elif isinstance(event, ToolResult):
+            output.write_line(f"  {'✓' if event.ok else '✗'} {event.summary}", warning=not event.ok)
+        elif isinstance(event, ExecutorOutput):
+            output.write_line(event.text.rstrip("\n"))
+        elif isinstance(event, ChangesProposed):
+            count = len(event.changes.changes)
+            names = ", ".join(event.changes.paths[:6]) + (" …" if count > 6 else "")
+            output.write_line(f"\n{count} file{'s' if count != 1 else ''} changed: {names}")
+            if event.review:
+                output.write_line("waiting for your review: approve (a) or discard (d)", warning=True)
+        elif isinstance(event, RunDiscarded):
+            self.outcome = "discarded"
+            output.write_line(f"\n✗ discarded {event.agent}'s changes: nothing was written or logged")
         elif isinstance(event, FileWritten):
             self.files.append(event.path)
         elif isinstance(event, Logged):
-            self.entries.append(event.entry)
+            self.entries.append(LoggedEntry.from_value(event.entry))
         elif isinstance(event, Chained):
             output.write_line(f"\n→ {event.from_agent} hands over to {event.to_agent}")
         elif isinstance(event, Notice):  # did not stop the run, but the user should see it: a skipped link, no tick
@@ -189,12 +238,14 @@ class RunScreen(Screen[None]):
         elapsed = time.monotonic() - self.started
         if self.finished:
             state = {"finished": "[$text-success]finished[/]", "failed": "[$text-error]failed[/]",
-                     "cancelled": "[$text-warning]cancelled[/]", "dry run": "[$text-warning]dry run[/]"}.get(
+                     "cancelled": "[$text-warning]cancelled[/]", "dry run": "[$text-warning]dry run[/]",
+                     "discarded": "[$text-warning]discarded[/]"}.get(
                 self.outcome, escape(self.outcome))
             keys = "escape back to the log" + (" · c commit" if self.files and not self.committed else "")
         else:
             spinner = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"[int(elapsed * 2) % 10]
-            state = f"[$text-accent]{spinner} running[/] {elapsed:.0f} s · {self.text_chars:,} characters"
+            tools = f" · {self.tool_calls} tool call{'s' if self.tool_calls != 1 else ''}" if self.tool_calls else ""
+            state = f"[$text-accent]{spinner} running[/] {elapsed:.0f} s · {self.text_chars:,} characters{tools}"
             keys = "escape cancels"
         self.query_one("#run-title", Static).update(
             f"[b]{escape(self.options.agent)}[/]: {escape(self.options.task.splitlines()[0][:80])}\n{state}   "
@@ -205,8 +256,8 @@ class RunScreen(Screen[None]):
         if self.files:
             lines.append("[b]Files written[/]  " + ", ".join(escape(str(p.name)) for p in self.files[:8]))
         for entry in self.entries:
-            lines.append(f"[b]Logged[/] [$text-accent]{escape(str(entry.get('task_id')))}[/] "
-                         f"({escape(str(entry.get('agent')))}): {escape(str(entry.get('summary')))}")
+            lines.append(f"[b]Logged[/] [$text-accent]{escape(entry.task_id)}[/] "
+                         f"({escape(entry.agent)}): {escape(entry.summary)}")
         lines.extend(f"[$text-warning]! {escape(notice)}[/]" for notice in self.notices)
         self.query_one("#run-results", Static).update("\n".join(lines))
 

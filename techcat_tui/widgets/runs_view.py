@@ -30,6 +30,15 @@ OUTCOME_STYLE = {"done": "green", "failed": "red", "cancelled": "yellow", "dry-r
 RATING_STYLE = {"good": "green", "bad": "red"}
 
 
+class RunRated(Message):
+    """The rating worker's answer: what to say, and whether it failed."""
+
+    def __init__(self, text: str, *, failed: bool = False) -> None:
+        super().__init__()
+        self.text = text
+        self.failed = failed
+
+
 class RunsRead(Message):
     """What a worker read from the history (or why it could not)."""
 
@@ -203,10 +212,14 @@ class RunsView(Vertical):
         try:
             record = open_history(codex).rate(record_id, rating, None)
         except HistoryError as error:
-            self.app.call_from_thread(self.app.notify, str(error), severity="error")
+            self.post_message(RunRated(str(error), failed=True))
             return
-        self.app.call_from_thread(self.app.notify, f"Rated run {record.run_id} ({record.agent}) {rating}.")
-        self.app.call_from_thread(self.refresh_runs)
+        self.post_message(RunRated(f"Rated run {record.run_id} ({record.agent}) {rating}."))
+
+    def on_run_rated(self, message: RunRated) -> None:
+        self.app.notify(message.text, severity="error" if message.failed else "information")
+        if not message.failed:
+            self.refresh_runs()
 
 
 def _totals_text(title: str, totals: list[Totals]) -> str:

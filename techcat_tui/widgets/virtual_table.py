@@ -176,7 +176,10 @@ class VirtualTable(ScrollView, can_focus=True):
         if self.row_count:
             self.post_message(self.Chosen(self, self.cursor))
 
-    async def _on_click(self, event: events.Click) -> None:
+    def on_click(self, event: events.Click) -> None:
+        """A click moves the cursor (a double click chooses); `prevent_default` keeps the base widget's
+        click handling (select-all on a double click) from acting on the table too."""
+        event.prevent_default()
         offset = event.get_content_offset(self)
         if offset is None:
             return

@@ -44,8 +44,10 @@ async def wait_for(pilot: Pilot[Any], predicate: Callable[[], object], timeout: 
 
 
 async def wait_ready(pilot: Pilot[Any], app: TechcatApp) -> None:
-    """The first screen is shown and the first check has finished."""
+    """The first screen is shown, the first check has finished and, when the app watches, its watcher is in place."""
     await wait_for(pilot, lambda: app.check_result is not None and not app.check_running, what="the first check")
+    if app.watch_enabled:
+        await wait_for(pilot, lambda: app.watching, what="the file watcher in place")
     await pilot.pause(0.1)
 
 

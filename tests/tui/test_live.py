@@ -18,7 +18,7 @@ async def test_an_append_by_another_process_shows_the_new_row(sample: Path) -> N
         await pilot.press("up", "up")
         selected = view.current_row()
         assert selected is not None and selected.task_id == "task-033"
-        await pilot.pause(0.3)  # the watcher is up
+        await wait_for(pilot, lambda: app.watching, what="the watcher in place")
         result = techcat("log", "--agent", "qa_engineer", "--summary", "Checked the waiting list end to end",
                          "--files", "apps/web/e2e/booking.spec.ts", cwd=sample.parent)
         assert result.returncode == 0, result.stderr
