@@ -40,8 +40,8 @@ def test_a_conflict_refuses_naming_the_file_and_changes_nothing(tmp_path: Path) 
     log_before = (codex / "TASK-LOG.json").read_bytes()
     changes = ChangeSet((FileChange("apps/web/a.tsx", BASE, b"new a\n"),
                          FileChange("apps/web/b.tsx", BASE, BASE.replace(b"line 3", b"line 3 by the run"))))
-    with pytest.raises(LandingRefused, match=r"conflict with edits made since it started in apps/web/b.tsx; "
-                                             "nothing was applied") as refused:
+    with pytest.raises(LandingRefused, match=r"conflict with what changed in apps/web/b.tsx since it started "
+                                             r"\(your edits or another run's\); nothing was applied") as refused:
         plan_landing(tmp_path, changes, OUTPUTS)
     assert refused.value.paths == ("apps/web/b.tsx",)
     assert clean.read_bytes() == BASE and (codex / "TASK-LOG.json").read_bytes() == log_before

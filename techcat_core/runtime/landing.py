@@ -78,9 +78,9 @@ def plan_landing(root: Path, changes: ChangeSet, outputs: list[str], hooks: tupl
     if conflicts:
         shown = ", ".join(shown_path(p) for p in conflicts[:MAX_SHOWN_CONFLICTS])
         more = f" and {len(conflicts) - MAX_SHOWN_CONFLICTS} more" if len(conflicts) > MAX_SHOWN_CONFLICTS else ""
-        raise LandingRefused(f"the run's changes conflict with edits made since it started in {shown}{more}; "
-                             "nothing was applied (commit or set aside your edits to those files and run it "
-                             "again)", conflicts)
+        raise LandingRefused(f"the run's changes conflict with what changed in {shown}{more} since it started "
+                             "(your edits or another run's); nothing was applied: settle those files and run it "
+                             "again", conflicts)
     return landings
 
 
