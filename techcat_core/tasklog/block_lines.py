@@ -8,6 +8,7 @@ list's 36), so an edit re-splits one block and shifts the bases of the others.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from array import array
 
@@ -29,11 +30,7 @@ class BlockLineIndex(LineIndex):
 
     def __init__(self, text: str, blocks: tuple[list[int], list[int], list[array[int]]] | None = None) -> None:
         super().__init__(text)
-        if blocks is None:
-            starts = [0]
-            starts.extend(m.end() for m in _NEWLINE.finditer(text))
-            blocks = _chunk(starts, 0)
-        self._bases, self._firsts, self._blocks = blocks
+        self._bases, self._firsts, self._blocks = blocks if blocks is not None else _split(text)
 
     @property
     def starts(self) -> list[int]:
@@ -103,6 +100,20 @@ class BlockLineIndex(LineIndex):
         firsts = self._firsts[:b0] + rebuilt[1] + [f + line_delta for f in self._firsts[b1 + 1:]]
         blocks = self._blocks[:b0] + rebuilt[2] + self._blocks[b1 + 1:]
         return BlockLineIndex(new_text, (bases, firsts, blocks))
+
+
+def _split(text: str) -> tuple[list[int], list[int], list[array[int]]]:
+    """The blocks of a whole text, one block of line starts at a time (never a list of a million ints)."""
+    bases: list[int] = []
+    firsts: list[int] = []
+    blocks: list[array[int]] = []
+    ends = itertools.chain((0,), (m.end() for m in _NEWLINE.finditer(text)))
+    while part := list(itertools.islice(ends, BLOCK_LINES)):
+        base = part[0]
+        bases.append(base)
+        firsts.append(len(blocks) * BLOCK_LINES)
+        blocks.append(array("q", [start - base for start in part]))
+    return bases, firsts, blocks
 
 
 def _chunk(starts: list[int], first_line: int) -> tuple[list[int], list[int], list[array[int]]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +41,9 @@ def _shift(diagnostic: Diagnostic, lines: int) -> Diagnostic:
     return dataclasses.replace(diagnostic, range=_shift_range(diagnostic.range, lines), fixes=fixes)
 
 
+_NOWHERE = Position(0, 0)  # the anchor of an entry without diagnostics (one object for all)
+
+
 @dataclass(slots=True)
 class _EntryResult:
     """What the per-entry rules said about one entry, and the facts the whole-log passes need."""
@@ -53,12 +56,13 @@ class _EntryResult:
     escapes: tuple[Diagnostic, ...]  # TC113
     missing: tuple[Diagnostic, ...]  # TC114, reported only when some logged file exists
     existing: int  # output paths (inside the repository) that exist
-    paths: tuple[str, ...]  # those paths, to refresh on file-system changes
+    paths: Sequence[object]  # its output_files (the entry's own list, not a copy), to refresh on file changes
     id_fact: tuple[bool, str | None]  # (is an object, its task_id): all the id pass reads
     number: int | None  # the id's number when it is well formed
     width: int  # its digit count (0 when not well formed)
     has_output: bool
-    bucket: object | None  # TC115's pre-filter (agent, date and summary); None: not an object
+    bucket: int | None  # the hash of TC115's pre-filter (agent, date, summary; a collision costs a closer
+    # look, never a wrong answer, and an int is 32 bytes where the key is ~250); None: not an object
 
 
 class LogChecker:
@@ -79,8 +83,8 @@ class LogChecker:
         self._ids_valid = False
         self._id_diags: dict[int, list[Diagnostic]] = {}
         self._id_anchors: dict[int, Position] = {}
-        self._buckets: Counter[object] = Counter()
-        self._repeated: set[object] = set()  # buckets of more than one entry: TC115 looks only at those
+        self._buckets: Counter[int] = Counter()
+        self._repeated: set[int] = set()  # buckets of more than one entry: TC115 looks only at those
 
     @property
     def task_ids(self) -> AbstractSet[str]:
@@ -101,7 +105,7 @@ class LogChecker:
         for name in changed:
             self._exists.pop(name, None)
         for i, result in enumerate(self._results):
-            if result is not None and not changed.isdisjoint(result.paths):
+            if result is not None and any(type(p) is str and p in changed for p in result.paths):
                 self._drop(i)
 
     def check(self, ws: Workspace, splice: Splice | None, today: dt.date | None = None) -> list[Diagnostic]:
@@ -259,13 +263,13 @@ class LogChecker:
             existing = checker.entry_paths(entry, escaped, absent) if entry.is_object else 0
             escapes, missing = tuple(escaped), tuple(absent)
             files = entry.get("output_files")
-            paths = tuple(item for item in files if type(item) is str) if type(files) is list else ()
+            paths: Sequence[object] = files if type(files) is list else ()
             agent = tuple(agent_diags.get(entry.index, ()))
             task_id, number, width = id_fact(entry)
             has_output = bool(local or agent or escapes or missing)
-            key = bucket(entry.value)
+            key = None if (coarse := bucket(entry.value)) is None else hash(coarse)
             self._results[i] = _EntryResult(
-                i, not entry.is_object or not entry.task_id, position(entry.start) if has_output else Position(0, 0),
+                i, not entry.is_object or not entry.task_id, position(entry.start) if has_output else _NOWHERE,
                 local, agent, escapes, missing, existing, paths, (entry.is_object, task_id),
                 number, width, has_output, key)
             if key is not None:

@@ -51,7 +51,7 @@ def reparse(previous: TaskLog, start: int, old_end: int, new_text: str,
 
 
 def _full(previous: TaskLog, new_text: str, lines: LineIndex | None) -> tuple[TaskLog, Splice | None]:
-    log = parse_task_log(new_text, previous.path)
+    log = parse_task_log(new_text, previous.path, share_strings=previous.shared_strings)
     if lines is not None:
         log.lines = lines
     return log, None
@@ -70,7 +70,8 @@ def reparse_spliced(previous: TaskLog, start: int, old_end: int, new_text: str,
     # The checkpoint: the last entry that ends before the edit. The parser's state right after it is
     # known, except for the last comma it consumed, which only a rare error path reads (see _main_loop).
     j = bisect.bisect_left(old_entries, start, key=lambda e: e.end) - 1
-    log = TaskLog(previous.path, new_text, top_level="array", top_level_span=previous.top_level_span)
+    log = TaskLog(previous.path, new_text, top_level="array", top_level_span=previous.top_level_span,
+                  shared_strings=previous.shared_strings)
     if lines is not None:
         log.lines = lines
     log.entries = old_entries[:j + 1]
