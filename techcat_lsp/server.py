@@ -10,7 +10,7 @@ import logging
 import sys
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from cattrs.errors import BaseValidationError
 from lsprotocol import types as lsp
@@ -91,6 +91,17 @@ class TechcatProtocol(LanguageServerProtocol):
             yield handler, (params,), None
 
 
+class Service:
+    """State a feature keeps for the server's lifetime (the diagnostics publisher, the runs in flight, the
+    watchers): one instance per server, made on first use by `TechcatServer.service`, typed where it is used."""
+
+    def __init__(self, ls: TechcatServer) -> None:
+        self.ls = ls
+
+
+ServiceT = TypeVar("ServiceT", bound=Service)
+
+
 class TechcatServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("techcat-lsp", VERSION, protocol_cls=TechcatProtocol, converter_factory=strict_converter,
@@ -103,10 +114,18 @@ class TechcatServer(LanguageServer):
         self.watch_support = False  # the client watches files for us (didChangeWatchedFiles)
         self.progress_support = False
         self.show_document_support = False
+        self.change_annotation_support = False  # workspace edits the user confirms (VS Code's refactor preview)
         self.roots: list[Path] = []
         self.debounce = 0.075
-        self.extensions: dict[str, Any] = {}  # per-feature state (the publisher, the runs in flight)
+        self._services: dict[type[Service], Service] = {}
         self.state_listeners: list[Callable[[WorkspaceState], None]] = []  # told of each new workspace
+
+    def service(self, kind: type[ServiceT]) -> ServiceT:
+        """The server's one `kind` (as esbonio's `get_feature`): typed, where `extensions["..."]` was `Any`."""
+        found = self._services.get(kind)
+        if not isinstance(found, kind):
+            found = self._services[kind] = kind(self)
+        return found
 
     # -- transport: TechCat's message loop, which answers every request (see transport.py) -------------
 
@@ -136,6 +155,11 @@ class TechcatServer(LanguageServer):
                                   and workspace.did_change_watched_files.dynamic_registration)
         self.progress_support = bool(window and window.work_done_progress)
         self.show_document_support = bool(window and window.show_document and window.show_document.support)
+        edits = workspace.workspace_edit if workspace else None
+        operations = set(edits.resource_operations or []) if edits else set()
+        self.change_annotation_support = bool(edits and edits.document_changes and edits.change_annotation_support
+                                              and {lsp.ResourceOperationKind.Create,
+                                                   lsp.ResourceOperationKind.Delete} <= operations)
         options = params.initialization_options
         if isinstance(options, dict) and isinstance(options.get("debounceMs"), (int, float)):
             self.debounce = max(0.0, float(options["debounceMs"]) / 1000)

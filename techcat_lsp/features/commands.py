@@ -7,11 +7,20 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from lsprotocol import types as lsp
 
-from techcat_lsp.command_support import CommandError, relative, show, spec_of, workspace_state
+from techcat_lsp.command_args import (
+    CancelRunArgs,
+    FixAllArgs,
+    LogFromGitArgs,
+    OpenFilesArgs,
+    QueueItemArgs,
+    RunAgentArgs,
+    parse,
+)
+from techcat_lsp.command_support import CommandError, relative, show, workspace_state
 from techcat_lsp.commands_api import CANCEL_RUN, FIX_ALL, LOG_FROM_GIT, OPEN_FILES, QUEUE_ITEM, RUN_AGENT
 from techcat_lsp.convert import uri, workspace_edit
 from techcat_lsp.features.code_actions import non_overlapping
@@ -22,11 +31,9 @@ from techcat_lsp.server import TechcatServer
 from techcat_lsp.state import WorkspaceState
 
 
-async def queue_item(ls: TechcatServer, spec: dict[str, Any]) -> dict[str, Any]:
-    state = workspace_state(ls, spec)
-    number = spec.get("number")
-    if not isinstance(number, int):
-        raise CommandError("techcat.queueItem needs {\"number\": <item number>}")
+async def queue_item(ls: TechcatServer, args: QueueItemArgs) -> dict[str, Any]:
+    state = workspace_state(ls, args.location)
+    number = args.number
     path = state.codex_dir / "PROPOSED-TASKS.md"
     doc = ls.docs.by_path(path)
     if doc is None:  # not open: change the file itself, under the core's lock
@@ -50,11 +57,11 @@ async def queue_item(ls: TechcatServer, spec: dict[str, Any]) -> dict[str, Any]:
     return {"ok": bool(result.applied)}
 
 
-async def log_from_git(ls: TechcatServer, spec: dict[str, Any]) -> dict[str, Any]:
+async def log_from_git(ls: TechcatServer, args: LogFromGitArgs) -> dict[str, Any]:
     from techcat_core.gitops import GitProblem, changed_since
     from techcat_core.tasklog.store import STATE_DIR, StoreError, append_entry
 
-    state = workspace_state(ls, spec)
+    state = workspace_state(ls, args.location)
     try:
         files = await asyncio.to_thread(changed_since, state.root, "HEAD")
     except GitProblem as error:
@@ -64,9 +71,9 @@ async def log_from_git(ls: TechcatServer, spec: dict[str, Any]) -> dict[str, Any
     if not files:
         show(ls, "No uncommitted changes to log.")
         return {"ok": False, "message": "no changes"}
-    agent = spec.get("agent") if isinstance(spec.get("agent"), str) else "task_logger"
+    agent = args.agent or "task_logger"
     shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
-    summary = spec.get("summary") if isinstance(spec.get("summary"), str) else f"Changed {shown}"
+    summary = args.summary or f"Changed {shown}"
     doc = ls.docs.by_path(state.log_path)
     if doc is not None:  # the log is open: add the entry to the buffer, where the user sees and saves it
         return await _append_to_buffer(ls, state, str(agent), str(summary), files)
@@ -100,9 +107,8 @@ async def _append_to_buffer(ls: TechcatServer, state: WorkspaceState, agent: str
     return {"ok": bool(result.applied), "taskId": entry["task_id"], "files": files}
 
 
-async def fix_all_command(ls: TechcatServer, spec: dict[str, Any]) -> dict[str, Any]:
-    target = spec.get("uri")
-    found = ls.analysis_for(target) if isinstance(target, str) else None
+async def fix_all_command(ls: TechcatServer, args: FixAllArgs) -> dict[str, Any]:
+    found = ls.analysis_for(args.uri) if args.uri else None
     if found is None:
         raise CommandError("techcat.fixAll needs {\"uri\": \"<document>\"} inside a .codex/ folder")
     analysis, path = found
@@ -114,11 +120,11 @@ async def fix_all_command(ls: TechcatServer, spec: dict[str, Any]) -> dict[str, 
     return {"ok": bool(result.applied), "fixed": len(safe)}
 
 
-async def open_files(ls: TechcatServer, spec: dict[str, Any]) -> dict[str, Any]:
+async def open_files(ls: TechcatServer, args: OpenFilesArgs) -> dict[str, Any]:
     from techcat_lsp.preview import inside
 
-    state = workspace_state(ls, spec)
-    files = [f for f in spec.get("files") or [] if isinstance(f, str)]
+    state = workspace_state(ls, args.location)
+    files = args.files
     opened: list[str] = []
     for name in files[:10]:
         target = inside(state.root, name)
@@ -132,15 +138,17 @@ async def open_files(ls: TechcatServer, spec: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "opened": opened}
 
 
-Action = Callable[[TechcatServer, dict[str, Any]], dict[str, Any] | Awaitable[dict[str, Any]]]
+Args = TypeVar("Args")
+Action = Callable[[TechcatServer, Args], dict[str, Any] | Awaitable[dict[str, Any]]]
 
 
-def _command(name: str, server: TechcatServer, action: Action) -> None:
-    @server.command(name)
-    @guarded({"ok": False, "message": "internal error; see the server log"})
-    async def handler(ls: TechcatServer, *args: Any) -> dict[str, Any]:
+def command(server: TechcatServer, name: str, kind: type[Args], action: Action[Args]) -> None:
+    """Register `action` for `name`: its argument read into `kind` first (an `InvalidParams` error when it does
+    not fit, see `command_args`); a refusal (`CommandError`) is shown and answered `{"ok": false}`."""
+
+    async def run(ls: TechcatServer, args: Args) -> dict[str, Any]:
         try:
-            result = action(ls, spec_of(args))
+            result = action(ls, args)
             if asyncio.iscoroutine(result):
                 result = await result
             assert isinstance(result, dict)
@@ -149,8 +157,18 @@ def _command(name: str, server: TechcatServer, action: Action) -> None:
             show(ls, str(error), lsp.MessageType.Error)
             return {"ok": False, "message": str(error)}
 
+    guarded_run = guarded({"ok": False, "message": "internal error; see the server log"})(run)
+
+    @server.command(name)
+    async def handler(ls: TechcatServer, *arguments: Any) -> dict[str, Any]:
+        result: dict[str, Any] = await guarded_run(ls, parse(name, kind, arguments))  # InvalidParams escapes
+        return result
+
 
 def register(server: TechcatServer) -> None:
-    for name, action in ((RUN_AGENT, run_agent_command), (CANCEL_RUN, cancel_runs), (QUEUE_ITEM, queue_item),
-                         (LOG_FROM_GIT, log_from_git), (FIX_ALL, fix_all_command), (OPEN_FILES, open_files)):
-        _command(name, server, action)
+    command(server, RUN_AGENT, RunAgentArgs, run_agent_command)
+    command(server, CANCEL_RUN, CancelRunArgs, cancel_runs)
+    command(server, QUEUE_ITEM, QueueItemArgs, queue_item)
+    command(server, LOG_FROM_GIT, LogFromGitArgs, log_from_git)
+    command(server, FIX_ALL, FixAllArgs, fix_all_command)
+    command(server, OPEN_FILES, OpenFilesArgs, open_files)

@@ -14,7 +14,7 @@ from techcat_core.workspace import CORE_FILES
 from techcat_lsp.analysis import Analysis
 from techcat_lsp.convert import to_lsp, uri
 from techcat_lsp.guard import guarded
-from techcat_lsp.server import TechcatServer
+from techcat_lsp.server import Service, TechcatServer
 from techcat_lsp.state import WorkspaceState
 
 WORKSPACE_WAIT = 30.0  # how long a workspace pull with nothing new waits for a change before answering
@@ -34,11 +34,11 @@ def convert(analysis: Analysis, path: Path, encoding: str) -> list[lsp.Diagnosti
     return [to_lsp(d, encoder, analysis, encoding, version) for d in diagnostics]
 
 
-class Publisher:
+class Publisher(Service):
     """Debounces changes, cancels stale work, and tells the client: publishes (push) or asks it to re-pull."""
 
     def __init__(self, ls: TechcatServer) -> None:
-        self.ls = ls
+        super().__init__(ls)
         self._pending: asyncio.Task[None] | None = None
         self._sent: dict[Path, tuple[str, int | None]] = {}  # push: what the client holds, and for which version
         self.reported: dict[Path, str] = {}  # pull: result id of what the client last pulled
@@ -88,11 +88,7 @@ class Publisher:
 
 
 def publisher(ls: TechcatServer) -> Publisher:
-    found = ls.extensions.get("publisher")
-    if found is None:
-        found = ls.extensions["publisher"] = Publisher(ls)
-    assert isinstance(found, Publisher)
-    return found
+    return ls.service(Publisher)
 
 
 def refresh_history(ls: TechcatServer, state: WorkspaceState) -> None:

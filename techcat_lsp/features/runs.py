@@ -1,11 +1,10 @@
-"""Agent runs as commands: `techcat.runAgent` streams the runtime's events as work-done progress and
-shows the result; `techcat.cancelRun` (or the progress's cancel button) stops a run, writing nothing."""
+"""Agent runs as commands: `techcat.runAgent` streams the runtime's events as work-done progress (one per
+agent of a chain), shows the result, and reviews the changes in the editor when asked (`review.py`);
+`techcat.cancelRun` (or a progress's cancel button) stops a run, writing nothing."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,13 +12,12 @@ from typing import Any
 
 from lsprotocol import types as lsp
 
-from techcat_lsp.command_support import CommandError, relative, show, workspace_state
+from techcat_lsp.command_args import CancelRunArgs, RunAgentArgs
+from techcat_lsp.command_support import CommandError, show, workspace_state
 from techcat_lsp.features.diagnostics import publisher
-from techcat_lsp.server import TechcatServer
+from techcat_lsp.run_progress import AgentProgress
+from techcat_lsp.server import Service, TechcatServer
 from techcat_lsp.state import WorkspaceState
-
-logger = logging.getLogger("techcat_lsp")
-REPORT_EVERY = 0.2  # seconds between progress reports while text streams in
 
 
 @dataclass
@@ -30,9 +28,12 @@ class Run:
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-def _runs(ls: TechcatServer) -> dict[str, Run]:
-    runs: dict[str, Run] = ls.extensions.setdefault("runs", {})
-    return runs
+class Runs(Service):
+    """The runs in flight, by id (what `techcat.cancelRun` cancels)."""
+
+    def __init__(self, ls: TechcatServer) -> None:
+        super().__init__(ls)
+        self.active: dict[str, Run] = {}
 
 
 async def _ask_task(ls: TechcatServer, state: WorkspaceState, agent: str) -> tuple[str, int | None] | None:
@@ -52,145 +53,89 @@ async def _ask_task(ls: TechcatServer, state: WorkspaceState, agent: str) -> tup
     return item.title, item.number
 
 
-class _Progress:
-    """Work-done progress for one run, when the client supports it; cancelling it cancels the run."""
+class _Reporter:
+    """The run's events as progress (one per agent, see `run_progress`) and, at the end, the core's run summary
+    (`RunSummarizer`: per agent of the chain, what it wrote, logged and ticked, and how it ended)."""
 
-    def __init__(self, ls: TechcatServer, run: Run) -> None:
-        self.ls = ls
-        self.token = f"techcat-run-{run.run_id}"
-        self.active = False
-        self.run = run
-        self._last = 0.0
+    def __init__(self, ls: TechcatServer, state: WorkspaceState, progress: AgentProgress, args: RunAgentArgs,
+                 task: str, item: int | None) -> None:
+        from techcat_core.runs.summary import RunSummarizer
 
-    async def begin(self) -> None:
-        if not self.ls.progress_support:
-            return
-        try:
-            await self.ls.work_done_progress.create_async(self.token)
-        except Exception:
-            logger.warning("the client refused a progress token; running without progress")
-            return
-        self.active = True
-        self.ls.work_done_progress.begin(self.token, lsp.WorkDoneProgressBegin(
-            title=f"TechCat: {self.run.agent}", message=self.run.task[:120], cancellable=True, percentage=None))
-        future = self.ls.work_done_progress.tokens.get(self.token)
-        if future is not None:
-            future.add_done_callback(lambda f: self.run.cancel.set() if f.cancelled() else None)
+        self.progress = progress
+        self.summarizer = RunSummarizer(args.agent, task, item, root=state.root)
+        self.written: list[Path] = []
+        self.agent: str | None = None  # the agent running now
+        self._received = 0
 
-    def report(self, message: str, force: bool = True) -> None:
-        now = time.monotonic()
-        if not self.active or (not force and now - self._last < REPORT_EVERY):
-            return
-        self._last = now
-        self.ls.work_done_progress.report(self.token, lsp.WorkDoneProgressReport(message=message[:200]))
+    async def feed(self, event: object) -> None:
+        from techcat_core.runtime import events as ev
 
-    def end(self, message: str) -> None:
-        if self.active:
-            self.ls.work_done_progress.end(self.token, lsp.WorkDoneProgressEnd(message=message[:200]))
-            self.active = False
-        self.ls.work_done_progress.tokens.pop(self.token, None)
+        line = self.summarizer.feed(event)
+        match event:
+            case ev.RunStarted(agent=agent, task=task):
+                previous, self.agent, self._received = self.agent, agent, 0
+                await self.progress.start(agent, task, f"{previous} hands off to {agent}" if previous else None)
+            case ev.TextDelta(text=text):
+                self._received += len(text)
+                tail = text.strip().splitlines()[-1:] or [""]
+                self.progress.report(f"{self._received} characters… {tail[0][:80]}", force=False)
+                return
+            case ev.ExecutorOutput(text=text):
+                self.progress.report(text.strip()[:160], force=False)
+                return
+            case ev.FileWritten(path=path):
+                self.written.append(path)
+        if line is not None:  # the progress's title names the agent already
+            self.progress.report(line.removeprefix(f"{self.agent}: ").removeprefix(f"{self.agent} "))
 
 
-async def run_agent_command(ls: TechcatServer, spec: dict[str, Any]) -> dict[str, Any]:
-    from techcat_core.runtime.events import (
-        Chained,
-        Committed,
-        DryRun,
-        FileWritten,
-        Logged,
-        Notice,
-        Retrying,
-        RunCancelled,
-        RunFailed,
-        RunFinished,
-        RunStarted,
-        TextDelta,
-    )
+async def run_agent_command(ls: TechcatServer, args: RunAgentArgs) -> dict[str, Any]:
     from techcat_core.runtime.runner import RunRequest, run_agent
+    from techcat_lsp.review import reviewer
 
-    state = workspace_state(ls, spec)
-    agent = spec.get("agent")
-    if not isinstance(agent, str) or not agent:
-        raise CommandError("techcat.runAgent needs {\"agent\": \"<name>\"}")
-    task = spec.get("task")
-    item = spec.get("proposedItem")
-    if not isinstance(task, str) or not task.strip():
+    state = workspace_state(ls, args.location)
+    agent = args.agent
+    task, item = args.task, args.proposed_item
+    if task is None or not task.strip():
         chosen = await _ask_task(ls, state, agent)
         if chosen is None:
             return {"ok": False, "message": "no task chosen"}
         task, item = chosen
     run = Run(uuid.uuid4().hex[:8], agent, task)
-    _runs(ls)[run.run_id] = run
-    progress = _Progress(ls, run)
-    await progress.begin()
-    request = RunRequest(agent=agent, task=task, proposed_item=item if isinstance(item, int) else None,
-                         cancel=run.cancel)
-    received = 0
-    outcome: dict[str, Any] = {"ok": False, "runId": run.run_id, "message": ""}
-    written: list[Path] = []
-    finished: Any = None
-    notices: list[str] = []
+    runs = ls.service(Runs).active
+    runs[run.run_id] = run
+    progress = AgentProgress(ls, run.run_id, run.cancel)
+    reporter = _Reporter(ls, state, progress, args, task, item)
+    request = RunRequest(agent=agent, task=task, proposed_item=item, cancel=run.cancel,
+                         review=reviewer(ls, state.root, lambda: reporter.agent or agent) if args.review else None)
     try:
         async for event in run_agent(state.codex_dir, request):
-            if isinstance(event, RunStarted):
-                progress.report(f"{event.agent}: {event.provider} {event.model}")
-            elif isinstance(event, TextDelta):
-                received += len(event.text)
-                tail = event.text.strip().splitlines()[-1:] or [""]
-                progress.report(f"{received} characters… {tail[0][:80]}", force=False)
-            elif isinstance(event, Retrying):
-                progress.report(f"retrying in {event.delay:.0f} s: {event.reason}")
-            elif isinstance(event, DryRun):
-                outcome["message"] = event.hint
-            elif isinstance(event, FileWritten):
-                written.append(event.path)
-                progress.report(f"wrote {relative(state, event.path)}")
-            elif isinstance(event, Logged):
-                progress.report(f"logged {event.entry.get('task_id')}")
-            elif isinstance(event, Chained):
-                progress.report(f"{event.from_agent} hands off to {event.to_agent}")
-            elif isinstance(event, Committed):
-                progress.report(f"committed {event.sha[:8]}")
-            elif isinstance(event, Notice):
-                notices.append(event.message)
-                progress.report(event.message)
-            elif isinstance(event, RunFailed):
-                outcome["message"] = event.message
-                break
-            elif isinstance(event, RunCancelled):
-                outcome["message"] = f"{agent} was cancelled; nothing was written"
-                outcome["cancelled"] = True
-                break
-            elif isinstance(event, RunFinished):
-                finished = event
+            await reporter.feed(event)
     finally:
-        _runs(ls).pop(run.run_id, None)
-        for path in [state.log_path, state.codex_dir / "PROPOSED-TASKS.md", *written]:
+        runs.pop(run.run_id, None)
+        for path in [state.log_path, state.codex_dir / "PROPOSED-TASKS.md", *reporter.written]:
             state.changed(path, on_disk=True)
         publisher(ls).schedule()
-    if finished is not None:
-        entry = finished.entry or {}
-        outcome["ok"] = True
-        outcome["taskId"] = entry.get("task_id")
-        outcome["files"] = [relative(state, p) for p in written]
-        outcome["message"] = outcome["message"] or (
-            f"{agent} finished: {entry.get('task_id', 'no entry')} logged, {len(written)} file"
-            f"{'s' if len(written) != 1 else ''} written")
-        if notices:
-            outcome["message"] += " (" + "; ".join(notices) + ")"
-    progress.end(outcome["message"])
-    show(ls, outcome["message"], lsp.MessageType.Info if outcome["ok"] else (
-        lsp.MessageType.Warning if outcome.get("cancelled") else lsp.MessageType.Error))
+    summary = reporter.summarizer.summary()
+    message = summary.message()
+    outcome: dict[str, Any] = {
+        "ok": summary.ok, "runId": run.run_id, "message": message, "outcome": summary.outcome,
+        "taskId": summary.task_ids[0] if summary.task_ids else None, "files": list(summary.files),
+        "agents": [{"agent": a.agent, "outcome": a.outcome, "taskId": a.task_id, "files": list(a.files)}
+                   for a in summary.agents]}
+    if summary.outcome == "cancelled":
+        outcome["cancelled"] = True
+    last = summary.agents[-1].line() if summary.agents else message
+    progress.end(last if len(summary.agents) > 1 else message)
+    show(ls, message, lsp.MessageType.Info if summary.ok else (
+        lsp.MessageType.Warning if summary.outcome == "cancelled" else lsp.MessageType.Error))
     return outcome
 
 
-def cancel_runs(ls: TechcatServer, spec: dict[str, Any]) -> dict[str, Any]:
-    wanted = spec.get("runId")
+def cancel_runs(ls: TechcatServer, args: CancelRunArgs) -> dict[str, Any]:
     cancelled = []
-    for run in list(_runs(ls).values()):
-        if wanted in (None, run.run_id):
+    for run in list(ls.service(Runs).active.values()):
+        if args.run_id in (None, run.run_id):
             run.cancel.set()
             cancelled.append(run.run_id)
     return {"ok": bool(cancelled), "cancelled": cancelled}
-
-

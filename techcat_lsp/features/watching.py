@@ -15,7 +15,7 @@ from techcat_core.watcher import is_ignored
 from techcat_lsp.documents import uri_to_path
 from techcat_lsp.features.diagnostics import publisher, refresh_history
 from techcat_lsp.guard import guarded
-from techcat_lsp.server import TechcatServer
+from techcat_lsp.server import Service, TechcatServer
 from techcat_lsp.state import WorkspaceState
 
 logger = logging.getLogger("techcat_lsp")
@@ -85,25 +85,36 @@ async def poll_output_files(ls: TechcatServer, interval: float = OUTPUT_POLL_SEC
                 publisher(ls).schedule()
 
 
+class Watchers(Service):
+    """The server's own watching: a watcher per workspace (when the client does not watch) and the output poll."""
+
+    def __init__(self, ls: TechcatServer) -> None:
+        super().__init__(ls)
+        self.tasks: dict[Path, asyncio.Task[None]] = {}
+        self.stops: dict[Path, asyncio.Event] = {}
+        self.output_poll: asyncio.Task[None] | None = None
+
+    def start(self, state: WorkspaceState) -> None:
+        if self.ls.watch_support or state.codex_dir in self.tasks:
+            return
+        stop = self.stops[state.codex_dir] = asyncio.Event()
+        self.tasks[state.codex_dir] = asyncio.ensure_future(_watch(self.ls, state, stop))
+
+    def stop(self) -> None:
+        if self.output_poll is not None:
+            self.output_poll.cancel()
+        for stop in self.stops.values():
+            stop.set()
+        for task in self.tasks.values():
+            task.cancel()
+
+
 def start_core_watcher(ls: TechcatServer, state: WorkspaceState) -> None:
-    if ls.watch_support:
-        return
-    watchers: dict[Path, asyncio.Task[None]] = ls.extensions.setdefault("watchers", {})
-    stops: dict[Path, asyncio.Event] = ls.extensions.setdefault("watch_stops", {})
-    if state.codex_dir in watchers:
-        return
-    stop = stops[state.codex_dir] = asyncio.Event()
-    watchers[state.codex_dir] = asyncio.ensure_future(_watch(ls, state, stop))
+    ls.service(Watchers).start(state)
 
 
 def stop_core_watchers(ls: TechcatServer) -> None:
-    poll = ls.extensions.get("output_poll")
-    if poll is not None:
-        poll.cancel()
-    for stop in ls.extensions.get("watch_stops", {}).values():
-        stop.set()
-    for task in ls.extensions.get("watchers", {}).values():
-        task.cancel()
+    ls.service(Watchers).stop()
 
 
 def register(server: TechcatServer) -> None:
@@ -120,7 +131,7 @@ def register(server: TechcatServer) -> None:
                         watchers=[lsp.FileSystemWatcher(glob_pattern=WATCH_GLOB)]))]))
         ls.discover()  # each new workspace starts its watcher and its git history check
         publisher(ls).schedule(delay=0)
-        ls.extensions["output_poll"] = asyncio.ensure_future(poll_output_files(ls))
+        ls.service(Watchers).output_poll = asyncio.ensure_future(poll_output_files(ls))
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     @guarded()

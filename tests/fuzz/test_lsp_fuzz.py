@@ -171,9 +171,16 @@ async def test_the_server_answers_every_request_while_being_fed_garbage(profile:
             elif roll < 0.97:
                 await fuzz.request(rng.choice(document_methods), {"textDocument": {"uri": target}}, False, step)
             else:
-                await fuzz.request(lsp.WORKSPACE_EXECUTE_COMMAND, {"command": rng.choice(commands),
-                                                                   "arguments": rng.choice(JUNK_ARGUMENTS)},
-                                   False, step)
+                command, junk = rng.choice(commands), rng.choice(JUNK_ARGUMENTS)
+                # a command takes one object with its required fields (techcat_lsp/command_args.py), else InvalidParams
+                needs = {"techcat.runAgent": "agent", "techcat.queueItem": "number", "techcat.fixAll": "uri",
+                         "techcat.openFiles": "files", "techcat.addAgent": "name"}.get(command)
+                first = junk[0] if junk else None
+                fits = len(junk) <= 1 and (first is None or isinstance(first, dict)) and (
+                    needs is None or (isinstance(first, dict) and needs in first
+                                      and not (needs == "number" and first[needs] >= 2**31)))  # LSP's integer
+                await fuzz.request(lsp.WORKSPACE_EXECUTE_COMMAND, {"command": command, "arguments": junk},
+                                   not fits, step)
         # Still in step at the end: the log's diagnostics come for its last text.
         log = uri(session.codex / FILE_OF["log"])
         await fuzz.request(lsp.TEXT_DOCUMENT_HOVER, {"textDocument": {"uri": log},

@@ -51,16 +51,23 @@ async def test_run_with_an_agent_from_a_code_action(profile: str, repo: Path, fa
             run.command.command, run.command.arguments))
         assert isinstance(result, dict) and result["ok"], result
         assert result["taskId"] == "task-004" and result["files"] == [".codex/PROPOSED-TASKS.md"]
-        [reports] = [r for t, r in session.client.progress_reports.items() if str(t).startswith("techcat-run-")]
-        values: list[Any] = list(reports)
+        # one progress per agent of the chain (planner hands off to the built-in task_logger), each its own title
+        runs = [list(r) for t, r in session.client.progress_reports.items() if str(t).startswith("techcat-run-")]
+        assert len(runs) == 2, runs
+        values: list[Any] = runs[0]
         kinds = _kinds(values)
         assert kinds[0] == "WorkDoneProgressBegin" and kinds[-1] == "WorkDoneProgressEnd"
         assert values[0].title == "TechCat: planner" and values[0].cancellable
         messages = [r.message or "" for r in values[1:-1]]
         assert any("characters" in m for m in messages), messages  # streamed as it arrived
         assert any(m == "wrote .codex/PROPOSED-TASKS.md" for m in messages)
-        assert "task-004 logged" in (values[-1].message or "")
-        assert any("planner finished: task-004 logged" in m.message for m in session.client.messages)
+        assert any(m == "logged task-004" for m in messages)
+        assert values[-1].message == "planner hands off to task_logger"
+        second: list[Any] = runs[1]
+        assert second[0].title == "TechCat: task_logger" and _kinds(second)[-1] == "WorkDoneProgressEnd"
+        [shown] = [m.message for m in session.client.messages if "planner" in m.message]
+        assert shown.startswith("planner wrote .codex/PROPOSED-TASKS.md; logged task-004"), shown
+        assert "nothing was written" not in shown
         entry = log_entries(repo)[-1]
         assert entry["agent"] == "planner" and entry["task_id"] == "task-004"
         user = fake_openai.requests[-1].body["messages"][-1]["content"]
