@@ -145,7 +145,7 @@ def _append_section(codex_dir: Path, name: str, fields: list[tuple[str, str]]) -
 
 def _one_line(text: str, what: str, empty: bool = False) -> str:
     line = text.strip()
-    if "\n" in line or "\r" in line:
+    if len(line.splitlines()) > 1:
         raise UseCaseError(f"{what} has several lines; write it on one line")
     if not line and not empty:
         raise UseCaseError(f"{what} is empty; say in a few words what the agent does")
@@ -158,7 +158,7 @@ def _outputs(outputs: tuple[str, ...]) -> str:
         name = raw.strip().replace("\\", "/")
         problem = path_escape_problem(name) or ("is empty" if not name else None) or \
             ("holds a comma, which separates outputs" if "," in name else None) or \
-            ("has several lines" if "\n" in name or "\r" in name else None)
+            ("has several lines" if len(name.splitlines()) > 1 else None)
         if problem:
             raise UseCaseError(f'output "{raw}" {problem}; name paths or globs relative to the repository root')
         if name not in names:

@@ -60,8 +60,8 @@ def one_line(text: str, what: str) -> str:
     line = text.strip()
     if not line:
         raise UseCaseError(f"the {what} is empty; say in one line what was done")
-    if "\n" in line or "\r" in line:
-        count = len(line.splitlines())
+    count = len(line.splitlines())  # any line break: \n, \r, U+2028, a form feed…
+    if count > 1:
         raise UseCaseError(f"the {what} has {count} lines; the task log holds one line per task, so write one "
                            "line (the details belong in the files it names)")
     return line
@@ -99,7 +99,7 @@ def output_files(ws: Workspace, files: tuple[str, ...] | list[str], changed_sinc
             named.append(name)
     if changed_since:
         names += [name for name in _changed(ws, changed_since) if name not in names]
-    missing = [name for name in named if not (ws.root / name).exists()]
+    missing = [name for name in named if not _exists(ws.root / name)]
     warnings = []
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
@@ -107,6 +107,13 @@ def output_files(ws: Workspace, files: tuple[str, ...] | list[str], changed_sinc
                         f"{'do' if len(missing) != 1 else 'does'} not exist in {ws.root}; logged as given "
                         "(check the spelling)")
     return names, warnings
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long for the file system, say: it cannot be there
+        return False
 
 
 def _changed(ws: Workspace, revision: str) -> list[str]:

@@ -85,7 +85,7 @@ def _title(text: str, what: str = "title") -> str:
     line = text.strip()
     if not line:
         raise UseCaseError(f"the {what} is empty; say in one line what the task is")
-    if "\n" in line or "\r" in line:
+    if len(line.splitlines()) > 1:
         raise UseCaseError(f"the {what} has {len(line.splitlines())} lines; a checklist item is one line")
     return line
 
