@@ -12,9 +12,9 @@ from techcat_core.usecases import proposed_items as items
 from techcat_core.usecases.agents import NewAgent, add_agent, known_agents, require_agent
 from techcat_core.usecases.entry import TaskEntry
 from techcat_core.usecases.errors import UnknownAgent, UseCaseError
+from techcat_core.usecases.loading import roster_workspace
 from techcat_core.usecases.log_query import LogQuery, QueryProblem, parse_query, query_log
 from techcat_core.usecases.log_task import LogRequest, log_task, prepare_log
-from techcat_core.usecases.loading import roster_workspace
 from techcat_core.workspace import load_workspace
 from tests.wsbuilder import AGENTS_MD, entry, make_workspace
 
@@ -157,5 +157,5 @@ def test_one_log_query_for_every_front_end(tmp_path: Path) -> None:
     assert ids(parse_query("")) == ["task-001", "task-002", "task-003"]
     page = query_log(log.entries, LogQuery(), offset=1, limit=1, newest_first=True)
     assert (page.total, [e.task_id for e in page.entries]) == (3, ["task-002"])
-    with pytest.raises(QueryProblem, match="use YYYY, YYYY-MM, YYYY-MM-DD or FROM..TO"):
+    with pytest.raises(QueryProblem, match=r"use YYYY, YYYY-MM, YYYY-MM-DD or FROM\.\.TO"):
         parse_query("", date_text="last week")
