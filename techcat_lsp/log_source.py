@@ -10,9 +10,10 @@ from pathlib import Path
 
 from techcat_core.tasklog.block_lines import BlockLineIndex
 from techcat_core.tasklog.parse import TaskLog, parse_task_log
+from techcat_core.tasklog.reading import read_log_text
 from techcat_core.tasklog.recheck import LogChecker
 from techcat_core.tasklog.reparse import Splice, reparse_spliced
-from techcat_core.workspace import DecodeProblem, read_text
+from techcat_core.workspace import DecodeProblem
 from techcat_lsp.documents import Document
 
 
@@ -38,7 +39,7 @@ class LogSource:
         self.from_uri = None
         self.disk_stale = False
         problems: list[DecodeProblem] = []
-        text = read_text(self.path, problems)
+        text = read_log_text(self.path, problems)
         self.decode_problems = problems
         if text is None:
             changed = self.log is not None
