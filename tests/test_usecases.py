@@ -145,8 +145,8 @@ def test_one_log_query_for_every_front_end(tmp_path: Path) -> None:
     log = load_workspace(codex).task_log
     assert log is not None
 
-    def ids(query: LogQuery, **paging: int) -> list[str | None]:
-        return [e.task_id for e in query_log(log.entries, query, **paging).entries]
+    def ids(query: LogQuery) -> list[str | None]:
+        return [e.task_id for e in query_log(log.entries, query).entries]
 
     assert ids(parse_query("BOOKING page")) == ["task-002", "task-003"]
     assert ids(parse_query("@planner")) == ids(parse_query("agent:planner")) == ["task-001"]
