@@ -1,0 +1,145 @@
+"""The language server's peak memory and edit → diagnostics latency on a big log, beside their references.
+
+    .venv/bin/python benchmarks/bench_lsp_memory.py [--entries 100000] [--edits 20] [--keep]
+
+One run, on bench_lsp's workspace (bench_check's clean 100k-entry log, 42.7 MB, plus four problems only
+TechCat sees), measures:
+
+- the reference: a Python process that does nothing but `json.load` the same log (its peak RSS is the
+  floor for holding that log in Python at all), and the log's size;
+- `techcat lsp` over stdio, driven by pytest-lsp's client (pygls) as VS Code drives it (pull
+  diagnostics, UTF-16): `didOpen` of the log, then `--edits` edits spread over the file (each breaks one
+  entry's date or mends it again, after two warm-ups), each followed by `textDocument/diagnostic`, timed
+  from sending the edit to the answer; then the server's peak RSS (`VmHWM` from /proc) after the session.
+
+Targets (issue 15): peak RSS under 400 MiB and edit → diagnostics under 60 ms at 100k entries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types as lsp
+from pytest_lsp import LanguageClient, client_capabilities
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import bench_lsp  # noqa: E402  (a sibling script, not a package)
+
+RSS_TARGET_MIB = 400
+LATENCY_TARGET_MS = 60.0
+
+
+def json_load_peak_mib(log: Path) -> float:
+    """Peak RSS of a process that only `json.load`s the log (the reference), from its rusage."""
+    process = subprocess.Popen([sys.executable, "-c", f"import json; json.load(open({str(log)!r}, encoding='utf-8'))"])
+    _, status, usage = os.wait4(process.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    return usage.ru_maxrss / 1024
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM in /proc/{pid}/status")
+
+
+def capabilities() -> lsp.ClientCapabilities:
+    caps = client_capabilities("visual-studio-code")
+    assert caps.text_document is not None and caps.workspace is not None
+    caps.text_document.diagnostic = lsp.DiagnosticClientCapabilities(dynamic_registration=False)
+    caps.workspace.diagnostics = lsp.DiagnosticWorkspaceClientCapabilities(refresh_support=False)
+    return caps
+
+
+async def session(root: Path, log: Path, edits: int) -> dict[str, Any]:
+    client = LanguageClient()
+    env = {**os.environ, "TECHCAT_LSP_LOG": "WARNING"}
+    await client.start_io(sys.executable, "-m", "techcat_cli.main", "lsp", cwd=str(root), env=env)
+    server = client._server  # the asyncio subprocess pygls started
+    assert server is not None
+    try:
+        await client.initialize_session(lsp.InitializeParams(
+            capabilities=capabilities(), process_id=os.getpid(), root_uri=root.as_uri(),
+            workspace_folders=[lsp.WorkspaceFolder(uri=root.as_uri(), name=root.name)]))
+        text = bench_lsp.Text(log.read_text(encoding="utf-8"))
+        uri = log.as_uri()
+        document = lsp.TextDocumentIdentifier(uri)
+        started = time.perf_counter()
+        item = lsp.TextDocumentItem(uri=uri, language_id="json", version=1, text=text.text)
+        client.text_document_did_open(lsp.DidOpenTextDocumentParams(item))
+        report = await client.text_document_diagnostic_async(lsp.DocumentDiagnosticParams(document))
+        open_s = time.perf_counter() - started
+        found = len(report.items) if isinstance(report, lsp.RelatedFullDocumentDiagnosticReport) else -1
+        sites = bench_lsp.edit_sites(text.text, edits // 2 + 2)
+        plan = [(site, "/") for site in sites] + [(site, "-") for site in sites]
+        times: list[float] = []
+        for number, (site, char) in enumerate(plan):
+            start, end = text.position(site), text.position(site + 1)
+            change = lsp.TextDocumentContentChangePartial(
+                range=lsp.Range(lsp.Position(**start), lsp.Position(**end)), text=char)
+            started = time.perf_counter()
+            client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+                lsp.VersionedTextDocumentIdentifier(version=number + 2, uri=uri), [change]))
+            await client.text_document_diagnostic_async(lsp.DocumentDiagnosticParams(document))
+            if number >= 2:  # two warm-up edits
+                times.append(time.perf_counter() - started)
+            text.text = text.text[:site] + char + text.text[site + 1:]
+        peak = peak_rss_mib(server.pid)
+    finally:
+        await client.shutdown_session()
+    return {"open_s": open_s, "found": found, "times": times, "peak": peak}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--edits", type=int, default=20, help="measured edits (after 2 warm-ups)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated workspace and print where")
+    args = parser.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="techcat-bench-lsp-memory-"))
+    print(f"python {platform.python_version()} on {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
+          f"load {os.getloadavg()[0]:.1f}; workspace in {base}", file=sys.stderr)
+    try:
+        root = base / "ws"
+        root.mkdir()
+        log = bench_lsp.build_workspace(root, args.entries)
+        log_mib = log.stat().st_size / 2**20
+        reference = json_load_peak_mib(log)
+        result = asyncio.run(session(root, log, args.edits))
+    finally:
+        if args.keep:
+            print(f"workspace kept in {base}", file=sys.stderr)
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+    times = sorted(result["times"])
+    median = statistics.median(times) * 1000
+    p95 = times[min(len(times) - 1, int(len(times) * 0.95))] * 1000
+    peak = result["peak"]
+    print("| entries | log MiB | `json.load` peak RSS MiB | server peak RSS MiB | ÷ json.load | ÷ log size "
+          "| target RSS | edit → diagnostics ms (p95) | target | open → diagnostics s | problems |")
+    print("|---:|---:|---:|---:|---:|---:|---|---:|---|---:|---:|")
+    print(f"| {args.entries:,} | {log_mib:.1f} | {reference:.0f} | {peak:.0f} | {peak / reference:.1f}× "
+          f"| {peak / log_mib:.1f}× | < {RSS_TARGET_MIB} {'✓' if peak < RSS_TARGET_MIB else '✗ missed'} "
+          f"| {median:.1f} ({p95:.1f}) | < {LATENCY_TARGET_MS:.0f} {'✓' if median < LATENCY_TARGET_MS else '✗ missed'} "
+          f"| {result['open_s']:.2f} | {result['found']} |")
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\n(this client's own peak RSS: {own:.0f} MiB, not counted)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
