@@ -74,7 +74,7 @@ def check_tools(locator: WorkspaceLocator) -> list[ToolSpec]:
         if len(diagnostics) > MAX_SHOWN:
             reply["more"] = f"{len(diagnostics) - MAX_SHOWN} more not shown; pass file= to narrow"
         if any(d.fixes and d.fixes[0].safe for d in diagnostics):
-            reply["hint"] = "apply_fixes applies the safe fixes"
+            reply["hint"] = "apply_fixes (or `techcat check --fix`) applies the safe fixes"
         return as_json(reply)
 
     def apply_fixes() -> str:

@@ -66,7 +66,7 @@ async def test_apply_fixes_applies_the_safe_fixes_check_workspace_suggests(tmp_p
         before = await call(client, "check_workspace")
         fixed = await call(client, "apply_fixes")
         again = await call(client, "apply_fixes")
-    assert before["hint"] == "apply_fixes applies the safe fixes"
+    assert before["hint"] == "apply_fixes (or `techcat check --fix`) applies the safe fixes"
     assert fixed["applied"] == 1 and fixed["errors"] == 1  # 2025/06/31 has no certain meaning: left for a person
     assert [d["code"] for d in fixed["left"]] == ["TC108"] and "2025/06/31" in fixed["left"][0]["message"]
     assert [e["date"] for e in json.loads((codex / "TASK-LOG.json").read_text())] == ["2025-07-14", "2025/06/31"]
