@@ -20,10 +20,12 @@ import pytest
 
 from techcat_core.executors import ExecutorFailed, ExecutorJob, ExecutorSpec, ExecutorUnavailable, run_executor
 from techcat_core.executors.aider import AIDER, MAX_CHAT_FILES, _interpreter, chat_files
+from techcat_core.executors.aider_launcher import summary_line
 from techcat_core.runtime.settings import ProviderSettings
 from techcat_core.runtime.worktree import create_worktree
 from tests.fake_openai import Behaviour, FakeOpenAI
-from tests.gitutil import commit_all, git, init_repo
+from tests.gitutil import commit_all, git, init_repo, techcat
+from tests.wsbuilder import make_workspace
 
 PATIENCE = 180.0  # aider imports litellm (seconds on a busy two-core machine)
 KEY = "sk-aider-test-key-0123456789"
@@ -152,6 +154,7 @@ async def test_aider_creates_and_edits_output_files(repo: Path, fake_openai: Fak
     # only the agent's files changed: no .aider* history, cache or .gitignore line in the worktree
     assert status(repo) == [" M docs/old.md", "AM docs/guide.md"]  # aider adds a new file to git's index
     assert "Applied edit to docs/guide.md" in lines and "Added docs/old.md to the chat." in lines
+    assert lines[-1] == "I wrote the guide and updated the old page."  # the launcher's summary line, last
     assert len(fake_openai.requests) == 1  # no commit message, no summary, no second call
     request = fake_openai.requests[0]
     assert request.path == "/v1/chat/completions"
@@ -279,6 +282,101 @@ async def test_cancel_ends_aider_while_the_model_is_answering(repo: Path, fake_o
     assert not (repo / "docs" / "guide.md").exists()
 
 
+# ---- `techcat run` end to end: the real CLI, the real aider, the local server ------------------------------------
+
+RUN_AGENTS = """# Agents
+
+## Agent: `doc_writer`
+
+- **Role:** Writes the docs
+- **Output:** docs/**
+- **Executor:** aider
+
+## Agent: `task_logger`
+
+- **Role:** Task Tracker
+"""
+
+
+def run_workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "shop"
+    root.mkdir()
+    init_repo(root)
+    make_workspace(root, agents=RUN_AGENTS, files=("docs/old.md",))
+    (root / "docs" / "old.md").write_text("the old line\n", encoding="utf-8")
+    (root / "README.md").write_text("# Shop\n", encoding="utf-8")
+    commit_all(root, "start")
+    return root
+
+
+def run_env(fake: FakeOpenAI, home: Path) -> dict[str, str]:
+    env = aider_env(home)
+    env.update({"OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": KEY, "TECHCAT_PROVIDER": "openai-compatible",
+                "TECHCAT_MODEL": "fake-model"})
+    return env
+
+
+def worktrees(root: Path) -> list[str]:
+    return [line for line in git(root, "worktree", "list", "--porcelain").splitlines() if line.startswith("worktree ")]
+
+
+@needs_aider
+def test_techcat_run_lands_aiders_files_and_logs_them(tmp_path: Path, fake_openai: FakeOpenAI,
+                                                      user_home: Path) -> None:
+    root = run_workspace(tmp_path)
+    fake_openai.queue(Behaviour(reply=WHOLE_REPLY))
+    done = techcat("run", "doc_writer", "Write the guide and update the old page", "--no-chain", cwd=root,
+                   env=run_env(fake_openai, user_home))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (root / "docs" / "guide.md").read_text(encoding="utf-8") == "# Guide\n\nWritten by aider.\n"
+    assert (root / "docs" / "old.md").read_text(encoding="utf-8") == "the new line\n"
+    entry = json.loads((root / ".codex" / "TASK-LOG.json").read_text(encoding="utf-8"))[-1]
+    assert entry["agent"] == "doc_writer"
+    assert entry["summary"] == "I wrote the guide and updated the old page."  # the reply's first prose line
+    assert sorted(entry["output_files"]) == ["docs/guide.md", "docs/old.md"]
+    assert worktrees(root) == [f"worktree {root}"]  # the run's worktree is gone
+    assert "Applied edit to docs/guide.md" in done.stdout
+    said = "\n".join(str(m["content"]) for m in fake_openai.requests[0].body["messages"])
+    assert "Write the guide and update the old page" in said
+    assert "You may change only these paths (your outputs): docs/**" in said
+    assert KEY not in done.stdout + done.stderr
+    assert everything_under(user_home) == []
+
+
+@needs_aider
+def test_techcat_run_refuses_aiders_stray_file_whole(tmp_path: Path, fake_openai: FakeOpenAI,
+                                                     user_home: Path) -> None:
+    root = run_workspace(tmp_path)
+    # every reply: naming README.md, a file not in its chat, makes aider add it and ask again
+    fake_openai.default = Behaviour(reply=WHOLE_REPLY + "\nREADME.md\n```\n# Hijacked\n```\n")
+    before = (root / ".codex" / "TASK-LOG.json").read_text(encoding="utf-8")
+    done = techcat("run", "doc_writer", "Write the guide", "--no-chain", cwd=root, env=run_env(fake_openai, user_home))
+    assert done.returncode != 0
+    assert ('the run changed "README.md", which is not among this agent\'s outputs (docs/**); the whole run was '
+            "refused and nothing was applied") in done.stdout + done.stderr
+    assert len(fake_openai.requests) == 2  # the first reply named README.md: aider added it and asked again
+    assert (root / "README.md").read_text(encoding="utf-8") == "# Shop\n"
+    assert not (root / "docs" / "guide.md").exists()
+    assert (root / "docs" / "old.md").read_text(encoding="utf-8") == "the old line\n"
+    assert (root / ".codex" / "TASK-LOG.json").read_text(encoding="utf-8") == before
+    assert worktrees(root) == [f"worktree {root}"]
+
+
+@needs_aider
+def test_techcat_run_reports_an_unreachable_model_and_lands_nothing(tmp_path: Path, fake_openai: FakeOpenAI,
+                                                                    user_home: Path) -> None:
+    root = run_workspace(tmp_path)
+    fake_openai.default = Behaviour(status=404, error_body={"error": {"message": "model 'fake-model' not found",
+                                                                      "type": "not_found_error"}})
+    before = (root / ".codex" / "TASK-LOG.json").read_text(encoding="utf-8")
+    done = techcat("run", "doc_writer", "Write the guide", "--no-chain", cwd=root, env=run_env(fake_openai, user_home))
+    assert done.returncode != 0
+    assert "aider changed no file and reported: " in done.stdout + done.stderr
+    assert "model 'fake-model' not found" in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert (root / ".codex" / "TASK-LOG.json").read_text(encoding="utf-8") == before
+
+
 # ---- the command line, the environment and the chat files (a stand-in executable: no aider needed) -----------
 
 def stand_in(tmp_path: Path, first_line: str = "#!/bin/sh") -> Path:
@@ -386,3 +484,15 @@ def test_chat_files_are_the_agents_existing_outputs_within_limits(repo: Path, tm
     assert chosen == ["docs/old.md", *(f"docs/page{number:02}.md" for number in range(MAX_CHAT_FILES - 1))]
     assert chat_files(job_for(repo, tmp_path / "s2", ProviderSettings(kind="openai", api_key=KEY), env,
                               agent="nobody")) == []
+
+
+@pytest.mark.parametrize(("reply", "summary"), [
+    (WHOLE_REPLY, "I wrote the guide and updated the old page."),
+    ("docs/old.md\n```\n<<<<<<< SEARCH\nold\n=======\nnew\n>>>>>>> REPLACE\n```\n", ""),
+    ("**Updated the guide** for the export command.\n\ndocs/guide.md\n```\nx\n```", "Updated the guide for the export "
+     "command."),
+    ("", ""),
+    ("word " * 100, ("word " * 40).strip()[:199] + "…"),
+])
+def test_the_summary_is_the_replys_first_prose_line(reply: str, summary: str) -> None:
+    assert summary_line(reply) == summary
