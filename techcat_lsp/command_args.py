@@ -40,7 +40,7 @@ class RunAgentArgs(Where):
     agent: str = ""
     task: str | None = None
     proposed_item: int | None = None
-    review: bool | None = None  # None: the agent's own setting
+    review: bool | None = None  # true: review this run; else only the agents `[review] agents` names
 
 
 @dataclass(frozen=True, slots=True)

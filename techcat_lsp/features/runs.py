@@ -106,8 +106,10 @@ async def run_agent_command(ls: TechcatServer, args: RunAgentArgs) -> dict[str, 
     runs[run.run_id] = run
     progress = AgentProgress(ls, run.run_id, run.cancel)
     reporter = _Reporter(ls, state, progress, args, task, item)
+    # The editor can always ask: every run is reviewed when `review` is true, else those `[review] agents` names.
     request = RunRequest(agent=agent, task=task, proposed_item=item, cancel=run.cancel,
-                         review=reviewer(ls, state.root, lambda: reporter.agent or agent) if args.review else None)
+                         review=reviewer(ls, state.root, lambda: reporter.agent or agent),
+                         review_all=bool(args.review))
     try:
         async for event in run_agent(state.codex_dir, request):
             await reporter.feed(event)

@@ -115,3 +115,47 @@ async def test_run_this_agent_asks_which_proposal(repo: Path, fake_openai: FakeO
         assert isinstance(result, dict) and result["ok"], result
         assert [a.title for a in asked[0].actions or []] == ["#2 Plan the next milestone"]
         assert json.loads((repo / ".codex" / "TASK-LOG.json").read_text())[-1]["agent"] == "planner"
+
+
+@pytest.mark.parametrize("profile", ["vscode", "neovim"])
+async def test_a_chained_agent_has_its_own_progress_and_its_cancel_is_its_own(profile: str, repo: Path,
+                                                                             fake_openai: FakeOpenAI) -> None:
+    """Issue 15: chained agents streamed under the first agent's title, and a cancel during the chained agent
+    said the first was cancelled and that nothing was written, though the first had written and logged."""
+    agents = repo / ".codex" / "AGENTS.md"
+    text = agents.read_text(encoding="utf-8")
+    agents.write_text(text.replace("Once complete, invoke `task_logger`.", "Once complete, invoke "
+                                   "`frontend_specialist`.", 1), encoding="utf-8")
+    fake_openai.queue(Behaviour(reply="Planned.\n\n- [ ] @frontend_specialist Build the settings page\n"))
+    fake_openai.queue(Behaviour(reply="word " * 600, chunk_delay=0.05))
+    async with started(profile, repo, fake_openai) as session:
+        running = asyncio.ensure_future(session.client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+            "techcat.runAgent", [{"workspace": str(session.codex), "agent": "planner", "task": "Plan"}])))
+
+        def titled(agent: str) -> list[Any]:
+            return [list(r) for r in session.client.progress_reports.values()
+                    if r and getattr(r[0], "title", None) == f"TechCat: {agent}"]
+
+        for _ in range(400):
+            second = titled("frontend_specialist")
+            if second and any("characters" in (getattr(v, "message", "") or "") for v in second[0]):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError(f"the chained agent never streamed: {session.client.progress_reports}")
+        [first] = titled("planner")
+        assert _kinds(first)[-1] == "WorkDoneProgressEnd"  # the first agent's progress ended at the hand-off
+        assert first[-1].message == "planner hands off to frontend_specialist"
+        token = next(t for t, r in session.client.progress_reports.items() if r and r[0] is second[0][0])
+        if profile == "vscode":
+            session.client.window_work_done_progress_cancel(lsp.WorkDoneProgressCancelParams(token))
+        else:
+            await session.client.workspace_execute_command_async(lsp.ExecuteCommandParams("techcat.cancelRun", [{}]))
+        result = await asyncio.wait_for(running, 20)
+    assert isinstance(result, dict) and result.get("cancelled"), result
+    message = result["message"]
+    assert message.startswith("planner wrote .codex/PROPOSED-TASKS.md; logged task-004"), message
+    assert "frontend_specialist was cancelled" in message and "planner was cancelled" not in message
+    assert "nothing was written" not in message
+    assert [a["outcome"] for a in result["agents"]] == ["done", "cancelled"]
+    assert log_entries(repo)[-1]["agent"] == "planner"
