@@ -130,10 +130,13 @@ class TechcatServer(MCPServer[Any]):
         seen = await anyio.to_thread.run_sync(signature, self.locator)
         while True:
             await anyio.sleep(POLL_SECONDS)
-            now = await anyio.to_thread.run_sync(signature, self.locator)
-            if now != seen:
-                seen = now
-                await self.refresh(resources=True)
+            try:
+                now = await anyio.to_thread.run_sync(signature, self.locator)
+                if now != seen:
+                    seen = now
+                    await self.refresh(resources=True)
+            except Exception:  # a bug here must not end the server: the tools still answer, the list just lags
+                logger.exception("could not look again at the workspace's tool settings")
 
     async def list_resources(self) -> list[ResourceInfo]:
         """Only the files that exist, and every agent's prompt (the static list would show neither)."""
