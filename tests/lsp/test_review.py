@@ -39,7 +39,9 @@ async def test_vscode_reviews_an_annotated_workspace_edit(repo: Path, fake_opena
             if apply:  # as VS Code does once the user presses Apply in the preview (and saves)
                 [change] = params.edit.document_changes or []
                 assert isinstance(change, lsp.TextDocumentEdit)
-                proposed.write_text(change.edits[0].new_text, encoding="utf-8")
+                [whole] = change.edits
+                assert isinstance(whole, lsp.AnnotatedTextEdit)
+                proposed.write_text(whole.new_text, encoding="utf-8")
             return lsp.ApplyWorkspaceEditResult(applied=apply)
 
         result = await session.client.workspace_execute_command_async(_run(session.codex))
