@@ -94,6 +94,19 @@ def test_a_symbolic_link_made_by_the_run_is_refused(tmp_path: Path) -> None:
         checkout.remove()
 
 
+def test_a_fifo_made_by_the_run_is_refused(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "repo")
+    checkout = create_worktree(repo, "r2b")
+    try:
+        (checkout.root / "README.md").unlink()
+        os.mkfifo(checkout.root / "README.md")  # where a tracked file was: not a deletion, a refusal
+        with pytest.raises(WorktreeProblem, match=r'"README.md" a FIFO, socket or device.*nothing was applied'):
+            checkout.changes()
+    finally:
+        checkout.remove()
+    assert not checkout.root.exists()
+
+
 def test_a_worktree_whose_folder_was_deleted_is_still_removed(tmp_path: Path) -> None:
     repo = _repo(tmp_path / "repo")
     checkout = create_worktree(repo, "r3")

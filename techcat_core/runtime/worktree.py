@@ -315,8 +315,11 @@ def _read_after(root: Path, path: str) -> tuple[bytes | None, int | None]:
     if stat.S_ISLNK(status.st_mode):
         raise WorktreeProblem(f'the run made "{path}" a symbolic link; TechCat lands only regular files, so '
                               "nothing was applied")
+    if stat.S_ISDIR(status.st_mode):
+        return None, None  # a folder where a file was: the file is gone (what is in the folder is listed on its own)
     if not stat.S_ISREG(status.st_mode):
-        return None, None  # a folder where a file was: the file is gone
+        raise WorktreeProblem(f'the run made "{path}" a FIFO, socket or device; TechCat lands only regular files, '
+                              "so nothing was applied")
     if status.st_size > MAX_CHANGED_FILE_BYTES:
         raise WorktreeProblem(f'the run wrote "{path}", {status.st_size:,} bytes, more than the '
                               f"{MAX_CHANGED_FILE_BYTES:,} a run may land; nothing was applied")
