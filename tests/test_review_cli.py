@@ -4,6 +4,7 @@ with nothing logged. The real CLI against the local OpenAI-compatible server."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import pty
@@ -217,3 +218,56 @@ def test_a_version_1_history_is_migrated_keeping_its_runs(tmp_path: Path) -> Non
         db.execute("INSERT INTO techcat_runs (record_id, run_id, chain_id, agent, executor, provider, model, task, "
                    "started, duration_ms, outcome) VALUES ('r2', 'bbbb0002', 'bbbb0002', 'coder', 'builtin', '-', "
                    "'-', 'Build', '2026-12-02T00:00:00.000000Z', 5, 'discarded')")
+
+
+def _env_in_process(fake: FakeOpenAI) -> dict[str, str]:
+    return {"OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": "sk-test", "TECHCAT_HISTORY_URL": ""}
+
+
+async def test_applied_by_the_front_end_is_logged_not_written_again(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    codex = make_workspace(tmp_path, agents=CODER)
+    fake_openai.queue(REPLY)
+
+    async def editor_applied(changes: ChangeSet) -> Any:
+        target = tmp_path / changes.paths[0]  # as an editor's confirmed workspace edit would, with its own tweak
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("export const About = 1 // applied by the editor\n")
+        return "applied"
+
+    events = [e async for e in run_agent(codex, RunRequest("coder", "Build", env=_env_in_process(fake_openai),
+                                                           review=editor_applied, chain=False))]
+    entry = next(e.entry for e in events if isinstance(e, ev.Logged))
+    assert entry["output_files"] == ["apps/web/about.tsx"]
+    assert (tmp_path / "apps/web/about.tsx").read_text() == "export const About = 1 // applied by the editor\n"
+
+
+async def test_a_broken_reviewer_or_a_cancel_while_asking_applies_nothing(tmp_path: Path,
+                                                                         fake_openai: FakeOpenAI) -> None:
+    codex = make_workspace(tmp_path, agents=CODER)
+    log = (codex / "TASK-LOG.json").read_bytes()
+    fake_openai.queue(REPLY, REPLY)
+
+    async def broken(changes: ChangeSet) -> Any:
+        raise RuntimeError("the dialog\nwent away")
+
+    events = [e async for e in run_agent(codex, RunRequest("coder", "Build", env=_env_in_process(fake_openai),
+                                                           review=broken, chain=False))]
+    assert isinstance(events[-1], ev.RunFailed)
+    assert events[-1].message == "the review did not answer (the dialog went away); nothing was applied"
+    cancel = asyncio.Event()
+    asking = asyncio.Event()
+
+    async def never(changes: ChangeSet) -> Any:
+        asking.set()
+        await asyncio.Event().wait()
+
+    async def cancel_when_asked() -> None:
+        await asking.wait()
+        cancel.set()
+
+    canceller = asyncio.ensure_future(cancel_when_asked())
+    events = [e async for e in run_agent(codex, RunRequest("coder", "Build", env=_env_in_process(fake_openai),
+                                                           review=never, chain=False, cancel=cancel))]
+    await canceller
+    assert isinstance(events[-1], ev.RunCancelled)
+    assert not (tmp_path / "apps/web/about.tsx").exists() and (codex / "TASK-LOG.json").read_bytes() == log
