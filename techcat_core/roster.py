@@ -20,7 +20,7 @@ from techcat_core.positions import Range
 _AGENT_HEADING = re.compile(r"^agent\s*:\s*`?([A-Za-z][\w.-]*)`?\s*$", re.IGNORECASE)
 _PLAIN_HEADING = re.compile(r"^(`?)([A-Za-z][\w.-]*)\1$")
 _FIELD = re.compile(
-    r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?(role|goal|backstory|responsibilities|outputs?|model)"
+    r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?(role|goal|backstory|responsibilities|outputs?|model|executor)"
     r"(?::(?:\*\*|__)|(?:\*\*|__):|:)\s*(.*)$",
     re.IGNORECASE,
 )
@@ -49,6 +49,8 @@ class Agent:
     responsibilities: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     model: str | None = None
+    executor: str = ""  # the `Executor:` line's raw text ("": the built-in runtime); executors.parse_executor reads it
+    executor_range: Range | None = None  # where that text stands, for a diagnostic about it
     chains: list[ChainLink] = field(default_factory=list)  # the unconditional hand-offs: what a run chains to
     handoffs: list[ChainLink] = field(default_factory=list)  # every hand-off, conditional ones too (TC202)
     body: str = ""
@@ -110,9 +112,9 @@ def _split_list(value: str) -> list[str]:
     return [part.strip().strip("`").strip() for part in re.split(r",|;", value) if part.strip().strip("`")]
 
 
-def _fill_fields(agent: Agent, lines: list[str]) -> None:
+def _fill_fields(agent: Agent, lines: list[str], first_line: int = 0) -> None:
     current: str | None = None
-    for line in lines:
+    for number, line in enumerate(lines, first_line):
         match = _FIELD.match(line)
         if match:
             current = match.group(1).lower().rstrip("s") if match.group(1).lower() != "responsibilities" \
@@ -126,6 +128,9 @@ def _fill_fields(agent: Agent, lines: list[str]) -> None:
                 agent.backstory = value
             elif current == "model":
                 agent.model = value.strip("`") or None
+            elif current == "executor" and not agent.executor:  # the first line counts, as a reader sees it
+                agent.executor = value
+                agent.executor_range = Range.of(number, match.start(2), end=match.start(2) + len(value))
             elif current == "output":
                 agent.outputs.extend(_split_list(value))
             elif current == "responsibilities" and value:
@@ -164,7 +169,7 @@ def parse_agents_md(text: str, path: Path | str) -> Roster:
                                                                          len(name)),
                       section=Range.of(line, 0, end - 1, len(lines[end - 1]) if end - 1 < len(lines) else 0),
                       body="\n".join(body_lines), chain_text="\n".join(body_lines), chain_line=line + 1)
-        _fill_fields(agent, body_lines)
+        _fill_fields(agent, body_lines, line + 1)
         roster.agents.append(agent)
     resolve_chains(roster.agents)
     if roster.agents:

@@ -32,6 +32,8 @@ from techcat_core.workspace import find_git_root, load_roster
 MAX_CHAT_FILES: Final = 20  # output files put in aider's chat; more are still editable when the model names them
 MAX_CHAT_BYTES: Final = 256 * 1024  # their total size (aider sends each whole, in every request)
 MAX_LISTED: Final = 50_000  # files looked at for an output glob outside git
+MAX_MEMORY_FILES: Final = 2_000  # files of .codex/ hidden from aider one by one
+MAX_IGNORE_BYTES: Final = 64 * 1024  # of the project's own .aiderignore, kept in the one aider is given
 HISTORY_LIMIT: Final = 1_000_000_000  # tokens: aider summarises a longer history with one more model call
 LAUNCHER: Final = Path(__file__).with_name("aider_launcher.py")
 _PIP_LAUNCHER: Final = re.compile(r"""^'''exec' "?([^"]+?)"? "\$0" "\$@"\s*$""")  # pip's form for a long path
@@ -74,6 +76,7 @@ class AiderExecutor(ExecutorKind):
         scratch = _prepare(job)
         flags = [*FIXED_FLAGS, "--model", aider_model(job), "--weak-model", aider_model(job),
                  "--message-file", str(job.prompt_file), "--model-metadata-file", str(scratch / "model.json"),
+                 "--aiderignore", str(scratch / "aiderignore"),
                  "--input-history-file", str(scratch / "input.history"),
                  "--chat-history-file", str(scratch / "chat.history.md"),
                  "--max-chat-history-tokens", str(HISTORY_LIMIT), "--timeout", f"{job.settings.timeout:g}"]
@@ -131,7 +134,50 @@ def _prepare(job: ExecutorJob) -> Path:
     metadata = {aider_model(job): {"max_input_tokens": window, "max_tokens": reserve, "max_output_tokens": reserve,
                                    "litellm_provider": provider, "mode": "chat"}}
     (scratch / "model.json").write_text(json.dumps(metadata), encoding="utf-8")
+    (scratch / "aiderignore").write_text(aider_ignore(job), encoding="utf-8")
     return scratch
+
+
+def aider_ignore(job: ExecutorJob) -> str:
+    """The project's `.aiderignore`, then every `.codex/` file but the agent's literal outputs.
+
+    Aider adds each existing file a prompt names to its chat, whole, and the prompt names the memory: the task log
+    (tens of megabytes), PRD.md, ARCHITECTURE.md, whose content the prompt already holds where it fits.
+    """
+    lines: list[str] = []
+    own = job.root / ".aiderignore"
+    try:
+        if own.is_file() and not own.is_symlink():
+            lines.append(own.read_bytes()[:MAX_IGNORE_BYTES].decode("utf-8", "replace").rstrip("\n"))
+    except OSError:
+        pass
+    literal = {normalise(o) for o in _outputs(job) if is_literal(o)}
+    prefix = _repository_prefix(job.root)
+    codex = job.root / ".codex"
+    hidden = [f"{prefix}.codex/TASK-LOG.json"]
+    for count, relative in enumerate(sorted(_walk(codex, MAX_MEMORY_FILES))):
+        path = f".codex/{relative}"
+        if path not in literal and path != ".codex/TASK-LOG.json":
+            hidden.append(prefix + path)
+        if count + 1 >= MAX_MEMORY_FILES:
+            hidden.append(f"{prefix}.codex/**")  # too many to name: the whole folder
+            hidden += [f"!{prefix}{p}" for p in sorted(literal) if p.startswith(".codex/")]
+            break
+    lines += ["/" + _escaped(p) if not p.startswith("!") else "!/" + _escaped(p[1:]) for p in hidden]
+    return "\n".join(lines) + "\n"
+
+
+def _escaped(path: str) -> str:
+    """A path as a literal gitignore pattern (aider reads the file with git's wildmatch rules)."""
+    return re.sub(r"([\\*?\[\]!#])", r"\\\1", path).replace(" ", "\\ ") if path else path
+
+
+def _repository_prefix(root: Path) -> str:
+    """`root` relative to its git top level, as aider's ignore patterns are: "" when it is the top level."""
+    top = find_git_root(root.resolve())
+    if top is None or top == root.resolve():
+        return ""
+    return root.resolve().relative_to(top).as_posix() + "/"
 
 
 def _interpreter(executable: Path) -> list[str] | None:
@@ -208,6 +254,18 @@ def _outputs(job: ExecutorJob) -> list[str]:
     return list(agent.outputs) or [f".codex/outputs/{agent.name}.md"]
 
 
+def _walk(root: Path, limit: int) -> Iterator[str]:
+    """Up to `limit` regular files under `root` (symbolic links not followed, `.git` skipped), posix-relative."""
+    seen = 0
+    for folder, folders, files in os.walk(root):
+        folders[:] = sorted(name for name in folders if name != ".git")
+        for name in sorted(files):
+            seen += 1
+            if seen > limit:
+                return
+            yield Path(folder, name).relative_to(root).as_posix()
+
+
 def _listed(root: Path) -> Iterator[str]:
     """The files under `root`: git's list where there is one (tracked and new, not ignored), else a bounded walk."""
     if find_git_root(root.resolve()) is not None:
@@ -219,14 +277,7 @@ def _listed(root: Path) -> Iterator[str]:
         if done is not None and done.returncode == 0:
             yield from (os.fsdecode(name) for name in done.stdout.split(b"\0") if name)
             return
-    seen = 0
-    for folder, folders, files in os.walk(root):
-        folders[:] = sorted(name for name in folders if name != ".git")
-        for name in sorted(files):
-            seen += 1
-            if seen > MAX_LISTED:
-                return
-            yield Path(folder, name).relative_to(root).as_posix()
+    yield from _walk(root, MAX_LISTED)
 
 
 AIDER = register(AiderExecutor())

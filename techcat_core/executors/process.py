@@ -13,7 +13,7 @@ import contextlib
 import os
 import signal
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, Iterable, Mapping
 from pathlib import Path
 from typing import Final
 
@@ -23,6 +23,7 @@ MAX_LINE_CHARS: Final = 4000  # a longer line is cut and marked
 MAX_TOTAL_BYTES: Final = 2 * 1024 * 1024  # after this much, lines are still read but no longer passed on
 TERM_GRACE: Final = 3.0  # seconds between SIGTERM and SIGKILL
 STDERR_TAIL: Final = 5  # stderr lines quoted when an executor fails
+DRAIN_GRACE: Final = 5.0  # seconds its pipes may stay open after it exited and its group was ended
 _READ_CHUNK: Final = 65536
 
 
@@ -42,7 +43,7 @@ _TIMEOUT: Final = object()
 
 async def stream_process(argv: list[str], *, cwd: Path, env: Mapping[str, str], stdin: bytes | None, label: str,
                          secrets: Iterable[str], cancel: asyncio.Event | None, timeout: float | None,
-                         timeout_setting: str) -> AsyncIterator[str]:
+                         timeout_setting: str) -> AsyncGenerator[str, None]:
     """Yield the lines `argv` prints (stdout and stderr, as they come), scrubbed of `secrets` and capped.
 
     Returns when it exits 0; raises ExecutorFailed when it fails or times out, asyncio.CancelledError on `cancel`.
@@ -67,9 +68,17 @@ async def stream_process(argv: list[str], *, cwd: Path, env: Mapping[str, str], 
         tasks.append(asyncio.create_task(_feed(proc, stdin)))
     shown = 0
     pending = 3  # two pipes at end of file, and the process gone
+    drain_until: float | None = None  # once it has exited: how long its pipes may take to close
+    loop = asyncio.get_running_loop()
     try:
         while pending:
-            item = await queue.get()
+            try:
+                item = await asyncio.wait_for(queue.get(), None if drain_until is None else
+                                              max(0.0, drain_until - loop.time()))
+            except TimeoutError:
+                break  # something that left its process group still holds a pipe: stop listening to it
+            if item is _EXITED:
+                drain_until = loop.time() + DRAIN_GRACE
             if item is _EOF or item is _EXITED:
                 pending -= 1
                 continue
@@ -97,6 +106,9 @@ async def stream_process(argv: list[str], *, cwd: Path, env: Mapping[str, str], 
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        transport = getattr(proc, "_transport", None)  # our ends of the pipes, whoever else still holds theirs
+        if transport is not None:
+            transport.close()
     code = proc.returncode
     if code != 0:
         raise ExecutorFailed(failure_sentence(label, code, list(tail), secrets))
@@ -124,9 +136,54 @@ async def terminate_group(proc: asyncio.subprocess.Process, grace: float = TERM_
     _signal_group(proc.pid, signal.SIGTERM)
     if proc.returncode is None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(proc.wait(), grace)
+            await asyncio.wait_for(exited(proc), grace)
     _signal_group(proc.pid, signal.SIGKILL)  # whatever ignored SIGTERM, or outlived its parent
-    await proc.wait()
+    await exited(proc)
+
+
+async def exited(proc: asyncio.subprocess.Process) -> int:
+    """Its exit status, as soon as it exits. Not `proc.wait()`: that also waits for every holder of its pipes
+    to close them, and a helper that escaped the process group could hold them for ever."""
+    if proc.returncode is None:
+        await _pid_exit(proc.pid)
+    while proc.returncode is None:  # asyncio's child watcher reaps it a moment later
+        await asyncio.sleep(0.005)
+    return proc.returncode
+
+
+async def _pid_exit(pid: int) -> None:
+    """Return when `pid` exits: a pidfd becomes readable (Linux), else a light poll."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    except (AttributeError, OSError):  # not Linux, or too old a kernel
+        while _pid_alive(pid):
+            await asyncio.sleep(0.05)
+        return
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def readable() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    loop.add_reader(fd, readable)
+    try:
+        await done
+    finally:
+        loop.remove_reader(fd)
+        os.close(fd)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
@@ -144,7 +201,7 @@ def _group_alive(pgid: int) -> bool:
 
 async def _reap(proc: asyncio.subprocess.Process, queue: asyncio.Queue[object]) -> None:
     """Wait for the executor, then end what it left behind (their open pipes would keep the run waiting)."""
-    await proc.wait()
+    await exited(proc)
     _signal_group(proc.pid, signal.SIGKILL)
     await queue.put(_EXITED)
 
@@ -185,7 +242,7 @@ async def _read_lines(reader: asyncio.StreamReader, stream: str, queue: asyncio.
                 continue
             await queue.put((stream, _text(line)))
         if len(buffer) > limit and not skipping:
-            await queue.put((stream, _text(buffer[:limit]) + " […]"))
+            await queue.put((stream, _text(buffer[:limit], cut=True)))
             skipping, buffer = True, b""
         elif skipping:
             buffer = b""
@@ -194,6 +251,6 @@ async def _read_lines(reader: asyncio.StreamReader, stream: str, queue: asyncio.
     await queue.put(_EOF)
 
 
-def _text(data: bytes) -> str:
+def _text(data: bytes, cut: bool = False) -> str:
     text = data.decode("utf-8", "replace").rstrip("\r")
-    return text if len(text) <= MAX_LINE_CHARS else text[:MAX_LINE_CHARS] + " […]"
+    return text[:MAX_LINE_CHARS] + " […]" if cut or len(text) > MAX_LINE_CHARS else text

@@ -8,6 +8,7 @@ never mistaken for the agent's changes) and runs the kind's command line through
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import tempfile
@@ -17,6 +18,7 @@ from pathlib import Path
 from techcat_core.executors.base import ExecutorJob, kind_for
 from techcat_core.executors.process import ExecutorFailed, ExecutorUnavailable, stream_process
 from techcat_core.executors.spec import ExecutorSpec
+from techcat_core.executors.text import env_safe, valid_text
 from techcat_core.runs.scrub import MIN_SECRET, configured_secrets
 from techcat_core.runtime.settings import ProviderSettings
 
@@ -47,19 +49,20 @@ async def run_executor(spec: ExecutorSpec, *, root: Path, prompt_text: str, task
     try:
         prompt_file = scratch / "prompt.md"
         fd = os.open(prompt_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogatepass", newline="") as handle:
-            handle.write(prompt_text)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(valid_text(prompt_text))
         job = ExecutorJob(spec=spec, root=root, prompt_text=prompt_text, prompt_file=prompt_file, scratch=scratch,
                           task=task, agent=agent, model=model or settings.model, settings=settings, env=inherited)
-        full_env = {**inherited, PROMPT_FILE_VAR: str(prompt_file), TASK_VAR: _env_safe(task),
-                    AGENT_VAR: _env_safe(agent), **kind.env(job)}
+        full_env = {**inherited, PROMPT_FILE_VAR: str(prompt_file), TASK_VAR: env_safe(task),
+                    AGENT_VAR: env_safe(agent), **kind.env(job)}
         secrets = configured_secrets(full_env)
         if settings.api_key and len(settings.api_key) >= MIN_SECRET and settings.api_key not in secrets:
             secrets.insert(0, settings.api_key)
-        async for line in stream_process(kind.argv(job), cwd=root, env=full_env, stdin=kind.stdin(job),
-                                         label=kind.name, secrets=secrets, cancel=cancel, timeout=timeout,
-                                         timeout_setting=timeout_setting):
-            yield line
+        lines = stream_process(kind.argv(job), cwd=root, env=full_env, stdin=kind.stdin(job), label=kind.name,
+                               secrets=secrets, cancel=cancel, timeout=timeout, timeout_setting=timeout_setting)
+        async with contextlib.aclosing(lines):  # a consumer that stops early still ends the process group now
+            async for line in lines:
+                yield line
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -71,8 +74,3 @@ def _scratch_dir(root: Path) -> Path:
     if base == worktree or worktree in base.parents:
         base = Path("/tmp") if Path("/tmp").is_dir() else worktree.parent
     return Path(tempfile.mkdtemp(prefix="techcat-executor-", dir=base))
-
-
-def _env_safe(text: str) -> str:
-    """An environment value cannot hold NUL; a lone surrogate cannot be encoded: both are replaced."""
-    return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")

@@ -1,0 +1,292 @@
+"""Executors at the executor level: parsing `Executor:`, and the `command:` kind run for real in a git repository.
+
+Every test runs a real `sh -c` process group; nothing is patched. Waiting is on what the process prints or on a
+file it writes, never a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from techcat_core.executors import (
+    ExecutorError,
+    ExecutorFailed,
+    ExecutorSpec,
+    ExecutorUnavailable,
+    parse_executor,
+    run_executor,
+)
+from techcat_core.executors.process import MAX_LINE_CHARS, TERM_GRACE
+from techcat_core.roster import parse_agents_md
+from techcat_core.runtime.settings import ProviderSettings
+from tests.gitutil import commit_all, init_repo
+
+SETTINGS = ProviderSettings(kind="openai-compatible", base_url="http://127.0.0.1:9/v1", api_key="not-needed")
+PATIENCE = 60.0  # generous: two cores shared by several test runs
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    init_repo(root)
+    (root / "README.md").write_text("# demo\n", encoding="utf-8")
+    commit_all(root, "start")
+    return root
+
+
+def command(text: str, root: Path, *, cancel: asyncio.Event | None = None, timeout: float | None = None,
+            env: dict[str, str] | None = None, prompt: str = "PERSONA\nMEMORY\nTASK: add a file",
+            settings: ProviderSettings = SETTINGS) -> AsyncIterator[str]:
+    return run_executor(parse_executor(f"command: {text}"), root=root, prompt_text=prompt, task="add a file",
+                        agent="frontend_specialist", model=None, settings=settings, cancel=cancel,
+                        timeout=timeout, env=env, timeout_setting="[executor] timeout in .codex/techcat.toml")
+
+
+async def collect(lines: AsyncIterator[str]) -> list[str]:
+    return [line async for line in lines]
+
+
+def gone(pid: int) -> bool:
+    """The process no longer runs: no such pid, or a zombie waiting for its new parent to reap it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+def wait_gone(pid: int) -> bool:
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        if gone(pid):
+            return True
+        time.sleep(0.02)  # polling for an exit that has already been signalled, not synchronising
+    return False
+
+
+# ---- parse_executor and the roster --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "spec"), [
+    ("", ExecutorSpec("builtin")),
+    ("  builtin ", ExecutorSpec("builtin")),
+    ("`codex`", ExecutorSpec("codex")),
+    ("Claude", ExecutorSpec("claude")),
+    ("aider", ExecutorSpec("aider")),
+    ("command: ./agent.sh --fast", ExecutorSpec("command", "./agent.sh --fast")),
+    ("`command: make agent`", ExecutorSpec("command", "make agent")),
+    ("command: `python -m my_agent`", ExecutorSpec("command", "python -m my_agent")),
+    ("COMMAND:echo a:b", ExecutorSpec("command", "echo a:b")),
+])
+def test_parse_executor_accepts_each_kind(text: str, spec: ExecutorSpec) -> None:
+    assert parse_executor(text) == spec
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("gpt-4o", "unknown executor 'gpt-4o': use `builtin` (the default), `codex`, `claude`, `aider` or "
+               "`command: CMD`"),
+    ("command:", "the executor `command:` needs a command line after the colon, for example "
+                 "`command: ./scripts/agent.sh`"),
+    ("command:   ``", "the executor `command:` needs a command line after the colon, for example "
+                      "`command: ./scripts/agent.sh`"),
+    ("command: a\x00b", "the executor's command must be one line without NUL characters"),
+    ("x" * 500, f"unknown executor '{'x' * 57}...': use `builtin` (the default), `codex`, `claude`, `aider` or "
+                "`command: CMD`"),
+])
+def test_parse_executor_refuses_in_one_sentence(text: str, message: str) -> None:
+    with pytest.raises(ExecutorError) as caught:
+        parse_executor(text)
+    assert str(caught.value) == message
+
+
+def test_roster_reads_the_executor_line_with_its_range() -> None:
+    text = ("# Agents\n\n## Agent: `frontend_specialist`\n- **Role:** UI\n- **Executor:** command: ./agent.sh\n"
+            "- **Outputs:** `apps/web/**`\n\n## Agent: `planner`\n- **Role:** plans\n")
+    roster = parse_agents_md(text, "AGENTS.md")
+    front, planner = roster.agents
+    assert (front.executor, planner.executor) == ("command: ./agent.sh", "")
+    assert front.outputs == ["apps/web/**"]
+    assert front.executor_range is not None and planner.executor_range is None
+    line = text.splitlines()[front.executor_range.start.line]
+    assert line[front.executor_range.start.character:front.executor_range.end.character] == "command: ./agent.sh"
+    assert parse_executor(front.executor) == ExecutorSpec("command", "./agent.sh")
+
+
+# ---- the command: executor end to end ------------------------------------------------------------------------
+
+async def test_command_gets_prompt_file_task_and_agent_and_runs_in_the_worktree(repo: Path) -> None:
+    prompt = "PERSONA: you build the UI\nMEMORY: last time…\nTASK: add a file\n"
+    lines = await collect(command('printf "file=%s\\n" "$TECHCAT_PROMPT_FILE"; cat "$TECHCAT_PROMPT_FILE"; '
+                                  'printf "task=%s agent=%s cwd=%s\\n" "$TECHCAT_TASK" "$TECHCAT_AGENT" "$PWD"; '
+                                  'echo made > made.txt', repo, prompt=prompt))
+    prompt_file = Path(lines[0].removeprefix("file="))
+    assert lines[1:] == ["PERSONA: you build the UI", "MEMORY: last time…", "TASK: add a file",
+                         f"task=add a file agent=frontend_specialist cwd={repo}"]
+    assert repo not in prompt_file.parents  # outside the worktree: never mistaken for a change
+    assert not prompt_file.exists() and not prompt_file.parent.exists()  # removed after the run
+    assert (repo / "made.txt").read_text() == "made\n"
+
+
+async def test_lines_arrive_as_they_are_printed(repo: Path) -> None:
+    """The second line is printed only after the test has seen the first (it waits for a file the test makes)."""
+    lines = command('echo first; while [ ! -e go ]; do sleep 0.02; done; echo second', repo)
+    assert await asyncio.wait_for(anext(lines), PATIENCE) == "first"
+    (repo / "go").touch()
+    assert await asyncio.wait_for(anext(lines), PATIENCE) == "second"
+    with pytest.raises(StopAsyncIteration):
+        await asyncio.wait_for(anext(lines), PATIENCE)
+
+
+async def test_stdout_and_stderr_both_arrive(repo: Path) -> None:
+    lines = await collect(command("echo to-out; echo to-err >&2", repo))
+    assert sorted(lines) == ["to-err", "to-out"]
+
+
+async def test_a_failing_command_is_executor_failed_with_its_stderr_tail(repo: Path) -> None:
+    with pytest.raises(ExecutorFailed) as caught:
+        await collect(command("echo progress; for i in 1 2 3 4 5 6 7; do echo err$i >&2; done; exit 7", repo))
+    assert str(caught.value) == ("the command executor exited with status 7; the end of its stderr: "
+                                 "err3 / err4 / err5 / err6 / err7")
+
+
+async def test_a_silent_failure_says_so(repo: Path) -> None:
+    with pytest.raises(ExecutorFailed) as caught:
+        await collect(command("exit 1", repo))
+    assert str(caught.value) == "the command executor exited with status 1 and printed nothing on stderr"
+
+
+async def test_a_killed_command_names_the_signal(repo: Path) -> None:
+    with pytest.raises(ExecutorFailed) as caught:
+        await collect(command("kill -SEGV $$", repo))
+    assert str(caught.value) == "the command executor was killed by SIGSEGV and printed nothing on stderr"
+
+
+async def test_keys_are_scrubbed_from_lines_and_from_the_failure(repo: Path) -> None:
+    key = "sk-test-AAAAAAAAAAAAAAAAAAAAAAAA"
+    settings = ProviderSettings(kind="openai", api_key="plain-secret-value-1234")
+    env = {**os.environ, "OPENAI_API_KEY": key, "MY_SERVICE_TOKEN": "tok-9876543210"}
+    lines: list[str] = []
+    with pytest.raises(ExecutorFailed) as caught:
+        async for line in command('echo "out $OPENAI_API_KEY"; echo "err $MY_SERVICE_TOKEN plain-secret-value-1234" '
+                                  '>&2; exit 2', repo, env=env, settings=settings):
+            lines.append(line)
+    assert sorted(lines) == ["err [redacted] [redacted]", "out [redacted]"]
+    assert str(caught.value) == ("the command executor exited with status 2; the end of its stderr: "
+                                 "err [redacted] [redacted]")
+
+
+async def test_a_long_line_is_cut_and_the_next_line_still_arrives(repo: Path) -> None:
+    lines = await collect(command("head -c 300000 /dev/zero | tr '\\0' x; echo; echo after", repo))
+    assert lines == ["x" * MAX_LINE_CHARS + " […]", "after"]
+
+
+async def test_invalid_utf8_is_replaced_not_fatal(repo: Path) -> None:
+    lines = await collect(command("printf 'caf\\351\\n'", repo))
+    assert lines == ["caf\ufffd"]
+
+
+async def test_what_a_command_leaves_running_is_ended_when_it_exits(repo: Path) -> None:
+    """A background helper that keeps the pipes open does not keep the run waiting, and does not outlive it."""
+    lines = await asyncio.wait_for(collect(command("sleep 300 & echo helper=$!", repo)), PATIENCE)
+    assert len(lines) == 1 and lines[0].startswith("helper=")
+    assert wait_gone(int(lines[0].removeprefix("helper=")))
+
+
+GRANDCHILD = "sh -c '(trap \"\" TERM; exec sleep 300) & echo grandchild=$!; wait'"  # ignores SIGTERM
+
+
+async def test_cancel_kills_the_whole_group_including_a_grandchild(repo: Path) -> None:
+    cancel = asyncio.Event()
+    lines = command(GRANDCHILD, repo, cancel=cancel)
+    first = await asyncio.wait_for(anext(lines), PATIENCE)
+    grandchild = int(first.removeprefix("grandchild="))
+    assert not gone(grandchild)
+    cancel.set()
+    started = time.monotonic()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(anext(lines), PATIENCE)
+    assert wait_gone(grandchild)
+    assert time.monotonic() - started < TERM_GRACE + 10  # SIGKILL after the grace, not whenever
+
+
+async def test_cancel_before_any_output(repo: Path) -> None:
+    cancel = asyncio.Event()
+    cancel.set()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(collect(command("sleep 300", repo, cancel=cancel)), PATIENCE)
+
+
+async def test_timeout_kills_the_whole_group_and_names_the_setting(repo: Path) -> None:
+    lines = command(GRANDCHILD, repo, timeout=1.5)
+    grandchild = int((await asyncio.wait_for(anext(lines), PATIENCE)).removeprefix("grandchild="))
+    with pytest.raises(ExecutorFailed) as caught:
+        await asyncio.wait_for(anext(lines), PATIENCE)
+    assert str(caught.value) == ("the command executor did not finish within 1.5 s ([executor] timeout in "
+                                 ".codex/techcat.toml); it was stopped with everything it started")
+    assert wait_gone(grandchild)
+
+
+async def test_a_consumer_that_stops_reading_ends_the_group(repo: Path) -> None:
+    lines = command(GRANDCHILD, repo)
+    grandchild = int((await asyncio.wait_for(anext(lines), PATIENCE)).removeprefix("grandchild="))
+    await asyncio.wait_for(lines.aclose(), PATIENCE)  # type: ignore[attr-defined]
+    assert wait_gone(grandchild)
+
+
+async def test_a_task_cancelled_while_waiting_ends_the_group(repo: Path) -> None:
+    """asyncio cancellation of the caller (Ctrl+C in the CLI) ends the executor too, not only the cancel event."""
+    seen: asyncio.Queue[str] = asyncio.Queue()
+
+    async def consume() -> None:
+        async for line in command(GRANDCHILD, repo):
+            await seen.put(line)
+
+    task = asyncio.create_task(consume())
+    grandchild = int((await asyncio.wait_for(seen.get(), PATIENCE)).removeprefix("grandchild="))
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, PATIENCE)
+    assert wait_gone(grandchild)
+
+
+async def test_a_missing_worktree_is_a_clear_failure(tmp_path: Path) -> None:
+    with pytest.raises(ExecutorFailed) as caught:
+        await collect(command("true", tmp_path / "nowhere"))
+    assert str(caught.value) == "the command executor could not start '/usr/bin/sh': No such file or directory" \
+        or str(caught.value) == "the command executor could not start '/bin/sh': No such file or directory"
+
+
+async def test_a_named_executor_that_is_not_installed_says_how_to_install_it(repo: Path) -> None:
+    env = {"PATH": str(repo), "HOME": str(repo)}
+    with pytest.raises(ExecutorUnavailable) as caught:
+        await collect(run_executor(ExecutorSpec("codex"), root=repo, prompt_text="p", task="t", agent="a",
+                                   model=None, settings=SETTINGS, cancel=None, timeout=None, env=env))
+    assert str(caught.value) == ("the codex executor cannot run: `codex` is not on PATH; install Codex CLI with "
+                                 "`npm install -g @openai/codex` (or name the executable in TECHCAT_CODEX)")
+    env["TECHCAT_CODEX"] = str(repo / "README.md")
+    with pytest.raises(ExecutorUnavailable) as caught:
+        await collect(run_executor(ExecutorSpec("codex"), root=repo, prompt_text="p", task="t", agent="a",
+                                   model=None, settings=SETTINGS, cancel=None, timeout=None, env=env))
+    assert f"TECHCAT_CODEX={repo / 'README.md'} is not an executable file" in str(caught.value)
+
+
+async def test_builtin_is_not_run_as_an_executor(repo: Path) -> None:
+    with pytest.raises(ExecutorFailed) as caught:
+        await collect(run_executor(ExecutorSpec("builtin"), root=repo, prompt_text="p", task="t", agent="a",
+                                   model=None, settings=SETTINGS))
+    assert str(caught.value) == "there is no external executor for builtin: the built-in runtime runs that agent"
+
+
+async def test_a_prompt_with_lone_surrogates_and_nul_in_the_task_still_runs(repo: Path) -> None:
+    lines = await collect(run_executor(parse_executor('command: printf "%s\\n" "$TECHCAT_TASK"; '
+                                                      'wc -c < "$TECHCAT_PROMPT_FILE"'),
+                                       root=repo, prompt_text="a\ud800b", task="x\x00y", agent="a", model=None,
+                                       settings=SETTINGS))
+    assert lines[0] == "x\ufffdy"
+    assert lines[1].strip() == "5"  # a, U+FFFD (3 bytes) for the lone surrogate, b
