@@ -185,3 +185,21 @@ async def test_the_tool_loop_reads_and_writes_in_its_worktree(tmp_path: Path, fa
     assert entry["output_files"] == ["apps/web/about.tsx"]
     assert entry["summary"] == "Wrote the about page from the README."
     assert _worktrees(tmp_path) == [str(tmp_path)]
+
+
+async def test_the_record_keeps_tool_calls_and_executor_lines(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    from techcat_core.runs.query import RunQuery
+    from techcat_core.runs.store import open_history
+
+    codex = _repo(tmp_path, "echo 'Reading the page'; echo 'Built it for sk-test-SECRET-123'")
+    fake_openai.queue(Behaviour(reply="", tool_calls=[tool_call("read_file", path="README.md")]), "Read it.")
+    env = _env(fake_openai, TECHCAT_HISTORY_URL="")
+    await _collect(codex, RunRequest("coder", "Read", env=env, chain=False))
+    await _collect(codex, RunRequest("builder", "Build", env=env, chain=False))
+    history = open_history(codex, env=env)
+    coder, builder = sorted(history.recent(RunQuery()), key=lambda r: r.started)
+    tools = [m for m in history.get(coder.record_id).messages if m["role"] == "tool"]
+    assert [m["name"] for m in tools] == ["read_file", "read_file"]
+    assert tools[0]["content"] == 'called with {"path": "README.md"}' and tools[1]["content"].startswith("ok: ")
+    assert builder.executor.startswith("command: echo 'Reading the page'") and builder.outcome == "done"
+    assert history.get(builder.record_id).reply == "Reading the page\nBuilt it for [redacted]"
