@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
-from techcat_core.runs.record import RunRecord
+from techcat_core.runs.record import Outcome, RunRecord
 from techcat_core.runs.reduce import FoldSettings, RunFold
 from techcat_core.runtime import events as ev
 
-AgentOutcome = Literal["done", "failed", "cancelled", "dry-run", "discarded"]
+AgentOutcome = Outcome  # one vocabulary with the run history: done, failed, cancelled, dry-run, discarded
 _NOT_TICKED = ("was not ticked", "nothing was ticked")  # committing.py's notices when a tick did not happen
 
 
