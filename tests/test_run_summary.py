@@ -122,3 +122,24 @@ def test_progress_lines_name_the_agent_of_each_event(tmp_path: Path) -> None:
     summary = summarizer.summary()
     assert summary.agents[0].outcome == "discarded" and summary.agents[0].tool_calls == 2
     assert summary.lines() == ["scribe: changes discarded in review, nothing was written or logged"]
+
+
+async def test_a_discarded_review_says_nothing_was_written_or_logged(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    from techcat_core.runtime.changes import ChangeSet, ReviewDecision
+
+    codex = make_workspace(tmp_path, agents=CHAIN_AGENTS, proposed=PROPOSED)
+    fake_openai.queue("Notes written.\n")
+    shown: list[tuple[str, ...]] = []
+
+    async def discard(changes: ChangeSet) -> ReviewDecision:
+        shown.append(changes.paths)
+        return "discard"
+
+    summary, _ = await _summary(codex, RunRequest("scribe", "Write the notes", env=_env(fake_openai),
+                                                  proposed_item=1, review=discard))
+    assert shown == [("docs/notes.md",)]
+    assert [(run.agent, run.outcome, run.task_id, run.ticked_item) for run in summary.agents] == [
+        ("scribe", "discarded", None, None)]
+    assert summary.lines() == ["scribe: changes discarded in review, nothing was written or logged"]
+    assert summary.ok and not summary.wrote_anything
+    assert not (tmp_path / "docs/notes.md").exists() and "- [ ] @scribe" in (codex / "PROPOSED-TASKS.md").read_text()
