@@ -112,14 +112,17 @@ def test_proposed_items_change_only_the_item_asked_for(tmp_path: Path) -> None:
 def test_add_agent_appends_in_the_rosters_own_style(tmp_path: Path) -> None:
     plain = "# Team\r\n\r\n## reviewer\r\n\r\nReviews every change.\r\n"
     codex = make_workspace(tmp_path, agents=plain)
+    assert add_agent(codex, NewAgent("Lead", "Leads")).name == "Lead"  # capitalised: the backticks make it an agent
+    plain += "\r\n## `Lead`\r\n\r\n- **Role:** Leads\r\n"
     added = add_agent(codex, NewAgent("qa-bot", "Tests it", "Find bugs", ("tests/**", "tests/**"), "gpt-4.1"))
     assert added.name == "qa-bot" and added.outputs == ["tests/**"] and added.model == "gpt-4.1"
-    assert (codex / "AGENTS.md").read_bytes() == (plain + "\r\n## qa-bot\r\n\r\n- **Role:** Tests it\r\n"
+    assert (codex / "AGENTS.md").read_bytes() == (plain + "\r\n## `qa-bot`\r\n\r\n- **Role:** Tests it\r\n"
                                                   "- **Goal:** Find bugs\r\n- **Output:** tests/**\r\n"
                                                   "- **Model:** gpt-4.1\r\n").encode()
     for bad, message in [(NewAgent("qa-bot", "x"), "already in the roster"), (NewAgent("a b", "x"), "not an agent"),
                          (NewAgent("ok", ""), "the role is empty"), (NewAgent("ok", "two\nlines"), "several lines"),
-                         (NewAgent("ok", "x", outputs=("a,b",)), "holds a comma")]:
+                         (NewAgent("ok", "x", outputs=("a,b",)), "holds a comma"),
+                         (NewAgent("a" * 101, "x"), "101 characters long")]:
         with pytest.raises(UseCaseError, match=message):
             add_agent(codex, bad)
 

@@ -17,6 +17,7 @@ from techcat_core.usecases.errors import UnknownAgent, UseCaseError
 from techcat_core.workspace import AGENTS, DecodeProblem, UnsafeFile, Workspace, read_text
 
 AGENT_NAME = re.compile(r"[A-Za-z][\w.-]*")  # as the roster parser reads a heading (docs/codex-format.md)
+MAX_NAME = 100
 _STYLE_ONE = re.compile(r"^#{2,6}\s+agent\s*:", re.IGNORECASE | re.MULTILINE)
 
 
@@ -87,6 +88,8 @@ def add_agent(codex_dir: Path, new: NewAgent) -> Agent:
     roster), or a file TechCat may not read whole; everything already in the file is kept byte for byte.
     """
     name = new.name.strip()
+    if len(name) > MAX_NAME:
+        raise UseCaseError(f"the agent name is {len(name):,} characters long; keep it under {MAX_NAME}")
     if not AGENT_NAME.fullmatch(name):
         raise UseCaseError(f"`{name}` is not an agent name: start with a letter, then letters, digits, `_`, `-` "
                            "or `.`")
@@ -126,8 +129,8 @@ def _append_section(codex_dir: Path, name: str, fields: list[tuple[str, str]]) -
         raise UseCaseError(f"{path} holds free-form instructions, not a roster; an agent section would turn it "
                            "into one, so add it by hand if that is what you want (nothing was written)")
     newline = "\r\n" if "\r\n" in text else "\n"
-    style_one = bool(_STYLE_ONE.search(text)) or not ws.agents
-    heading = f"## Agent: `{name}`" if style_one else f"## {name}"
+    style_one = bool(_STYLE_ONE.search(text)) or not (ws.roster and ws.roster.agents)
+    heading = f"## Agent: `{name}`" if style_one else f"## `{name}`"  # backticks: read as an agent whatever its case
     section = [heading, "", *(f"- **{key}:** {value}" for key, value in fields)]
     if not text.strip():
         new_text = newline.join(["# Agents", "", *section]) + newline
