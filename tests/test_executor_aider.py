@@ -249,6 +249,29 @@ async def test_outside_git_aider_creates_no_repository(tmp_path: Path, fake_open
     assert everything_under(root) == [".codex", ".codex/AGENTS.md", "docs", "docs/guide.md", "docs/old.md"]
 
 
+@needs_aider
+async def test_the_memory_folder_mentioned_in_the_prompt_stays_out_of_aiders_chat(repo: Path, fake_openai: FakeOpenAI,
+                                                                                 user_home: Path) -> None:
+    """The prompt names `.codex/` files (its memory is already in it): aider would add each to its chat, the task
+    log whole. Only the agent's own outputs and the project's files are aider's to take in."""
+    (repo / ".codex" / "TASK-LOG.json").write_text('[{"id": "task-001", "summary": "SECRET-LOG-CONTENT"}]\n',
+                                                   encoding="utf-8")
+    (repo / ".codex" / "PRD.md").write_text("# PRD\n\nPRD-CONTENT\n", encoding="utf-8")
+    (repo / ".aiderignore").write_text("private/\n", encoding="utf-8")  # the project's own ignores still apply
+    (repo / "private").mkdir()
+    (repo / "private" / "notes.md").write_text("PRIVATE-CONTENT\n", encoding="utf-8")
+    commit_all(repo, "memory")
+    fake_openai.queue(Behaviour(reply=WHOLE_REPLY))
+    prompt = ("Read .codex/TASK-LOG.json, TASK-LOG.json, .codex/PRD.md, private/notes.md and README.md, then write "
+              "docs/guide.md.")
+    lines = await collect(aider(repo, settings_for(fake_openai), aider_env(user_home), prompt=prompt))
+    said = "\n".join(str(m["content"]) for m in fake_openai.requests[0].body["messages"])
+    assert "SECRET-LOG-CONTENT" not in said and "PRD-CONTENT" not in said and "PRIVATE-CONTENT" not in said
+    assert "README.md\n```\n# demo\n```" in said  # a project file the prompt names is aider's to read
+    assert "Git repo: .git with 3 files" in lines  # README.md, docs/old.md, .aiderignore: no .codex/, no private/
+    assert (repo / "docs" / "guide.md").is_file()
+
+
 def _cwd_users(root: Path) -> list[int]:
     """Processes whose working directory is `root` (what aider would still be)."""
     found = []
@@ -496,3 +519,21 @@ def test_chat_files_are_the_agents_existing_outputs_within_limits(repo: Path, tm
 ])
 def test_the_summary_is_the_replys_first_prose_line(reply: str, summary: str) -> None:
     assert summary_line(reply) == summary
+
+
+def test_aider_ignores_the_memory_but_not_the_agents_own_codex_outputs(repo: Path, tmp_path: Path) -> None:
+    for name in ("PRD.md", "ARCHITECTURE.md", "TASK-LOG.json", "outputs/doc_writer.md", "odd [name]*.md"):
+        (repo / ".codex" / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / ".codex" / name).write_text("x\n", encoding="utf-8")
+    (repo / ".codex" / "AGENTS.md").write_text(AGENTS.replace("- **Output:** docs/**",
+                                                              "- **Output:** docs/**, .codex/PRD.md"),
+                                               encoding="utf-8")
+    (repo / ".aiderignore").write_text("private/\n", encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin", "TECHCAT_AIDER": str(stand_in(tmp_path))}
+    job = job_for(repo, tmp_path / "scratch", ProviderSettings(kind="openai", api_key=KEY), env)
+    argv = AIDER.argv(job)
+    ignore = Path(argv[argv.index("--aiderignore") + 1]).read_text(encoding="utf-8")
+    assert ignore.splitlines() == ["private/", "/.codex/TASK-LOG.json", "/.codex/AGENTS.md",
+                                   "/.codex/ARCHITECTURE.md", "/.codex/odd\\ \\[name\\]\\*.md",
+                                   "/.codex/outputs/doc_writer.md"]
+    assert "--file=.codex/PRD.md" in argv  # a .codex/ file its Output: names is the agent's to edit
