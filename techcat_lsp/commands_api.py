@@ -10,6 +10,7 @@ Code extension's palette entries); code actions and code lenses carry them ready
 - `techcat.logFromGit {"workspace", "agent"?, "summary"?}`: log the uncommitted changes as a task.
 - `techcat.fixAll {"uri"}`: apply every safe fix in a document.
 - `techcat.openFiles {"workspace", "files"}`: open an entry's output files in the editor.
+- `techcat.addAgent {"workspace", "name", "role"?}`: add a roster section for an agent (a quick fix).
 
 `workspace` is the `.codex/` folder or any file inside it, as a path or a `file:` URI.
 """
@@ -22,3 +23,4 @@ QUEUE_ITEM = "techcat.queueItem"
 LOG_FROM_GIT = "techcat.logFromGit"
 FIX_ALL = "techcat.fixAll"
 OPEN_FILES = "techcat.openFiles"
+ADD_AGENT = "techcat.addAgent"

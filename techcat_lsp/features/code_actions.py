@@ -10,7 +10,7 @@ from lsprotocol import types as lsp
 from techcat_core.diagnostics import Diagnostic, Fix
 from techcat_core.positions import Position, Range
 from techcat_lsp.analysis import Analysis
-from techcat_lsp.commands_api import LOG_FROM_GIT, RUN_AGENT
+from techcat_lsp.commands_api import ADD_AGENT, LOG_FROM_GIT, RUN_AGENT
 from techcat_lsp.convert import SOURCE, edit_from_data, to_lsp, uri, workspace_edit
 from techcat_lsp.encoding import Encoder
 from techcat_lsp.guard import guarded
@@ -67,6 +67,7 @@ def quick_fixes(analysis: Analysis, path: Path, encoder: Encoder, params: lsp.Co
             actions.append(lsp.CodeAction(fix.title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[lsp_diagnostic],
                                           edit=workspace_edit([fix], analysis, encoding),
                                           is_preferred=fix.safe and index == 0))
+    actions += _add_agent_fixes(analysis, here, encoder, encoding, version)
     for code in sorted({d.code for d in here if d.fixes and d.fixes[0].safe}):
         same = [d.fixes[0] for d in analysis.diagnostics.get(path, []) if d.code == code and d.fixes
                 and d.fixes[0].safe]
@@ -75,6 +76,28 @@ def quick_fixes(analysis: Analysis, path: Path, encoder: Encoder, params: lsp.Co
             actions.append(lsp.CodeAction(f"Fix all {code} in this file ({len(chosen)})",
                                           kind=lsp.CodeActionKind.QuickFix,
                                           edit=workspace_edit(chosen, analysis, encoding)))
+    return actions
+
+
+def _add_agent_fixes(analysis: Analysis, here: list[Diagnostic], encoder: Encoder, encoding: str,
+                     version: int | None) -> list[lsp.CodeAction]:
+    """"Add `x` to the roster" for each agent the roster does not know, after the core's "did you mean"."""
+    from techcat_lsp.features.add_agent import UNKNOWN_AGENT_CODES, agent_name
+
+    actions: list[lsp.CodeAction] = []
+    offered: set[str] = set()
+    for diagnostic in here:
+        if diagnostic.code not in UNKNOWN_AGENT_CODES:
+            continue
+        text = encoder.lines.text
+        name = agent_name(text[encoder.lines.offset(diagnostic.range.start):encoder.lines.offset(diagnostic.range.end)])
+        if name is None or name in offered or name in analysis.ws.agent_names:
+            continue
+        offered.add(name)
+        title = f"Add `{name}` to the roster (AGENTS.md)"
+        actions.append(lsp.CodeAction(title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[
+            to_lsp(diagnostic, encoder, analysis, encoding, version)], command=lsp.Command(title, ADD_AGENT, arguments=[
+                {"workspace": str(analysis.codex_dir), "name": name}])))
     return actions
 
 

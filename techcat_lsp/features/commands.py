@@ -5,13 +5,13 @@ every safe fix and opening an entry's files."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types as lsp
 
 from techcat_lsp.command_args import (
+    AddAgentArgs,
     CancelRunArgs,
     FixAllArgs,
     LogFromGitArgs,
@@ -20,9 +20,10 @@ from techcat_lsp.command_args import (
     RunAgentArgs,
     parse,
 )
-from techcat_lsp.command_support import CommandError, relative, show, workspace_state
-from techcat_lsp.commands_api import CANCEL_RUN, FIX_ALL, LOG_FROM_GIT, OPEN_FILES, QUEUE_ITEM, RUN_AGENT
+from techcat_lsp.command_support import CommandError, show, workspace_state
+from techcat_lsp.commands_api import ADD_AGENT, CANCEL_RUN, FIX_ALL, LOG_FROM_GIT, OPEN_FILES, QUEUE_ITEM, RUN_AGENT
 from techcat_lsp.convert import uri, workspace_edit
+from techcat_lsp.features.add_agent import add_agent_command
 from techcat_lsp.features.code_actions import non_overlapping
 from techcat_lsp.features.diagnostics import publisher
 from techcat_lsp.features.runs import cancel_runs, run_agent_command
@@ -30,18 +31,22 @@ from techcat_lsp.guard import guarded
 from techcat_lsp.server import TechcatServer
 from techcat_lsp.state import WorkspaceState
 
+if TYPE_CHECKING:
+    from techcat_core.usecases.log_task import PreparedLog
+
 
 async def queue_item(ls: TechcatServer, args: QueueItemArgs) -> dict[str, Any]:
     state = workspace_state(ls, args.location)
     number = args.number
     path = state.codex_dir / "PROPOSED-TASKS.md"
     doc = ls.docs.by_path(path)
-    if doc is None:  # not open: change the file itself, under the core's lock
-        from techcat_core.proposed_edit import ProposedEditError, set_item_state
+    if doc is None:  # not open: the core's queue use-case changes the file, under its lock
+        from techcat_core.usecases.errors import UseCaseError
+        from techcat_core.usecases.proposed_items import queue
 
         try:
-            set_item_state(state.codex_dir, number, ">")
-        except ProposedEditError as error:
+            await asyncio.to_thread(queue, state.codex_dir, number)
+        except UseCaseError as error:
             raise CommandError(str(error)) from None
         state.changed(path, on_disk=True)
         publisher(ls).schedule()
@@ -58,53 +63,56 @@ async def queue_item(ls: TechcatServer, args: QueueItemArgs) -> dict[str, Any]:
 
 
 async def log_from_git(ls: TechcatServer, args: LogFromGitArgs) -> dict[str, Any]:
-    from techcat_core.gitops import GitProblem, changed_since
-    from techcat_core.tasklog.store import STATE_DIR, StoreError, append_entry
+    """Log the uncommitted changes through the core's log-task use-case (its rules: a known agent, one line)."""
+    from techcat_core.usecases.errors import UseCaseError
+    from techcat_core.usecases.loading import roster_workspace
+    from techcat_core.usecases.log_task import LogRequest, log_task, output_files, prepare_log
 
     state = workspace_state(ls, args.location)
     try:
-        files = await asyncio.to_thread(changed_since, state.root, "HEAD")
-    except GitProblem as error:
+        ws = await asyncio.to_thread(roster_workspace, state.codex_dir)
+        files, _ = await asyncio.to_thread(output_files, ws, [], "HEAD")
+    except UseCaseError as error:
         raise CommandError(f"cannot read the git changes: {error}") from None
-    codex = relative(state, state.codex_dir)
-    files = [f for f in files if f != f"{codex}/TASK-LOG.json" and not f.startswith(f"{codex}/{STATE_DIR}/")]
     if not files:
         show(ls, "No uncommitted changes to log.")
         return {"ok": False, "message": "no changes"}
-    agent = args.agent or "task_logger"
     shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
-    summary = args.summary or f"Changed {shown}"
-    doc = ls.docs.by_path(state.log_path)
-    if doc is not None:  # the log is open: add the entry to the buffer, where the user sees and saves it
-        return await _append_to_buffer(ls, state, str(agent), str(summary), files)
+    request = LogRequest(agent=args.agent or "task_logger", summary=args.summary or f"Changed {shown}",
+                         output_files=tuple(files))
     try:
-        entry = await asyncio.to_thread(append_entry, state.codex_dir, str(agent), str(summary), files)
-    except StoreError as error:
+        if ls.docs.by_path(state.log_path) is not None:
+            # the log is open: the entry goes into the buffer, where the user sees and saves it
+            return await _append_to_buffer(ls, state, prepare_log(ws, request))
+        logged = await asyncio.to_thread(log_task, state.codex_dir, request)
+    except UseCaseError as error:
         raise CommandError(str(error)) from None
     state.changed(state.log_path, on_disk=True)
     publisher(ls).schedule()
-    show(ls, f"Logged {entry['task_id']}: {len(files)} changed file{'s' if len(files) != 1 else ''}")
-    return {"ok": True, "taskId": entry["task_id"], "files": files}
+    count = len(logged.entry.output_files)
+    show(ls, f"Logged {logged.entry.task_id}: {count} changed file{'s' if count != 1 else ''}")
+    return {"ok": True, "taskId": logged.entry.task_id, "files": list(logged.entry.output_files)}
 
 
-async def _append_to_buffer(ls: TechcatServer, state: WorkspaceState, agent: str, summary: str,
-                            files: list[str]) -> dict[str, Any]:
+async def _append_to_buffer(ls: TechcatServer, state: WorkspaceState, prepared: PreparedLog) -> dict[str, Any]:
+    """The prepared entry, numbered after the buffer's entries (which may differ from the disk's)."""
     from techcat_core.tasklog.ids import next_task_id
     from techcat_core.tasklog.render import detect_style, insertion, render_entry
+    from techcat_core.usecases.entry import TaskEntry
 
     analysis = state.analysis()
     log = analysis.log
     encoder = analysis.encoder(state.log_path, ls.encoding)
     if log is None or (not log.valid and log.top_level != "empty"):
         raise CommandError("TASK-LOG.json has JSON errors; fix them first (see the problems list)")
-    entry = {"task_id": next_task_id(e.task_id for e in log.entries), "agent": agent,
-             "date": dt.date.today().isoformat(), "summary": summary, "output_files": files}
+    entry = TaskEntry(next_task_id(e.task_id for e in log.entries), prepared.agent, prepared.date, prepared.summary,
+                      prepared.output_files)
     style = detect_style(log)
-    start, end, text = insertion(log, [render_entry(entry, style)], style)
+    start, end, text = insertion(log, [render_entry(entry.as_dict(), style)], style)
     result = await ls.workspace_apply_edit_async(lsp.ApplyWorkspaceEditParams(lsp.WorkspaceEdit(
         changes={uri(state.log_path): [lsp.TextEdit(encoder.offset_range(start, end), text)]}),
-        label=f"Log {entry['task_id']}"))
-    return {"ok": bool(result.applied), "taskId": entry["task_id"], "files": files}
+        label=f"Log {entry.task_id}"))
+    return {"ok": bool(result.applied), "taskId": entry.task_id, "files": list(entry.output_files)}
 
 
 async def fix_all_command(ls: TechcatServer, args: FixAllArgs) -> dict[str, Any]:
@@ -172,3 +180,4 @@ def register(server: TechcatServer) -> None:
     command(server, LOG_FROM_GIT, LogFromGitArgs, log_from_git)
     command(server, FIX_ALL, FixAllArgs, fix_all_command)
     command(server, OPEN_FILES, OpenFilesArgs, open_files)
+    command(server, ADD_AGENT, AddAgentArgs, add_agent_command)

@@ -99,3 +99,79 @@ async def test_completion_inside_an_existing_word_replaces_it(session: Session) 
     mention = await _complete_at(session, proposed, "@planner Plan", shift=3)
     assert isinstance(mention.text_edit, lsp.TextEdit)
     assert "- [>] @planner Plan the next milestone" in _apply(session.texts[proposed], mention.text_edit, session)
+
+
+async def _add_agent_action(session: Session, target: str, needle: str) -> lsp.CodeAction:
+    diagnostics = await session.diagnostics(target)
+    position = session.at(target, needle, shift=2)
+    actions = await session.client.text_document_code_action_async(lsp.CodeActionParams(
+        lsp.TextDocumentIdentifier(target), lsp.Range(position, position), lsp.CodeActionContext(diagnostics)))
+    found = [a for a in actions or [] if isinstance(a, lsp.CodeAction) and a.title.startswith("Add `")]
+    assert len(found) == 1, [a.title for a in actions or [] if isinstance(a, lsp.CodeAction)]
+    return found[0]
+
+
+async def test_a_quick_fix_adds_an_unknown_agent_to_the_roster(session: Session) -> None:
+    agents_path = session.codex / "AGENTS.md"
+    before = agents_path.read_text(encoding="utf-8")
+    proposed = session.open(session.codex / "PROPOSED-TASKS.md")
+    session.replace(proposed, "@frontend_specialist Build the settings", "@designer Build the settings")
+    action = await _add_agent_action(session, proposed, "@designer")
+    assert action.title == "Add `designer` to the roster (AGENTS.md)" and action.command is not None
+    assert [str(d.code) for d in action.diagnostics or []] == ["TC301"]
+    result = await session.client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        action.command.command, action.command.arguments))
+    assert isinstance(result, dict) and result["ok"], result
+    after = agents_path.read_text(encoding="utf-8")
+    assert after.startswith(before)  # nothing the user wrote is lost
+    assert after[len(before):] == "\n## Agent: `designer`\n\n- **Role:** Describe what designer does.\n"
+    session.wrote(agents_path)
+    for _ in range(100):  # the roster now knows the agent: TC301 goes away
+        if "TC301" not in [str(d.code) for d in await session.diagnostics(proposed)]:
+            break
+    else:
+        raise AssertionError("TC301 stayed after the agent was added")
+
+
+async def test_the_add_agent_fix_edits_an_open_roster_in_its_buffer(session: Session) -> None:
+    applied: list[lsp.ApplyWorkspaceEditParams] = []
+
+    @session.client.feature(lsp.WORKSPACE_APPLY_EDIT)  # type: ignore[untyped-decorator]
+    def apply(params: lsp.ApplyWorkspaceEditParams) -> lsp.ApplyWorkspaceEditResult:
+        applied.append(params)
+        return lsp.ApplyWorkspaceEditResult(applied=True)
+
+    agents_path = session.codex / "AGENTS.md"
+    before = agents_path.read_bytes()
+    roster = session.open(agents_path)
+    log = session.open(session.codex / "TASK-LOG.json")
+    action = await _add_agent_action(session, log, '"frontend_specialst"')
+    assert action.title == "Add `frontend_specialst` to the roster (AGENTS.md)" and action.command is not None
+    result = await session.client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+        action.command.command, action.command.arguments))
+    assert isinstance(result, dict) and result["ok"], result
+    [edit] = (applied[0].edit.changes or {})[roster]
+    assert edit.new_text == "\n## Agent: `frontend_specialst`\n\n- **Role:** Describe what frontend_specialst does.\n"
+    assert session.texts is not None
+    end = lsp.Position(session.texts[roster].count("\n"), 0)  # appended after the buffer's last line
+    assert edit.range == lsp.Range(end, end)
+    assert agents_path.read_bytes() == before  # the file is the user's to save
+
+
+async def test_add_agent_refuses_bad_names_and_known_agents(session: Session) -> None:
+    for name, reason in (("9lives", "is not an agent name"), ("planner", "already in the roster")):
+        result = await session.client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+            "techcat.addAgent", [{"workspace": str(session.codex), "name": name}]))
+        assert isinstance(result, dict) and not result["ok"] and reason in result["message"], result
+
+
+async def test_log_from_git_follows_the_core_log_rules(session: Session) -> None:
+    """Issue 15: the server built its own entry past the rules; now it calls the log-task use-case."""
+    (session.root / "apps/web/home.tsx").write_text("// changed\n")
+    log_path = session.codex / "TASK-LOG.json"
+    before = log_path.read_bytes()
+    for spec, reason in (({"agent": "ghost"}, "`ghost`"), ({"summary": "two\nlines"}, "has 2 lines")):
+        result = await session.client.workspace_execute_command_async(lsp.ExecuteCommandParams(
+            "techcat.logFromGit", [{"workspace": str(session.codex), **spec}]))
+        assert isinstance(result, dict) and not result["ok"] and reason in result["message"], result
+    assert log_path.read_bytes() == before
