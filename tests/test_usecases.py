@@ -162,3 +162,19 @@ def test_one_log_query_for_every_front_end(tmp_path: Path) -> None:
     assert (page.total, [e.task_id for e in page.entries]) == (3, ["task-002"])
     with pytest.raises(QueryProblem, match=r"use YYYY, YYYY-MM, YYYY-MM-DD or FROM\.\.TO"):
         parse_query("", date_text="last week")
+
+
+def test_a_codex_linked_out_of_its_repository_is_refused_before_anything_is_made(tmp_path: Path) -> None:
+    outside = make_workspace(tmp_path / "outside")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / ".codex").symlink_to(outside)
+    before = sorted(p.relative_to(outside).as_posix() for p in outside.rglob("*"))
+    for action in (lambda: add_agent(repo / ".codex", NewAgent("qa", "Tests")),
+                   lambda: items.propose(repo / ".codex", "Plan", "planner"),
+                   lambda: items.queue(repo / ".codex", 1),
+                   lambda: items.edit(repo / ".codex", 1, "x"),
+                   lambda: log_task(repo / ".codex", LogRequest("planner", "x"))):
+        with pytest.raises(UseCaseError, match="leads outside the repository through a symbolic link"):
+            action()
+    assert sorted(p.relative_to(outside).as_posix() for p in outside.rglob("*")) == before  # no .techcat/ made

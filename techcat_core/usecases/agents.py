@@ -96,7 +96,9 @@ def add_agent(codex_dir: Path, new: NewAgent) -> Agent:
     fields = [("Role", _one_line(new.role, "the role")), ("Goal", _one_line(new.goal, "the goal", empty=True)),
               ("Output", _outputs(new.outputs)), ("Model", _one_line(new.model, "the model", empty=True))]
     from techcat_core.tasklog.store import state_dir
+    from techcat_core.usecases.loading import placed
 
+    codex_dir = placed(codex_dir)
     try:
         with FileLock(str(state_dir(codex_dir) / "roster.lock"), timeout=30):
             return _append_section(codex_dir, name, [(k, v) for k, v in fields if v])

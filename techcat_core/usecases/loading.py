@@ -5,8 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from techcat_core.config import parse_config
-from techcat_core.confine import DEFAULT_MAX_READ_BYTES
-from techcat_core.workspace import CONFIG, Workspace, load_roster, read_text
+from techcat_core.confine import DEFAULT_MAX_READ_BYTES, Refused
+from techcat_core.usecases.errors import UseCaseError
+from techcat_core.workspace import CONFIG, Workspace, load_roster, locate_workspace, read_text
+
+
+def placed(codex_dir: Path) -> Path:
+    """The resolved `.codex/` a use-case may write in; refused before anything is made when it is a link out of
+    its repository or into `.git/` (a lock file would otherwise be created outside)."""
+    try:
+        return locate_workspace(codex_dir).codex_dir
+    except Refused as error:
+        raise UseCaseError(f"{error}; nothing was written") from None
 
 
 def roster_workspace(codex_dir: Path) -> Workspace:

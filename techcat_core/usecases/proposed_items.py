@@ -24,7 +24,7 @@ from techcat_core.proposed_edit import (
 )
 from techcat_core.usecases.agents import has_roster, known_agent_names, require_agent
 from techcat_core.usecases.errors import UseCaseError
-from techcat_core.usecases.loading import roster_workspace
+from techcat_core.usecases.loading import placed, roster_workspace
 from techcat_core.workspace import PROPOSED, Workspace, read_text
 
 STATE_NAMES = {STATE_PROPOSED: "proposed", STATE_QUEUED: "queued", STATE_DONE: "done"}
@@ -53,7 +53,7 @@ def require_open_item(ws: Workspace, number: int) -> ProposedItem:
 
 
 def _current(codex_dir: Path, number: int, expect_text: str | None) -> ProposedItem:
-    item = require_item(_items(codex_dir), number)
+    item = require_item(_items(placed(codex_dir)), number)
     if expect_text is not None and item.text != expect_text:
         raise UseCaseError(f"item {number} changed on disk since it was read (it now reads \"{item.text[:80]}\"); "
                            "reload and try again")
@@ -98,7 +98,7 @@ def _mentions_known(ws: Workspace, text: str, force: bool) -> None:
 def propose(codex_dir: Path, title: str, agent: str | None = None, *, queued: bool = False,
             force: bool = False) -> ProposedItem:
     """Append `- [ ] @agent title` (`[>]` when `queued`); an agent the roster lacks is refused unless `force`."""
-    ws = roster_workspace(codex_dir)
+    ws = roster_workspace(placed(codex_dir))
     name = require_agent(ws, agent, force) if agent and agent.strip() else None
     line = _title(title)
     _mentions_known(ws, line, force)
@@ -146,7 +146,7 @@ def edit(codex_dir: Path, number: int, text: str, expect_text: str | None = None
          force: bool = False) -> ProposedItem:
     """Replace item `number`'s text; its state stays. A done item is history (its text cites the entry that did
     it), so it is refused; so is an `@agent` the roster lacks, unless `force`."""
-    ws = roster_workspace(codex_dir)
+    ws = roster_workspace(placed(codex_dir))
     item = _current(ws.codex_dir, number, expect_text)
     if item.state == STATE_DONE:
         raise UseCaseError(f"item {number} is done ({item.text}); propose a new item instead of rewriting it")
