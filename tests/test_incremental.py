@@ -242,3 +242,26 @@ def test_a_repeated_key_is_found_whatever_the_colons_in_the_entry(tmp_path: Path
     clean = parse_task_log(text.replace(', "summary" : "again"', ""))
     assert clean.entries[0].duplicate_keys == ()
     assert type(clean.entries[0].value) is dict
+
+
+def test_a_lone_surrogate_far_past_the_escape_search_window_is_found() -> None:
+    """The parser looks for the next `\\u` a window at a time (so an edit's reparse does not scan 40 MB):
+    an escape hundreds of kilobytes on, and one straddling a window's edge, are still found."""
+    entries = [{"task_id": f"task-{n:04d}", "agent": "planner", "date": "2025-07-01", "summary": f"step {n}",
+                "output_files": []} for n in range(1, 3001)]
+    text = render(entries, 2)
+    far = text.index('"step 2500"')
+    text = text[:far] + '"step \\ud800 2500"' + text[far + len('"step 2500"'):]
+    assert far > 3 * (1 << 16)
+    full = parse_task_log(text)
+    assert [p.message.split("`")[1] for p in full.problems] == ["\\ud800"]
+    head = '[{"task_id": "task-001", "agent": "planner", "date": "2025-07-01", "summary": "'
+    for shift in range(-3, 4):  # the `\u` just before, across and just after the first window's edge
+        padded = head + "x" * ((1 << 16) - len(head) + shift)
+        log = parse_task_log(padded + '\\ud800", "output_files": []}]')
+        assert len(log.problems) == 1, shift
+    site = text.index('"step 10"') + 6
+    edited = text[:site] + "0" + text[site + 1:]
+    again = reparse(parse_task_log(text), site, site + 1, edited)
+    assert [(p.message, p.start) for p in again.problems] == [(p.message, p.start)
+                                                               for p in parse_task_log(edited).problems]

@@ -28,6 +28,7 @@ REQUIRED_FIELDS = ("task_id", "agent", "date", "summary", "output_files")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _LOW_SURROGATE_ESCAPE = re.compile(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 _LONG_NUMBER = re.compile(r"-?\d{4000,}")
+_ESCAPE_WINDOW = 1 << 16  # characters searched for the next `\u` at a time
 MAX_SURROGATE_PROBLEMS = 20  # per entry: one broken paste can hold thousands
 TOO_DEEP = "nested too deeply to read (hundreds of levels of brackets); a task log entry is one flat object"
 
@@ -404,7 +405,11 @@ def parse_entries(log: TaskLog, index: int, expect_value: bool, last_comma: int 
     """
     text = log.text
     length = len(text)
-    next_escape = text.find("\\u", index)  # entries before it hold no escape, so no lone surrogate
+    # The first `\u` at or after the entries read so far (-1: none before `searched_to`): entries before it hold
+    # no escape, so no lone surrogate. Searched a window at a time, so that a resumed parse that stops after
+    # an entry or two (an edit) does not scan the rest of a 40 MB text.
+    searched_to = min(length, index + _ESCAPE_WINDOW)
+    next_escape = text.find("\\u", index, searched_to)
     share = _string_sharer() if log.shared_strings else None
     while index < length:
         char = text[index]
@@ -451,9 +456,13 @@ def parse_entries(log: TaskLog, index: int, expect_value: bool, last_comma: int 
             log.problems.append(SyntaxProblem(message, pos, min(length, pos + 1)))
             index, expect_value = _resync(text, max(pos, index + 1))
             continue
+        while next_escape < 0 and searched_to < end:
+            next_escape = text.find("\\u", searched_to - 1, min(length, end + _ESCAPE_WINDOW))
+            searched_to = min(length, end + _ESCAPE_WINDOW)
         if 0 <= next_escape < end:
             log.problems.extend(lone_surrogates(text, start, end))
-            next_escape = text.find("\\u", end)
+            searched_to = min(length, end + _ESCAPE_WINDOW)
+            next_escape = text.find("\\u", end, searched_to)
         if share is not None and type(value) is dict:
             value = share(value)
         entry = LogEntry(len(log.entries), start, end, value)

@@ -139,15 +139,11 @@ class TaskLogRules:
 
     # -- the passes ---------------------------------------------------------------------------------------
 
-    # -- the passes ---------------------------------------------------------------------------------------
-
     def run(self) -> list[Diagnostic]:
         self.syntax()
         if self.shape_says_all():
             return self.out
         entries = self.log.entries
-        missing: list[Diagnostic] = []
-        existing = 0
         facts: list[IdFact] = []
         add_fact = facts.append
         good_dates = self._good_dates
@@ -161,13 +157,45 @@ class TaskLogRules:
                 self.fields(entry)
             elif value["date"] not in good_dates:
                 self.date(entry, value["date"])
-            existing += self.entry_paths(entry, self.out, missing)
             add_fact(id_fact(entry))
         self.id_rules(entries, facts)
-        if existing:
-            self.out.extend(missing)  # else the log was read away from its repository: every file would be noise
+        self.paths(entries)
         self.task_ids = {task_id for task_id, number, _ in facts if number is not None and task_id is not None}
         return self.out
+
+    def paths(self, entries: list[LogEntry]) -> None:
+        """TC113 and TC114 over the whole log. Each distinct path is judged once; only the entries that name
+        one that escapes or does not exist go through `entry_paths`, and TC114 is reported only when some
+        logged file exists (else the log was read away from its repository: every file would be noise)."""
+        lists = [files for entry in entries
+                 if type(entry.value) is dict or isinstance(entry.value, dict)
+                 if type(files := entry.value.get("output_files")) is list]
+        try:
+            distinct = set(itertools.chain.from_iterable(lists))
+        except TypeError:  # an item that is an array or an object: every entry is looked at
+            distinct = None
+        if distinct is not None:
+            paths = [p for p in distinct if type(p) is str and p.strip()]
+            bad = {p for p in paths if _escape_problem(p) or not self.exists(p)}
+            if any(p not in bad for p in paths) or not bad:
+                missing: list[Diagnostic] = []
+                for entry in entries if bad else ():
+                    files = entry.value.get("output_files") if isinstance(entry.value, dict) else None
+                    if type(files) is list and not bad.isdisjoint(files):
+                        self.entry_paths(entry, self.out, missing)
+                self.out.extend(missing)
+                return
+            for entry in entries:  # no logged file exists: only the escapes are reported
+                if isinstance(entry.value, dict) and not bad.isdisjoint(entry.value.get("output_files") or ()):
+                    self.entry_paths(entry, self.out, [])
+            return
+        found_missing: list[Diagnostic] = []
+        existing = 0
+        for entry in entries:
+            if isinstance(entry.value, dict):
+                existing += self.entry_paths(entry, self.out, found_missing)
+        if existing:
+            self.out.extend(found_missing)
 
     def shape_says_all(self) -> bool:
         """TC101 (the top level is no array) or a foreign log's one TC103: then no entry rule runs."""
@@ -365,12 +393,20 @@ class TaskLogRules:
     def id_rules(self, entries: list[LogEntry], facts: list[IdFact]) -> None:
         """TC110-TC112 from each entry's `IdFact` (`facts[i]` is `entries[i]`'s); only the entries whose id is
         malformed or repeated, and those at a gap, are looked at one by one."""
-        widths = Counter(width for _, _, width in facts if width)
+        widths = Counter([width for _, _, width in facts if width])
         width = widths.most_common(1)[0][0] if widths else 3
-        counts = Counter(number for _, number, _ in facts if number is not None)
-        next_free = max(counts, default=0) + 1
-        taken = set(counts)
-        repeated = {n for n, c in counts.items() if c > 1}
+        numbers = [number for _, number, _ in facts if number is not None]
+        present = set(numbers)
+        next_free = max(present, default=0) + 1
+        repeated = set() if len(present) == len(numbers) else {n for n, c in Counter(numbers).items() if c > 1}
+        if repeated or len(numbers) + facts.count(NO_ID) < len(facts):  # else no id is repeated nor malformed
+            self.malformed_and_repeated(entries, facts, width, set(present), repeated, next_free)
+        if present and max(present) - min(present) + 1 != len(present):
+            self.gaps(entries, facts, width, sorted(present))
+
+    def malformed_and_repeated(self, entries: list[LogEntry], facts: list[IdFact], width: int, taken: set[int],
+                               repeated: set[int], next_free: int) -> None:
+        """TC110 and TC111, entry by entry."""
         first_seen: dict[int, LogEntry] = {}
         for i, (task_id, number, _) in enumerate(facts):
             if number is None:
@@ -399,21 +435,22 @@ class TaskLogRules:
             self.diag_range("TC111", f"task id {task_id} is already used by the entry at line "
                             f"{first_line}; renumber this one to {new_id}", self.log.value_range(entry, "task_id"),
                             (self.replace_value(entry, "task_id", new_id, f"Renumber to {new_id}"),))
-        ordered = sorted(counts)
+
+    def gaps(self, entries: list[LogEntry], facts: list[IdFact], width: int, ordered: list[int]) -> None:
+        """TC112, once a gap in the sorted numbers, at the first entry after it."""
         gaps = [(a, b) for a, b in itertools.pairwise(ordered) if b - a > 1]
-        if gaps:
-            wanted = {n for pair in gaps for n in pair}
-            firsts: dict[int, LogEntry] = {}
-            for i, (_, number, _) in enumerate(facts):
-                if number in wanted:
-                    firsts.setdefault(number, entries[i])
-            for before, after in gaps:
-                missing = after - before - 1
-                span = format_task_id(before + 1, width) if missing == 1 else \
-                    f"{format_task_id(before + 1, width)}…{format_task_id(after - 1, width)}"
-                self.diag_range("TC112", f"task ids jump from {format_task_id(before, width)} to "
-                                f"{format_task_id(after, width)}: {span} not in the log",
-                                self.log.value_range(firsts[after], "task_id"))
+        wanted = {n for pair in gaps for n in pair}
+        firsts: dict[int, LogEntry] = {}
+        for i, (_, number, _) in enumerate(facts):
+            if number in wanted:
+                firsts.setdefault(number, entries[i])
+        for before, after in gaps:
+            missing = after - before - 1
+            span = format_task_id(before + 1, width) if missing == 1 else \
+                f"{format_task_id(before + 1, width)}…{format_task_id(after - 1, width)}"
+            self.diag_range("TC112", f"task ids jump from {format_task_id(before, width)} to "
+                            f"{format_task_id(after, width)}: {span} not in the log",
+                            self.log.value_range(firsts[after], "task_id"))
 
     def exists(self, path: str) -> bool:
         known = self._exists.get(path)
