@@ -91,10 +91,12 @@ class FakeOpenAI:
 
 
 
-def tool_call(tool: str, /, *, call_id: str | None = None, raw: str | None = None, **arguments: Any
-              ) -> dict[str, Any]:
-    """One scripted function call: `arguments` as JSON, or `raw` sent as the arguments text exactly as given."""
-    return {"id": call_id, "name": tool, "arguments": raw if raw is not None else json.dumps(arguments)}
+def tool_call(tool: str, /, *, call_id: str | None = None, raw: str | None = None, as_object: bool = False,
+              **arguments: Any) -> dict[str, Any]:
+    """One scripted function call: `arguments` as JSON text, `raw` sent as the arguments text exactly as given, or
+    (`as_object`) the arguments as a JSON object instead of its text, as some servers send them."""
+    sent: Any = raw if raw is not None else arguments if as_object else json.dumps(arguments)
+    return {"id": call_id, "name": tool, "arguments": sent}
 
 
 def _call_ids(calls: list[dict[str, Any]]) -> list[str]:
@@ -268,7 +270,10 @@ class _Handler(BaseHTTPRequestHandler):
                 send({**base, "choices": [{"index": 0, "finish_reason": None, "delta": {"tool_calls": [
                     {"index": index, "id": ident, "type": "function",
                      "function": {"name": call["name"], "arguments": ""}}]}}]})
-                for piece in _chunks(str(call["arguments"]), 7):
+                if isinstance(call["arguments"], dict):  # whole, as an object
+                    send({**base, "choices": [{"index": 0, "finish_reason": None, "delta": {"tool_calls": [
+                        {"index": index, "function": {"arguments": call["arguments"]}}]}}]})
+                for piece in _chunks(call["arguments"], 7) if isinstance(call["arguments"], str) else []:
                     if behaviour.chunk_delay:
                         time.sleep(behaviour.chunk_delay)
                     send({**base, "choices": [{"index": 0, "finish_reason": None, "delta": {"tool_calls": [

@@ -284,3 +284,104 @@ async def test_bad_arguments_and_unknown_tools_are_error_results(tmp_path: Path,
     assert contents[9].startswith("there is no tool named 'run_command'")
     assert contents[10] == "Widget turns sprockets into gears.\n\n[lines 3-3 of 4]"
     assert all(not r.ok for r in _results(items)[:10])
+
+
+@pytest.mark.parametrize("stream", [True, False])
+async def test_arguments_sent_as_an_object_and_calls_without_ids_still_run(tmp_path: Path, fake_openai: FakeOpenAI,
+                                                                           stream: bool) -> None:
+    root = _repo(tmp_path)
+    fake_openai.queue(Behaviour(reply="Let me look.", tool_calls=[
+        tool_call("read_file", as_object=True, path="README.md", start_line=1, end_line=1),
+        tool_call("list_files", call_id="", pattern="src/*")]), Behaviour(reply="Done."))
+    items = await _run(fake_openai, _host(root), stream=stream)
+    assert [r.ok for r in _results(items)] == [True, True]
+    assert "".join(i for i in items if isinstance(i, str)).startswith("Let me look.")
+    tool_messages = _tool_messages(fake_openai, 1)
+    assert tool_messages[0]["content"] == "# Widget\n\n[lines 1-1 of 4]"
+    assert tool_messages[1]["content"] == "src/app.py"
+    ids = [m["tool_call_id"] for m in tool_messages]
+    assert all(ids) and len(set(ids)) == 2
+
+
+async def test_tool_call_arguments_count_towards_the_reply_cap(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    from techcat_core.runtime.model_call import ModelError
+
+    root = _repo(tmp_path)
+    fake_openai.queue(Behaviour(reply="", tool_calls=[tool_call("write_file", path="docs/big.md",
+                                                                content="x" * 5_000)]))
+    with pytest.raises(ModelError, match="the reply passed 2,048 bytes, the cap"):
+        await _run(fake_openai, _host(root), max_reply_bytes=2048)
+    assert not (root / "docs" / "big.md").exists()
+
+
+async def test_a_fifo_is_refused_not_waited_on(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    import os
+
+    root = _repo(tmp_path)
+    os.mkfifo(root / "docs" / "pipe")
+    fake_openai.queue(Behaviour(reply="", tool_calls=[tool_call("read_file", path="docs/pipe"),
+                                                      tool_call("search", pattern="x")]),
+                      Behaviour(reply="", tool_calls=[tool_call("edit_file", path="docs/pipe", old_text="a",
+                                                                new_text="b")]))
+    items: list[LoopItem] = []
+    with pytest.raises(ToolWriteRefused, match="is a FIFO"):  # an edit is a write: refused, the run ends
+        await asyncio.wait_for(_drain_into(fake_openai, _host(root), items), 30)
+    contents = [m["content"] for m in _tool_messages(fake_openai, 1)]
+    assert "is a FIFO (named pipe)" in contents[0]
+    assert contents[1].startswith("(no match in ")
+    assert [r.ok for r in _results(items)] == [False, True, False]
+
+
+async def _drain_into(fake: FakeOpenAI, host: ToolHost, items: list[LoopItem]) -> None:
+    async for item in run_tools(_settings(fake), "fake-model", list(MESSAGES), host, BUDGET, None, "r"):
+        items.append(item)
+
+
+async def test_in_place_a_staged_file_and_folder_cannot_share_a_name(tmp_path: Path, fake_openai: FakeOpenAI
+                                                                     ) -> None:
+    root = _repo(tmp_path)
+    fake_openai.queue(Behaviour(reply="", tool_calls=[
+        tool_call("write_file", path="docs/a", content="file\n"),
+        tool_call("write_file", path="docs/a/b.md", content="inside\n"),
+        tool_call("write_file", path="docs/c/d.md", content="inside\n"),
+        tool_call("write_file", path="docs/c", content="file\n")]), Behaviour(reply="Done."))
+    host = _host(root, write_through=False)
+    items = await _run(fake_openai, host)
+    assert [r.ok for r in _results(items)] == [True, False, True, False]
+    contents = [m["content"] for m in _tool_messages(fake_openai, 1)]
+    assert contents[1] == "write_file: docs/a is a file this run wrote, so docs/a/b.md cannot be inside it"
+    assert contents[3] == "write_file: docs/c is a folder; use list_files"
+    assert host.staged() == {"docs/a": b"file\n", "docs/c/d.md": b"inside\n"}
+
+
+async def test_a_command_that_cannot_start_is_an_error_result(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    from techcat_core.runtime.settings import CommandSpec
+
+    root = _repo(tmp_path)
+    host = _host(root, commands=[CommandSpec("test", ("no-such-program-xyz", "-q"), 10.0)])
+    fake_openai.queue(Behaviour(reply="", tool_calls=[tool_call("run_command", name="test")]),
+                      Behaviour(reply="Could not test."))
+    items = await _run(fake_openai, host)
+    result, = _results(items)
+    assert not result.ok
+    assert result.summary == "`test` could not start: no-such-program-xyz: No such file or directory"
+
+
+async def test_a_large_result_is_cut_to_fit_a_small_context_window(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    root = _repo(tmp_path)
+    (root / "docs" / "big.md").write_text("".join(f"line {n} of a long document\n" for n in range(2000)))
+    fake_openai.queue(Behaviour(reply="", tool_calls=[tool_call("read_file", path="docs/big.md")]),
+                      Behaviour(reply="Read it."))
+    items = await _run(fake_openai, _host(root), context_window=8192)
+    assert items[-1] == FinalText("Read it.")
+    content = _tool_messages(fake_openai, 1)[0]["content"]
+    assert "to fit the context window (8,192 tokens); read a smaller line range or search instead" in content
+    assert content.startswith("line 0 of a long document\n")
+    body = fake_openai.requests[1].body
+    sent = len(json.dumps(body["messages"]).encode()) + len(json.dumps(body["tools"]).encode())
+    assert sent / 2.5 < 8192  # the second request still fits the window
+    fake_openai.queue(Behaviour(reply="", tool_calls=[tool_call("read_file", path="docs/big.md")]),
+                      Behaviour(reply="Read it."))
+    roomy = await _run(fake_openai, _host(root), context_window=128_000)  # a large window gets the 32 KiB cap
+    assert isinstance(roomy[-1], FinalText)
+    assert "cut at 32,768 bytes …]" in _tool_messages(fake_openai, 3)[0]["content"]

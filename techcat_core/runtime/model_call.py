@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -262,8 +263,11 @@ class _Calls:
             index = index if isinstance(index, int) else len(self.parts) + position
             ids, names, arguments = self.parts.setdefault(index, ([], [], []))
             function = getattr(delta, "function", None)
+            raw_arguments = getattr(function, "arguments", None)
+            if isinstance(raw_arguments, dict):  # some servers send the arguments as a JSON object, not its text
+                raw_arguments = json.dumps(raw_arguments)
             for target, value in ((ids, getattr(delta, "id", None)), (names, getattr(function, "name", None)),
-                                  (arguments, getattr(function, "arguments", None))):
+                                  (arguments, raw_arguments)):
                 if value is None:
                     continue
                 if not isinstance(value, str):
@@ -316,8 +320,6 @@ _no_tools: dict[str, str] = {}  # provider -> the reason its server gave for ref
 
 def _about_tools(error: Any, settings: ProviderSettings) -> str | None:
     """The server's reason when a 400 is about the request's tools (vLLM, Ollama, strict servers), else None."""
-    import json
-
     reason = server_reason(error, settings)
     text = (reason + " " + json.dumps(getattr(error, "body", None), default=str)).lower()
     return reason or "no reason given" if ("tool" in text or "function" in text) else None

@@ -129,6 +129,8 @@ class ToolHost:
         """Stage `data` as the content of `path` if this agent may write it (else `Refused`); its normal form."""
         target = writable(self.root, path, self.outputs, self.hooks)
         normal = target.relative_to(self.root).as_posix()
+        if not self.write_through:
+            self._check_overlay_shape(normal)
         if normal not in self._before:
             self._before[normal] = self._current(normal)
         if self.write_through:
@@ -209,6 +211,16 @@ class ToolHost:
         if is_git_path(normal):
             raise Refused(path, "lies inside .git/", "TechCat never reads git's own files")
         return normal
+
+    def _check_overlay_shape(self, normal: str) -> None:
+        """In place, a staged file and a staged folder may not share a name (the disk could not hold both)."""
+        parts = normal.split("/")
+        for depth in range(1, len(parts)):
+            parent = "/".join(parts[:depth])
+            if self._overlay.get(parent) is not None:
+                raise NotADirectoryError(f"{parent} is a file this run wrote, so {normal} cannot be inside it")
+        if self._is_overlay_folder(normal):
+            raise IsADirectoryError(f"{normal} is a folder of files this run wrote")
 
     def _is_overlay_folder(self, normal: str) -> bool:
         prefix = normal + "/"

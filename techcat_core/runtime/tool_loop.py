@@ -16,6 +16,7 @@ tool are only error results the model reads and may correct.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -32,14 +33,15 @@ from techcat_core.runtime.model_call import (
     call_with_tools,
 )
 from techcat_core.runtime.settings import ProviderSettings
-from techcat_core.runtime.tokens import estimate_messages
+from techcat_core.runtime.tokens import BYTES_PER_TOKEN, estimate_messages, estimate_tokens
 from techcat_core.runtime.tool_host import ToolHost
 from techcat_core.runtime.tools import definitions, execute, settings_commands
 
 __all__ = ["FinalText", "LoopItem", "ToolBudget", "ToolBudgetExceeded", "ToolWriteRefused", "ToolsUnsupported",
-           "guidance", "run_tools", "tool_definitions", "tools_enabled"]
+           "guidance", "run_tools", "tool_definitions", "tools_enabled", "tools_overhead"]
 
 MAX_SHOWN_ARGUMENTS = 2_000  # of a call's JSON in its ToolCalled event
+MIN_RESULT_BYTES = 512  # a result is cut to fit the context window, but never below this
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,23 @@ def guidance(host: ToolHost) -> str:
             "summary, and the files you wrote land only then.")
 
 
+def tools_overhead(settings: ProviderSettings, host: ToolHost) -> int:
+    """Tokens the tools add to every request (their definitions and the guidance), for the prompt's budget."""
+    return estimate_tokens(json.dumps(tool_definitions(settings, host))) + estimate_tokens(guidance(host)) + 4
+
+
+def _fitted(content: str, settings: ProviderSettings, conversation: list[dict[str, Any]], overhead: int,
+            reserve: int | None) -> str:
+    """`content` cut to half the room left in the context window (later calls need room too), with a note."""
+    free = settings.context_window - (reserve or 0) - estimate_messages(conversation) - overhead
+    room = max(MIN_RESULT_BYTES, int(free * BYTES_PER_TOKEN / 2))
+    data = content.encode("utf-8", "replace")
+    if len(data) <= room:
+        return content
+    return (data[:room].decode("utf-8", "ignore") + f"\n[… cut at {room:,} bytes to fit the context window "
+            f"({settings.context_window:,} tokens); read a smaller line range or search instead …]")
+
+
 def _with_guidance(messages: list[dict[str, Any]], host: ToolHost) -> list[dict[str, Any]]:
     """The conversation: the prompt's messages with the tools' guidance after its system messages."""
     conversation = [dict(m) for m in messages]
@@ -128,10 +147,11 @@ def _steps_error(budget: ToolBudget) -> ToolBudgetExceeded:
                               "lands")
 
 
-def _tokens_error(budget: ToolBudget, spent: int) -> ToolBudgetExceeded:
-    return ToolBudgetExceeded(f"the run's model calls spent {spent:,} tokens, past the budget of "
-                              f"{budget.max_tokens:,} (`max_tokens` in [tools] of .codex/techcat.toml); the run failed "
-                              "and nothing it wrote lands")
+def _tokens_error(budget: ToolBudget, spent: int, next_call: int = 0) -> ToolBudgetExceeded:
+    how = (f"spent {spent:,} tokens" if not next_call else
+           f"spent {spent:,} tokens and the next would send about {next_call:,} more")
+    return ToolBudgetExceeded(f"the run's model calls {how}, past the budget of {budget.max_tokens:,} (`max_tokens` "
+                              "in [tools] of .codex/techcat.toml); the run failed and nothing it wrote lands")
 
 
 def _time_error(budget: ToolBudget) -> ToolBudgetExceeded:
@@ -154,6 +174,7 @@ async def run_tools(settings: ProviderSettings, model: str, messages: list[dict[
     if settings.api_key and settings.api_key not in host.secrets:  # no tool result or event ever shows the key
         host.secrets = (*host.secrets, settings.api_key)
     tools = tool_definitions(settings, host)
+    overhead = tools_overhead(settings, host)
     conversation = _with_guidance(messages, host)
     loop = asyncio.get_running_loop()
     until = loop.time() + budget.max_seconds
@@ -161,8 +182,9 @@ async def run_tools(settings: ProviderSettings, model: str, messages: list[dict[
     while True:
         if cancel is not None and cancel.is_set():
             raise asyncio.CancelledError
-        if spent and spent + estimate_messages(conversation) > budget.max_tokens:  # the next call would pass it
-            raise _tokens_error(budget, spent + estimate_messages(conversation))
+        next_call = estimate_messages(conversation)
+        if spent and spent + next_call > budget.max_tokens:  # the next call would pass it: do not send it
+            raise _tokens_error(budget, spent, next_call)
         turn: Turn | None = None
         try:
             async for piece in call_with_tools(settings, model, conversation, tools, cancel, max_tokens, until):
@@ -192,6 +214,8 @@ async def run_tools(settings: ProviderSettings, model: str, messages: list[dict[
             {"id": call.call_id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
             for call in turn.calls]})
         for call in turn.calls:
+            if cancel is not None and cancel.is_set():
+                raise asyncio.CancelledError
             steps += 1
             if steps > budget.max_steps:
                 raise _steps_error(budget)
@@ -204,7 +228,8 @@ async def run_tools(settings: ProviderSettings, model: str, messages: list[dict[
             except TimeoutError:
                 raise _time_error(budget) from None
             yield ToolResult(run_id, call.call_id, call.name, outcome.ok, outcome.summary)
-            conversation.append({"role": "tool", "tool_call_id": call.call_id, "content": outcome.content})
+            content = _fitted(outcome.content, settings, conversation, overhead, max_tokens)
+            conversation.append({"role": "tool", "tool_call_id": call.call_id, "content": content})
             if outcome.refused_write:
                 raise ToolWriteRefused(f"the model's {shown_path(call.name)} call was {outcome.summary}; the run "
                                        "failed and nothing it wrote lands")

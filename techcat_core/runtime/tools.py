@@ -270,7 +270,13 @@ async def _command(host: ToolHost, args: dict[str, Any], cancel: asyncio.Event |
     if name not in host.commands:
         known = ", ".join(sorted(host.commands)) or "none are configured"
         raise _BadArguments(f"there is no command named {name[:64]!r} (known: {known})")
-    outcome = await host.run_command(name, cancel)
+    try:
+        outcome = await host.run_command(name, cancel)
+    except OSError as error:  # the program is missing or not executable: the project's config, said plainly
+        program = shown_path(host.commands[name].argv[0])
+        return ToolOutcome(False, f"`{name}` could not start: {program}: {error.strerror or error}",
+                           f"`{name}` could not start: {program}: {error.strerror or error} (the command is set in "
+                           "[tools.commands] of .codex/techcat.toml)")
     if outcome.timed_out:
         head = f"`{name}` was stopped after {host.commands[name].timeout:g} s (its timeout) and killed"
     else:
