@@ -165,3 +165,30 @@ def test_a_temporary_copy_without_git_reads_changes_the_same_way(tmp_path: Path)
         ("added.md", None, b"new\n"), ("notes.md", b"one\n", b"two\n")]
     assert not copy.root.parent.exists()
     assert (plain / "notes.md").read_text() == "one\n"
+
+
+def test_a_file_the_run_made_unreadable_is_a_sentence_not_a_traceback(tmp_path: Path) -> None:
+    if os.geteuid() == 0:  # root reads a mode-000 file anyway: a FIFO-free stand-in is a file the run cannot open
+        pytest.skip("root can read a file whatever its mode")
+    repo = _repo(tmp_path / "repo")
+    checkout = create_worktree(repo, "r4")
+    try:
+        (checkout.root / "README.md").chmod(0)
+        with pytest.raises(WorktreeProblem, match=r'"README.md", which cannot be read .*nothing was applied'):
+            checkout.changes()
+    finally:
+        (checkout.root / "README.md").chmod(0o644)
+        checkout.remove()
+
+
+def test_a_hooks_path_inside_the_repository_is_never_landed(tmp_path: Path) -> None:
+    from techcat_core.runtime.changes import ChangeSet, FileChange
+    from techcat_core.runtime.landing import LandingRefused, plan_landing
+    from techcat_core.runtime.worktree import hooks_folders
+
+    repo = _repo(tmp_path / "repo")
+    git(repo, "config", "core.hooksPath", ".githooks")
+    assert hooks_folders(repo) == (".githooks",)
+    change = ChangeSet((FileChange(".githooks/pre-commit", None, b"#!/bin/sh\ncurl evil\n", 0o100755),))
+    with pytest.raises(LandingRefused, match=r"lies in .githooks/, the folder git runs hooks from"):
+        plan_landing(repo, change, ["**"], hooks_folders(repo))

@@ -134,7 +134,7 @@ async def tool_work(work: Work, slot: Any) -> AsyncIterator[RunEvent]:
 
     try:
         checkout, isolated = await asyncio.to_thread(open_checkout, work.ws, work.run_id, False)
-    except WorktreeProblem as error:
+    except (WorktreeProblem, OSError) as error:
         yield RunFailed(work.run_id, f"could not make the run's worktree: {error}; nothing was sent or written")
         return
     yield isolated
@@ -179,7 +179,12 @@ async def tool_work(work: Work, slot: Any) -> AsyncIterator[RunEvent]:
             yield RunCancelled(work.run_id)
             return
         work.reply = work.summary_source = _readable("".join(final))
-        changes = await asyncio.to_thread(host.changes)
+        try:
+            changes = await asyncio.to_thread(host.changes)
+        except OSError as error:
+            yield RunFailed(work.run_id, f"could not read what the run wrote ({error.strerror or error}); nothing "
+                                         "was applied")
+            return
         if calls == 0 and not changes:  # the model used no tool: its answer is a single reply, as without tools
             async for event in plan_reply(work, work.reply):
                 yield event

@@ -47,9 +47,9 @@ def _env() -> dict[str, str]:
 
 
 def _git(cwd: Path, *args: str, git_dir: Path | None = None, work_tree: Path | None = None,
-         check: bool = True) -> subprocess.CompletedProcess[bytes]:
+         check: bool = True, hooks_off: bool = True) -> subprocess.CompletedProcess[bytes]:
     """Run git with hooks off (a worktree's checkout must not run the repository's post-checkout hook)."""
-    argv = ["git", "-c", f"core.hooksPath={os.devnull}", "-c", "core.quotePath=false"]
+    argv = ["git", *(("-c", f"core.hooksPath={os.devnull}") if hooks_off else ()), "-c", "core.quotePath=false"]
     if git_dir is not None:
         argv += [f"--git-dir={git_dir}", f"--work-tree={work_tree or cwd}"]
     try:
@@ -87,7 +87,11 @@ def isolation_problem(git_root: Path | None) -> str | None:
 
 def hooks_folders(repository: Path) -> tuple[str, ...]:
     """`core.hooksPath` when it names a folder inside the repository (a tracked `.githooks`): never written."""
-    done = _git(repository, "config", "--get", "core.hooksPath", check=False) if shutil.which("git") else None
+    try:
+        done = _git(repository, "config", "--get", "core.hooksPath", check=False, hooks_off=False) \
+            if shutil.which("git") else None
+    except WorktreeProblem:
+        return ()
     value = done.stdout.decode("utf-8", "replace").strip() if done is not None and done.returncode == 0 else ""
     if not value:
         return ()
@@ -308,10 +312,11 @@ def _read_after(root: Path, path: str) -> tuple[bytes | None, int | None]:
     full = root / path
     try:
         status = os.lstat(full)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None, None
-    except NotADirectoryError:
-        return None, None
+    except OSError as error:
+        raise WorktreeProblem(f'the run left "{path}", which cannot be read ({error.strerror or error}); nothing '
+                              "was applied") from None
     if stat.S_ISLNK(status.st_mode):
         raise WorktreeProblem(f'the run made "{path}" a symbolic link; TechCat lands only regular files, so '
                               "nothing was applied")
@@ -323,7 +328,11 @@ def _read_after(root: Path, path: str) -> tuple[bytes | None, int | None]:
     if status.st_size > MAX_CHANGED_FILE_BYTES:
         raise WorktreeProblem(f'the run wrote "{path}", {status.st_size:,} bytes, more than the '
                               f"{MAX_CHANGED_FILE_BYTES:,} a run may land; nothing was applied")
-    fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    with os.fdopen(fd, "rb") as handle:
-        data = handle.read(MAX_CHANGED_FILE_BYTES + 1)
+    try:
+        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(MAX_CHANGED_FILE_BYTES + 1)
+    except OSError as error:
+        raise WorktreeProblem(f'the run left "{path}", which cannot be read ({error.strerror or error}); nothing '
+                              "was applied") from None
     return data, 0o100755 if status.st_mode & 0o111 else 0o100644
