@@ -168,7 +168,7 @@ def test_a_temporary_copy_without_git_reads_changes_the_same_way(tmp_path: Path)
 
 
 def test_a_file_the_run_made_unreadable_is_a_sentence_not_a_traceback(tmp_path: Path) -> None:
-    if os.geteuid() == 0:  # root reads a mode-000 file anyway: a FIFO-free stand-in is a file the run cannot open
+    if os.geteuid() == 0:  # root reads a mode-000 file anyway
         pytest.skip("root can read a file whatever its mode")
     repo = _repo(tmp_path / "repo")
     checkout = create_worktree(repo, "r4")
