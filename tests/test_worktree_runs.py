@@ -203,3 +203,22 @@ async def test_the_record_keeps_tool_calls_and_executor_lines(tmp_path: Path, fa
     assert tools[0]["content"] == 'called with {"path": "README.md"}' and tools[1]["content"].startswith("ok: ")
     assert builder.executor.startswith("command: echo 'Reading the page'") and builder.outcome == "done"
     assert history.get(builder.record_id).reply == "Reading the page\nBuilt it for [redacted]"
+
+
+def test_the_cli_prints_tool_calls_and_where_the_run_works(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    _repo(tmp_path)
+    fake_openai.queue(Behaviour(reply="", tool_calls=[tool_call("read_file", path="README.md")]),
+                      Behaviour(reply="", tool_calls=[tool_call("write_file", path="apps/web/a.tsx", content="a\n")]),
+                      "Wrote apps/web/a.tsx.")
+    done = subprocess.run([sys.executable, "-m", "techcat_cli.main", "run", "coder", "Write A", "--no-chain"],
+                          cwd=tmp_path, env=_env(fake_openai), capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert any(line.startswith("  working in its own worktree /") for line in lines)
+    calls = [line.strip() for line in lines if "⚙" in line]
+    assert calls == ['⚙ read_file {"path": "README.md"}',
+                     '⚙ write_file {"path": "apps/web/a.tsx", "content": "a\\n"}']
+    order = [i for i, line in enumerate(lines) if "⚙" in line or line.strip().startswith(("✓", "±"))]
+    assert [lines[i].strip()[0] for i in order][:4] == ["⚙", "✓", "⚙", "✓"]  # each result right after its call
+    assert "± 1 file(s) changed: apps/web/a.tsx" in done.stderr and "✓ wrote apps/web/a.tsx" in done.stderr
