@@ -290,3 +290,40 @@ async def test_a_prompt_with_lone_surrogates_and_nul_in_the_task_still_runs(repo
                                        settings=SETTINGS))
     assert lines[0] == "x\ufffdy"
     assert lines[1].strip() == "5"  # a, U+FFFD (3 bytes) for the lone surrogate, b
+
+
+# ---- claude: the command line TechCat builds (Claude Code itself is not installed by the tests) ---------------
+
+def stub(tmp_path: Path, name: str) -> Path:
+    """An executable named `name` that prints its arguments, one a line, and then its standard input."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    path = bin_dir / name
+    path.write_text('#!/bin/sh\nfor a in "$@"; do printf "arg=%s\\n" "$a"; done\ncat\n', encoding="utf-8")
+    path.chmod(0o755)
+    return bin_dir
+
+
+@pytest.mark.parametrize(("model", "expected"), [
+    ("claude-sonnet-4-5", ["--model", "claude-sonnet-4-5"]),
+    ("opus", ["--model", "opus"]),
+    ("gpt-4o-mini", []),  # TechCat's default model is no Claude model: Claude Code picks its own
+])
+async def test_claude_is_run_headless_with_the_prompt_on_stdin(repo: Path, tmp_path: Path, model: str,
+                                                               expected: list[str]) -> None:
+    env = {**os.environ, "PATH": f"{stub(tmp_path, 'claude')}:{os.environ['PATH']}"}
+    lines = await collect(run_executor(ExecutorSpec("claude"), root=repo, prompt_text="PERSONA\nTASK: x",
+                                       task="x", agent="a", model=model, settings=SETTINGS, env=env))
+    args = [line.removeprefix("arg=") for line in lines if line.startswith("arg=")]
+    assert args == ["-p", "--output-format", "text", "--permission-mode", "acceptEdits", *expected]
+    assert [line for line in lines if not line.startswith("arg=")] == ["PERSONA", "TASK: x"]
+
+
+async def test_claude_permission_mode_is_checked(repo: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PATH": f"{stub(tmp_path, 'claude')}:{os.environ['PATH']}",
+           "TECHCAT_CLAUDE_PERMISSION_MODE": "everything"}
+    with pytest.raises(ExecutorFailed) as caught:
+        await collect(run_executor(ExecutorSpec("claude"), root=repo, prompt_text="p", task="x", agent="a",
+                                   model=None, settings=SETTINGS, env=env))
+    assert str(caught.value) == ("TECHCAT_CLAUDE_PERMISSION_MODE='everything' is not a Claude Code permission mode: "
+                                 "use one of acceptEdits, bypassPermissions, default, plan")
