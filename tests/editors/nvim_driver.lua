@@ -140,6 +140,7 @@ local function run()
     return vim.fn.execute('messages'):find(cfg.run.expect, 1, true) ~= nil
   end)
   result.run_message = vim.fn.execute('messages')
+  result.progress = require('techcat.progress').shown
   vim.cmd('checktime')
   result.log_after_run = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
   step('ran')

@@ -39,7 +39,7 @@ def run_driver(nvim: Path, mode: str, tmp_path: Path, model: FakeOpenAI) -> dict
         "expect_codes": EXPECTED_CODES,
         "hover": {"line": ROSTER_AGENT.line, "col": ROSTER_AGENT.byte_column},
         "action": {"line": BAD_DATE.line, "col": BAD_DATE.byte_column + 2, "pick": "2025-07-14", "clears": "TC108"},
-        "run": {"agent": "planner", "task": "Plan the next milestone", "expect": "planner finished"},
+        "run": {"agent": "planner", "task": "Plan the next milestone", "expect": "planner wrote"},
     }
     config_path = tmp_path / "driver.json"
     config_path.write_text(json.dumps(config), encoding="utf-8")
@@ -80,7 +80,15 @@ def check_what_neovim_shows(result: dict[str, Any], encoding: str) -> None:
     assert "TC108" not in after
     assert {"TC401", "TC106"} <= after
     # :TechcatRun: the server's closing message, and the new entry in the reloaded log.
-    assert "planner finished: task-005 logged" in result["run_message"], result["run_message"][-1000:]
+    assert "planner wrote .codex/PROPOSED-TASKS.md; logged task-005" in result["run_message"], \
+        result["run_message"][-1000:]
+    # The progress in the command line: one "TechCat: " (not "TechCat: TechCat:"), each agent under its own title,
+    # reports (which carry no title) under the title their progress began with.
+    progress = result["progress"]
+    assert progress and not [line for line in progress if line.startswith("TechCat: TechCat:")], progress
+    assert any(line.startswith("TechCat: planner — ") and "characters" in line for line in progress), progress
+    assert any(line.startswith("TechCat: task_logger") for line in progress), progress
+    assert not [line for line in progress if line.startswith("TechCat:  —")], progress
     log_after = "\n".join(result["log_after_run"])
     assert '"task_id": "task-005"' in log_after and '"summary": "Planned the next milestone."' in log_after
     # :TechcatFixAll cleared the safe TC106 and left the unsafe TC401; :TechcatRestart came back with it.
