@@ -40,6 +40,8 @@ def test_log_task_refuses_each_bad_request_and_writes_nothing(tmp_path: Path) ->
         "two lines": LogRequest("planner", "one\ntwo"),
         "unicode line break": LogRequest("planner", "one\u2028two"),
         "empty": LogRequest("planner", " \t "),
+        "pasted": LogRequest("planner", "x" * 501),
+        "long path": LogRequest("planner", "x", output_files=("a/" * 300,)),
         "absolute": LogRequest("planner", "x", output_files=("/etc/passwd",)),
         "escapes": LogRequest("planner", "x", output_files=("apps/../../x",)),
         "no git": LogRequest("planner", "x", changed_since="HEAD"),
@@ -55,6 +57,9 @@ def test_log_task_refuses_each_bad_request_and_writes_nothing(tmp_path: Path) ->
                                    "known agents: frontend_specialist, planner, task_logger")
     assert messages["future"] == "date 2025-08-03 is in the future (today is 2025-08-01); log a task once it is done"
     assert messages["two lines"] == messages["unicode line break"]
+    assert messages["pasted"] == ("the summary is 501 characters long; keep it to one line of at most 500 (the "
+                                  "details belong in the files it names)")
+    assert messages["long path"].startswith("an output file name is 600 characters long")
     assert messages["done item"] == "item 3 is already done: @frontend_specialist Build the home page (task-001)"
     assert messages["no item"] == "PROPOSED-TASKS.md has no item 9 (it has 3)"
     assert (codex / "TASK-LOG.json").read_bytes() == before
@@ -65,10 +70,10 @@ def test_log_task_refuses_each_bad_request_and_writes_nothing(tmp_path: Path) ->
 def test_log_task_logs_ticks_and_warns(tmp_path: Path) -> None:
     codex = make_workspace(tmp_path)
     result = log_task(codex, LogRequest(" frontend_specialist ", " Built the settings page ",
-                                        ("apps/web/settings.tsx", "apps/web/" + "x" * 5000), done_item=1),
+                                        ("apps/web/settings.tsx", "apps/web/" + "x" * 300), done_item=1),
                       today=TODAY)
     assert result.entry == TaskEntry("task-003", "frontend_specialist", "2025-08-01", "Built the settings page",
-                                     ("apps/web/settings.tsx", "apps/web/" + "x" * 5000))
+                                     ("apps/web/settings.tsx", "apps/web/" + "x" * 300))
     assert result.ticked_item == 1 and len(result.warnings) == 1 and "does not exist" in result.warnings[0]
     assert "- [x] @frontend_specialist Build the settings page (task-003)" in (codex / "PROPOSED-TASKS.md").read_text()
     forced = log_task(codex, LogRequest("stranger", "Helped", force=True), today=TODAY)
@@ -103,6 +108,8 @@ def test_proposed_items_change_only_the_item_asked_for(tmp_path: Path) -> None:
     assert path.read_bytes() == b"# Proposed\r\n\r\n* [ ] @frontend_specialist Build\r\n"
     with pytest.raises(UseCaseError, match="the title has 2 lines"):
         items.propose(codex, "a\nb", "planner")
+    with pytest.raises(UseCaseError, match="the new text is 501 characters long"):
+        items.edit(codex, 1, "x" * 501)
     with pytest.raises(UnknownAgent):
         items.propose(codex, "Haunt", "ghost")
     assert items.propose(codex, "Plan Q4", "planner", queued=True).number == 2
@@ -122,7 +129,9 @@ def test_add_agent_appends_in_the_rosters_own_style(tmp_path: Path) -> None:
     for bad, message in [(NewAgent("qa-bot", "x"), "already in the roster"), (NewAgent("a b", "x"), "not an agent"),
                          (NewAgent("ok", ""), "the role is empty"), (NewAgent("ok", "two\nlines"), "several lines"),
                          (NewAgent("ok", "x", outputs=("a,b",)), "holds a comma"),
-                         (NewAgent("a" * 101, "x"), "101 characters long")]:
+                         (NewAgent("a" * 101, "x"), "101 characters long"),
+                         (NewAgent("ok", "r" * 501), "the role is 501 characters long"),
+                         (NewAgent("ok", "x", outputs=("o" * 513,)), "an output is 513 characters long")]:
         with pytest.raises(UseCaseError, match=message):
             add_agent(codex, bad)
 

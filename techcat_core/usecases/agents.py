@@ -14,6 +14,7 @@ from techcat_core.handoff import BUILTIN_AGENTS
 from techcat_core.roster import Agent, parse_agents_md
 from techcat_core.tasklog.rules import path_escape_problem
 from techcat_core.usecases.errors import UnknownAgent, UseCaseError
+from techcat_core.usecases.limits import MAX_LINE, MAX_PATH
 from techcat_core.workspace import AGENTS, DecodeProblem, UnsafeFile, Workspace, read_text
 
 AGENT_NAME = re.compile(r"[A-Za-z][\w.-]*")  # as the roster parser reads a heading (docs/codex-format.md)
@@ -150,6 +151,8 @@ def _append_section(codex_dir: Path, name: str, fields: list[tuple[str, str]]) -
 
 def _one_line(text: str, what: str, empty: bool = False) -> str:
     line = text.strip()
+    if len(line) > MAX_LINE:
+        raise UseCaseError(f"{what} is {len(line):,} characters long; keep it to one line of at most {MAX_LINE}")
     if len(line.splitlines()) > 1:
         raise UseCaseError(f"{what} has several lines; write it on one line")
     if not line and not empty:
@@ -161,6 +164,9 @@ def _outputs(outputs: tuple[str, ...]) -> str:
     names: list[str] = []
     for raw in outputs:
         name = raw.strip().replace("\\", "/")
+        if len(name) > MAX_PATH:
+            raise UseCaseError(f"an output is {len(name):,} characters long, more than the {MAX_PATH} a path or "
+                               "glob takes")
         problem = path_escape_problem(name) or ("is empty" if not name else None) or \
             ("holds a comma, which separates outputs" if "," in name else None) or \
             ("has several lines" if len(name.splitlines()) > 1 else None)

@@ -22,6 +22,7 @@ from techcat_core.tasklog.rules import path_escape_problem
 from techcat_core.usecases.agents import require_agent
 from techcat_core.usecases.entry import TaskEntry
 from techcat_core.usecases.errors import UseCaseError
+from techcat_core.usecases.limits import MAX_LINE, MAX_PATH
 from techcat_core.usecases.loading import roster_workspace
 from techcat_core.workspace import TASK_LOG, Workspace
 
@@ -60,6 +61,9 @@ def one_line(text: str, what: str) -> str:
     line = text.strip()
     if not line:
         raise UseCaseError(f"the {what} is empty; say in one line what was done")
+    if len(line) > MAX_LINE:
+        raise UseCaseError(f"the {what} is {len(line):,} characters long; keep it to one line of at most "
+                           f"{MAX_LINE} (the details belong in the files it names)")
     count = len(line.splitlines())  # any line break: \n, \r, U+2028, a form feed…
     if count > 1:
         raise UseCaseError(f"the {what} has {count} lines; the task log holds one line per task, so write one "
@@ -90,6 +94,9 @@ def output_files(ws: Workspace, files: tuple[str, ...] | list[str], changed_sinc
         name = raw.strip().replace("\\", "/")
         while name.startswith("./"):
             name = name[2:]
+        if len(name) > MAX_PATH:
+            raise UseCaseError(f"an output file name is {len(name):,} characters long, more than the {MAX_PATH} "
+                               "a repository path takes; name the files, not their contents")
         problem = "is empty" if not name else path_escape_problem(name)
         if problem:
             raise UseCaseError(f'output file "{raw}" {problem}; name files relative to the repository root '

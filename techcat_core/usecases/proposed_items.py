@@ -24,6 +24,7 @@ from techcat_core.proposed_edit import (
 )
 from techcat_core.usecases.agents import has_roster, known_agent_names, require_agent
 from techcat_core.usecases.errors import UseCaseError
+from techcat_core.usecases.limits import MAX_LINE
 from techcat_core.usecases.loading import placed, roster_workspace
 from techcat_core.workspace import PROPOSED, Workspace, read_text
 
@@ -85,6 +86,9 @@ def _title(text: str, what: str = "title") -> str:
     line = text.strip()
     if not line:
         raise UseCaseError(f"the {what} is empty; say in one line what the task is")
+    if len(line) > MAX_LINE:
+        raise UseCaseError(f"the {what} is {len(line):,} characters long; a checklist item is one line of at most "
+                           f"{MAX_LINE}")
     if len(line.splitlines()) > 1:
         raise UseCaseError(f"the {what} has {len(line.splitlines())} lines; a checklist item is one line")
     return line
