@@ -24,6 +24,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from techcat_core.diagnostics import Fix, Severity
+from techcat_core.usecases.entry import TaskEntry
 from techcat_core.watcher import watch_changes
 from techcat_core.workspace import CORE_FILES, PROPOSED, TASK_LOG, Workspace, placed_codex_dir
 from techcat_tui import _start_time
@@ -48,7 +49,6 @@ from techcat_tui.messages import (
     GitStatusRead,
     JumpRequested,
     LogAppended,
-    LoggedEntry,
     ProposedAddRequested,
     ProposedEditRequested,
     ReloadNeeded,
@@ -115,7 +115,7 @@ class TechcatApp(App[int]):
         self.first_screen_seconds: float | None = None
         self.pending_select: str | None = None
         self.last_run_files: list[Path] = []
-        self.last_run_entries: list[LoggedEntry] = []
+        self.last_run_entries: list[TaskEntry] = []
         self.notes: list[str] = []
         self._watch_stop: asyncio.Event | None = None
         self._watched_folders: list[Path] = []

@@ -1,6 +1,7 @@
 """The task log as display rows, and the filter and sort the log view applies to them.
 
-Plain Python, no Textual: a 100k-entry log is filtered with one pass of substring tests over a
+Plain Python, no Textual. The filter is the core's one log query (`techcat_core.usecases.log_query`, which
+the MCP server's search shares); a 100k-entry log is filtered with one pass of substring tests over a
 pre-lowered haystack per row, which keeps one keystroke well under the 100 ms budget. A well-formed
 log's rows are decoded straight from its bytes for the first screen (`quick_rows`).
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,11 +19,9 @@ import msgspec
 
 from techcat_core.tasklog.ids import task_number
 from techcat_core.tasklog.parse import REQUIRED_FIELDS, LogEntry
+from techcat_core.usecases.log_query import LogQuery
 
 SORT_KEYS = ("file", "id", "date", "agent")
-_PARTIAL_DATE = r"\d{1,4}(?:-\d{0,2}(?:-\d{0,2})?)?"  # any prefix of YYYY-MM-DD, as it is being typed
-_DATE_RANGE = re.compile(rf"^({_PARTIAL_DATE})?\s*\.\.\s*({_PARTIAL_DATE})?$")
-_DATE_PREFIX = re.compile(rf"^{_PARTIAL_DATE}$")
 
 
 class LogRow(msgspec.Struct, gc=False):
@@ -46,6 +44,11 @@ class LogRow(msgspec.Struct, gc=False):
     @property
     def number(self) -> int:
         return task_number(self.task_id) or -1
+
+    @property
+    def output_files(self) -> tuple[str, ...]:
+        """The name the core's log query reads the files by (`usecases.log_query.EntryLike`)."""
+        return self.files
 
 
 def same_row(a: LogRow, b: LogRow) -> bool:
@@ -153,79 +156,13 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-@dataclass(frozen=True, slots=True)
-class LogQuery:
-    """What the user typed: free words (all must match), an agent, and a date prefix or range."""
-
-    words: tuple[str, ...] = ()
-    agent: str | None = None
-    date_from: str | None = None
-    date_to: str | None = None
-    date_prefix: str | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.words or self.agent or self.date_from or self.date_to or self.date_prefix)
-
-
-class QueryProblem(ValueError):
-    """The date filter cannot be read; the message says what is accepted."""
-
-
-def parse_date_filter(text: str) -> tuple[str | None, str | None, str | None]:
-    """`2025-07` (a prefix), `2025-07-01..2025-07-15`, `..2025-06-30` or `2025-07..` → (prefix, from, to)."""
-    text = text.strip()
-    if not text:
-        return None, None, None
-    if _DATE_PREFIX.match(text):
-        return text, None, None
-    match = _DATE_RANGE.match(text)
-    if match and (match.group(1) or match.group(2)):
-        upper = match.group(2)
-        # an upper bound like 2025-07 means "through the end of July"
-        return None, match.group(1), (upper + "\uffff") if upper else None
-    raise QueryProblem(f"date filter {text!r}: use YYYY, YYYY-MM, YYYY-MM-DD or FROM..TO")
-
-
-def parse_query(text: str, agent: str | None = None, date_text: str = "") -> LogQuery:
-    """Free text may also carry `@agent`, `agent:name` and `date:...` tokens."""
-    words: list[str] = []
-    date_tokens: list[str] = []
-    for token in text.split():
-        lowered = token.lower()
-        if token.startswith("@") and len(token) > 1:
-            agent = token[1:]
-        elif lowered.startswith("agent:") and len(token) > 6:
-            agent = token[6:]
-        elif lowered.startswith("date:") and len(token) > 5:
-            date_tokens.append(token[5:])
-        else:
-            words.append(lowered)
-    prefix, date_from, date_to = parse_date_filter(date_text or (date_tokens[-1] if date_tokens else ""))
-    return LogQuery(tuple(words), agent or None, date_from, date_to, prefix)
-
-
 def matching(rows: Sequence[LogRow], query: LogQuery, candidates: Iterable[int] | None = None) -> list[int]:
-    """Positions in `rows` that match; `candidates` narrows the search (e.g. only appended rows)."""
+    """Positions in `rows` the core's one log query matches (`usecases.log_query`, shared with MCP's search);
+    `candidates` narrows the search (e.g. only appended rows). Each row's search text is built once and kept."""
     positions: Iterable[int] = range(len(rows)) if candidates is None else candidates
     if query.is_empty:
         return list(positions)
-    result = list(positions)
-    if query.agent:
-        agent = query.agent
-        result = [i for i in result if rows[i].agent == agent]
-    if query.date_prefix:
-        prefix = query.date_prefix
-        result = [i for i in result if rows[i].date.startswith(prefix)]
-    if query.date_from:
-        low = query.date_from
-        result = [i for i in result if rows[i].date >= low]
-    if query.date_to:
-        high = query.date_to
-        result = [i for i in result if rows[i].date <= high]
-    for word in query.words:
-        result = [i for i in result if word in (rows[i].haystack or search_text(rows[i]))]
-    return result
+    return [i for i in positions if query.matches(rows[i], rows[i].haystack or search_text(rows[i]))]
 
 
 def sort_positions(rows: Sequence[LogRow], positions: list[int], key: str, descending: bool) -> list[int]:

@@ -8,8 +8,6 @@ CommitFinished / CommitFailed; RunCompleted once a run's stream ends. Every payl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +15,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 
 from techcat_core.diagnostics import Diagnostic
+from techcat_core.usecases.entry import TaskEntry
 from techcat_core.watcher import ChangeBatch
 from techcat_tui.git_status import GitStatus
 from techcat_tui.lifecycle import LoadReason
@@ -211,23 +210,10 @@ class GitRefreshRequested(Message):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class LoggedEntry:
-    """What the app needs of an entry a run logged: to select it and to prefill the commit message."""
-
-    task_id: str
-    agent: str
-    summary: str
-
-    @classmethod
-    def from_value(cls, value: Mapping[str, object]) -> LoggedEntry:
-        return cls(*(str(value.get(key, "")) for key in ("task_id", "agent", "summary")))
-
-
 class RunCompleted(Message):
     """A run's stream ended: what it logged and wrote (empty on failure, cancel, discard or dry run)."""
 
-    def __init__(self, entries: list[LoggedEntry], files: list[Path], committed: bool, outcome: str) -> None:
+    def __init__(self, entries: list[TaskEntry], files: list[Path], committed: bool, outcome: str) -> None:
         super().__init__()
         self.entries = entries
         self.files = files

@@ -92,10 +92,27 @@ class RunDialog(ModalScreen[RunOptions | None]):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
+        self._review_for(self.agent)
         area = self.query_one("#run-task", TextArea)
         if self.agent:
             area.focus()
             area.move_cursor(area.document.end)
+
+    @on(Select.Changed, "#run-agent")
+    def _agent_chosen(self, event: Select.Changed) -> None:
+        self._review_for(event.value if isinstance(event.value, str) else None)
+
+    def _review_for(self, agent: str | None) -> None:
+        """An agent `[review] agents` in techcat.toml names is always reviewed: shown ticked, and not to untick."""
+        from techcat_core.runtime.review import listed_for_review
+
+        box = self.query_one("#run-review", Checkbox)
+        listed = agent is not None and listed_for_review(self.ws, agent)
+        if listed:
+            box.value = True
+        box.disabled = listed
+        box.tooltip = "techcat.toml's [review] agents names this agent: its changes always wait for review" \
+            if listed else None
 
     @on(Button.Pressed, "#ok")
     def action_run(self) -> None:

@@ -23,6 +23,7 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from techcat_core.runs.summary import AgentOutcome, RunSummarizer, RunSummary
 from techcat_core.runtime.changes import ChangeSet, ReviewDecision
 from techcat_core.runtime.events import (
     Chained,
@@ -39,19 +40,28 @@ from techcat_core.runtime.events import (
     RunDiscarded,
     RunEvent,
     RunFailed,
-    RunFinished,
     RunStarted,
     TextDelta,
     ToolCalled,
     ToolResult,
 )
-from techcat_tui.messages import CommitRequested, LoggedEntry, RunCompleted
+from techcat_core.usecases.entry import TaskEntry
+from techcat_tui.messages import CommitRequested, RunCompleted
 from techcat_tui.screens.run_dialog import RunOptions
 from techcat_tui.widgets.stream_log import StreamLog
 
 FLUSH_SECONDS = 0.05
 MESSAGE_SHOWN = 1500  # characters of each dry-run message; `techcat run --explain` prints them whole
 ARGUMENTS_SHOWN = 160  # characters of a tool call's arguments on its line
+OUTCOME_WORDS: dict[AgentOutcome, str] = {"done": "finished", "failed": "failed", "cancelled": "cancelled",
+                                          "dry-run": "dry run", "discarded": "discarded"}
+
+
+def chain_outcome(summary: RunSummary, cancelled: bool) -> str:
+    """The run screen's word for how the chain ended, as the core's summary decides it for every front end."""
+    if not summary.agents:
+        return "cancelled" if cancelled else "failed"
+    return OUTCOME_WORDS[summary.outcome]
 
 
 def one_line(text: str, limit: int) -> str:
@@ -84,7 +94,10 @@ class RunScreen(Screen[None]):
         self.codex_dir = codex_dir
         self.options = options
         self.pending: list[RunEvent | _StreamEnded] = []
-        self.entries: list[LoggedEntry] = []
+        self.entries: list[TaskEntry] = []
+        self.summarizer = RunSummarizer(options.agent, options.task, options.proposed_item, root=codex_dir.parent)
+        self.summary: RunSummary | None = None  # once the stream has ended
+        self.cancelled = False
         self.files: list[Path] = []
         self.committed = False
         self.finished = False
@@ -96,6 +109,7 @@ class RunScreen(Screen[None]):
         self.notices: list[str] = []
         self.agent = options.agent  # the agent running now (a chained one after a hand-over): whose changes to review
         self.tool_calls = 0
+        self.where = ""  # "in its own worktree", "in place (…)": where the run works, once it says
 
     def compose(self) -> ComposeResult:
         with Vertical(id="run-view"):
@@ -116,7 +130,7 @@ class RunScreen(Screen[None]):
 
         request = RunRequest(agent=self.options.agent, task=self.options.task, commit=self.options.commit,
                              chain=self.options.chain, proposed_item=self.options.proposed_item,
-                             cancel=self.cancel_event, review=self._review if self.options.review else None)
+                             cancel=self.cancel_event, review=self._review, review_all=self.options.review)
         try:
             async for event in run_agent(self.codex_dir, request):
                 if isinstance(event, RunStarted):
@@ -142,6 +156,7 @@ class RunScreen(Screen[None]):
         text: list[str] = []
         for event in events:
             if isinstance(event, TextDelta):
+                self.summarizer.feed(event)
                 text.append(event.text)
                 continue
             if text:
@@ -159,16 +174,18 @@ class RunScreen(Screen[None]):
         output.write(joined)
 
     def _apply(self, event: RunEvent | _StreamEnded, output: StreamLog) -> None:
+        if not isinstance(event, _StreamEnded):
+            self.summarizer.feed(event)
         if isinstance(event, RunStarted):
             if event.depth:
                 output.write(f"\n\n── chained: {event.agent} ──\n")
             output.write_line(f"[{event.agent} · {event.provider} · {event.model}]")
         elif isinstance(event, Retrying):
             output.write_line(f"\n… retrying (attempt {event.attempt}) in {event.delay:.1f} s: {event.reason}")
-        elif isinstance(event, Isolated):
-            where = (f"in its own worktree {event.worktree}" if event.worktree is not None
-                     else f"in place ({event.reason})" if event.reason else "in place")
-            output.write_line(f"working {where}")
+        elif isinstance(event, Isolated):  # in the title, not the output: the reply keeps the screen's rows
+            self.where = ("in its own worktree" if event.worktree is not None
+                          else f"in place ({event.reason})" if event.reason else "in place")
+            self._render_title()
         elif isinstance(event, ToolCalled):
             self.tool_calls += 1
             output.write_line("")
@@ -177,19 +194,17 @@ class RunScreen(Screen[None]):
             output.write_line(f"  {'✓' if event.ok else '✗'} {event.summary}", warning=not event.ok)
         elif isinstance(event, ExecutorOutput):
             output.write_line(event.text.rstrip("\n"))
-        elif isinstance(event, ChangesProposed):
+        elif isinstance(event, ChangesProposed) and event.review:  # otherwise "Files written" says it
             count = len(event.changes.changes)
             names = ", ".join(event.changes.paths[:6]) + (" …" if count > 6 else "")
             output.write_line(f"\n{count} file{'s' if count != 1 else ''} changed: {names}")
-            if event.review:
-                output.write_line("waiting for your review: approve (a) or discard (d)", warning=True)
+            output.write_line("waiting for your review: approve (a) or discard (d)", warning=True)
         elif isinstance(event, RunDiscarded):
-            self.outcome = "discarded"
             output.write_line(f"\n✗ discarded {event.agent}'s changes: nothing was written or logged")
         elif isinstance(event, FileWritten):
             self.files.append(event.path)
         elif isinstance(event, Logged):
-            self.entries.append(LoggedEntry.from_value(event.entry))
+            self.entries.append(TaskEntry.from_value(event.entry))
         elif isinstance(event, Chained):
             output.write_line(f"\n→ {event.from_agent} hands over to {event.to_agent}")
         elif isinstance(event, Notice):  # did not stop the run, but the user should see it: a skipped link, no tick
@@ -200,7 +215,6 @@ class RunScreen(Screen[None]):
             self.committed = True
             output.write_line(f"\ncommitted {event.sha[:8]}: {event.message}")
         elif isinstance(event, DryRun):
-            self.outcome = "dry run"
             self.hint = event.hint
             output.write_line(event.hint)
             cut = 0
@@ -219,18 +233,14 @@ class RunScreen(Screen[None]):
                 output.write_line(f"{cut} {noun} cut at {MESSAGE_SHOWN:,} characters; `{command}` prints every "
                                   "message in full, with how the context budget was spent", warning=True)
         elif isinstance(event, RunFailed):
-            self.outcome = "failed"
             output.write_line(f"\n✗ {event.message}")
         elif isinstance(event, RunCancelled):
-            self.outcome = "cancelled"
+            self.cancelled = True
             output.write_line("\n✗ cancelled: nothing was written")
-        elif isinstance(event, RunFinished):
-            if self.outcome == "running" and event.entry is not None:
-                self.outcome = "finished"
         elif isinstance(event, _StreamEnded):
             self.finished = True
-            if self.outcome == "running":
-                self.outcome = "finished"
+            self.summary = self.summarizer.summary()
+            self.outcome = chain_outcome(self.summary, self.cancelled)
             self.post_message(RunCompleted(list(self.entries), list(self.files), self.committed, self.outcome))
             self._render_title()
 
@@ -245,7 +255,9 @@ class RunScreen(Screen[None]):
         else:
             spinner = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"[int(elapsed * 2) % 10]
             tools = f" · {self.tool_calls} tool call{'s' if self.tool_calls != 1 else ''}" if self.tool_calls else ""
-            state = f"[$text-accent]{spinner} running[/] {elapsed:.0f} s · {self.text_chars:,} characters{tools}"
+            where = f" · {escape(self.where)}" if self.where else ""
+            state = (f"[$text-accent]{spinner} running[/]{where} · {elapsed:.0f} s · {self.text_chars:,} characters"
+                     f"{tools}")
             keys = "escape cancels"
         self.query_one("#run-title", Static).update(
             f"[b]{escape(self.options.agent)}[/]: {escape(self.options.task.splitlines()[0][:80])}\n{state}   "
@@ -259,6 +271,9 @@ class RunScreen(Screen[None]):
             lines.append(f"[b]Logged[/] [$text-accent]{escape(entry.task_id)}[/] "
                          f"({escape(entry.agent)}): {escape(entry.summary)}")
         lines.extend(f"[$text-warning]! {escape(notice)}[/]" for notice in self.notices)
+        if self.summary is not None and (len(self.summary.agents) > 1 or not self.summary.wrote_anything):
+            lines.extend(f"[$text-muted]{escape(line)}[/]" for line in self.summary.lines()
+                         if line not in self.notices and line != self.hint)
         self.query_one("#run-results", Static).update("\n".join(lines))
 
     def action_cancel_or_close(self) -> None:

@@ -15,7 +15,8 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Select, Static
 
-from techcat_tui.log_rows import SORT_KEYS, LogQuery, LogRow, QueryProblem, matching, parse_query, sort_positions
+from techcat_core.usecases.log_query import LogQuery, QueryProblem, parse_query
+from techcat_tui.log_rows import SORT_KEYS, LogRow, matching, sort_positions
 from techcat_tui.messages import CopyRequested, EntryEditRequested
 from techcat_tui.previews import FilePreview, read_previews
 from techcat_tui.widgets.log_detail import LogDetail

@@ -48,7 +48,7 @@ async def wait_ready(pilot: Pilot[Any], app: TechcatApp) -> None:
     await wait_for(pilot, lambda: app.check_result is not None and not app.check_running, what="the first check")
     if app.watch_enabled:
         await wait_for(pilot, lambda: app.watching, what="the file watcher in place")
-    await pilot.pause(0.1)
+    await pilot.pause()  # the messages the check's result queued (the problem count, the status line) are handled
 
 
 def screen_text(app: TechcatApp) -> str:

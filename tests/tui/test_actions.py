@@ -122,7 +122,8 @@ async def test_git_g_reads_the_status_again(sample: Path) -> None:
         await wait_for(pilot, lambda: ".codex/ changes (0)" in screen_text(app), what="the clean status")
         proposed = sample / "PROPOSED-TASKS.md"
         proposed.write_text(proposed.read_text(encoding="utf-8") + "- [ ] @planner Plan the retro\n", encoding="utf-8")
-        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()  # whatever the app had under way is done; nothing watches the file
+        await pilot.pause()
         assert ".codex/ changes (0)" in screen_text(app)
         await pilot.press("g")
         await wait_for(pilot, lambda: ".codex/ changes (1)" in screen_text(app), what="the refreshed status")
@@ -150,7 +151,8 @@ async def test_ctrl_r_reloads_what_changed_on_disk(sample: Path) -> None:
         view = app.screen.query_one(LogView)
         assert len(view.rows) == 36
         append_entry(sample, "planner", "Plan the retro", [])
-        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()  # whatever the app had under way is done; nothing watches the file
+        await pilot.pause()
         assert len(view.rows) == 36
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: len(view.rows) == 37, what="the reloaded log")

@@ -108,7 +108,7 @@ async def test_command_palette_runs_view_commands(sample: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(pilot, app)
         await pilot.press("ctrl+p", *"go to problems")
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: "Go to problems" in screen_text(app), what="the palette's match")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.active_tab == "problems",
                        what="the problems tab")

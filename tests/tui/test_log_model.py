@@ -11,13 +11,11 @@ from hypothesis import strategies as st
 
 from techcat_core.tasklog.parse import parse_task_log
 from techcat_core.tasklog.store import append_entry
+from techcat_core.usecases.log_query import LogQuery, QueryProblem, parse_query
 from techcat_tui.log_rows import (
-    LogQuery,
     LogRow,
-    QueryProblem,
     agent_stats,
     matching,
-    parse_query,
     quick_rows,
     rows_from_entries,
     same_row,
@@ -193,3 +191,15 @@ def test_rows_are_the_same_whether_or_not_their_search_text_is_built() -> None:
     search_text(first[0])
     assert same_row(first[0], second[0]) and second[0].haystack == ""
     assert not same_row(first[0], _rows([entry(1, summary="Other")])[0])
+
+
+def test_the_filter_is_the_core_log_query_the_mcp_search_shares() -> None:
+    """One query everywhere (issue 15): the TUI keeps no parser of its own, and gets `file:` with the core's."""
+    import techcat_tui.log_rows as log_rows
+
+    assert not hasattr(log_rows, "parse_query") and not hasattr(log_rows, "parse_date_filter")
+    rows = _rows([entry(1, output_files=["apps/web/home.tsx"]), entry(2, output_files=["apps/api/main.py"]),
+                  entry(3, output_files=["docs/home.md"])])
+    assert matching(rows, parse_query("file:apps/web")) == [0]
+    assert matching(rows, parse_query("file:*.md")) == [2]
+    assert matching(rows, parse_query("file:main.py task")) == [1]

@@ -53,8 +53,11 @@ def test_techcat_tui_runs_in_a_terminal_and_opens_the_editor_at_the_entry(sample
             assert time.monotonic() < deadline, "the editor was never started"
             time.sleep(0.1)
         assert calls.read_text(encoding="utf-8").split() == ["+335", str(sample / "TASK-LOG.json")]
-        _read_until(main, b"task-035")  # back in the app after the editor exits
-        time.sleep(0.5)
+        # Back in the app: the driver turns bracketed paste on only after it has set the terminal raw again and
+        # started reading keys; a ctrl+q sent before that would be taken by the terminal as XON and lost.
+        resumed = _read_until(main, b"\x1b[?2004h")
+        if b"task-035" not in resumed:
+            _read_until(main, b"task-035")  # and it has painted the log again
         os.write(main, b"\x11")  # ctrl+q
         deadline = time.monotonic() + 20
         while process.poll() is None:  # keep reading: a full terminal buffer would block the app
