@@ -49,6 +49,7 @@ from techcat_tui.messages import (
     GitStatusRead,
     JumpRequested,
     LogAppended,
+    ProposedAction,
     ProposedAddRequested,
     ProposedEditRequested,
     ReloadNeeded,
@@ -530,22 +531,28 @@ class TechcatApp(App[int]):
 
     @on(ProposedEditRequested)
     def _proposed_edit(self, message: ProposedEditRequested) -> None:
-        self._edit_proposed(message.number, message.state, message.expect_text, message.task_id)
+        self._edit_proposed(message.number, message.action, message.expect_text, message.task_id)
 
     @work(thread=True, group="write", exit_on_error=False)
-    def _edit_proposed(self, number: int, state: str, expect_text: str, task_id: str | None) -> None:
-        from techcat_core.proposed_edit import ProposedEditError, set_item_state
+    def _edit_proposed(self, number: int, action: ProposedAction, expect_text: str, task_id: str | None) -> None:
+        """The core's checklist use-cases, as the CLI and MCP call them (they refuse a stale or done item alike)."""
+        from techcat_core.usecases import proposed_items as items
+        from techcat_core.usecases.errors import UseCaseError
 
         assert self.codex_dir is not None
         try:
-            item = set_item_state(self.codex_dir, number, state, task_id=task_id, expect_text=expect_text)
-        except ProposedEditError as error:
+            if action == "tick":
+                item = items.tick(self.codex_dir, number, task_id, expect_text)
+            else:
+                item = {"queue": items.queue, "unqueue": items.unqueue, "reopen": items.reopen}[action](
+                    self.codex_dir, number, expect_text)
+        except UseCaseError as error:
             self.post_message(WriteFailed(f"PROPOSED-TASKS.md: {error}", "error", LoadReason.PROPOSED))
             return
         except OSError as error:
             self.post_message(WriteFailed(f"Cannot write PROPOSED-TASKS.md: {error}", "error"))
             return
-        verb = {" ": "reopened", ">": "queued", "x": "ticked"}[state]
+        verb = {"queue": "queued", "unqueue": "unqueued", "reopen": "reopened", "tick": "ticked"}[action]
         self.post_message(WriteFinished([self.codex_dir / PROPOSED], f"Item {number} {verb}: {item.title}"))
 
     @on(ProposedAddRequested)
@@ -554,15 +561,16 @@ class TechcatApp(App[int]):
 
     @work(thread=True, group="write", exit_on_error=False)
     def _add_proposed(self, title: str, agent: str | None) -> None:
-        from techcat_core.proposed_edit import ProposedEditError, add_item
+        from techcat_core.usecases.errors import UseCaseError
+        from techcat_core.usecases.proposed_items import propose
 
         assert self.codex_dir is not None
         try:
-            item = add_item(self.codex_dir, title, agent)
-        except (ProposedEditError, OSError) as error:
+            item = propose(self.codex_dir, title, agent)
+        except (UseCaseError, OSError) as error:
             self.post_message(WriteFailed(f"PROPOSED-TASKS.md: {error}", "error"))
             return
-        self.post_message(WriteFinished([self.codex_dir / PROPOSED], f"Added item {item.number}: {title}"))
+        self.post_message(WriteFinished([self.codex_dir / PROPOSED], f"Added item {item.number}: {item.title}"))
 
     def on_write_finished(self, message: WriteFinished) -> None:
         self._after_write(message.paths, message.text)

@@ -9,7 +9,7 @@ CommitFinished / CommitFailed; RunCompleted once a run's stream ends. Every payl
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -169,13 +169,16 @@ class RunRequested(Message):
         self.proposed_item = proposed_item
 
 
-class ProposedEditRequested(Message):
-    """Set item `number` to `state` (' ', '>' or 'x'), guarded by the text the view showed."""
+ProposedAction = Literal["queue", "unqueue", "reopen", "tick"]  # the checklist use-cases the view offers
 
-    def __init__(self, number: int, state: str, expect_text: str, task_id: str | None = None) -> None:
+
+class ProposedEditRequested(Message):
+    """Apply `action` to item `number`, guarded by the text the view showed; `task_id` cites a tick's entry."""
+
+    def __init__(self, number: int, action: ProposedAction, expect_text: str, task_id: str | None = None) -> None:
         super().__init__()
         self.number = number
-        self.state = state
+        self.action = action
         self.expect_text = expect_text
         self.task_id = task_id
 

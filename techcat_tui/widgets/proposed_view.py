@@ -159,8 +159,8 @@ class ProposedView(Vertical):
         if item.state == STATE_DONE:
             self.notify(f"Item {item.number} is done; press o to reopen it first.", severity="warning")
             return
-        state = STATE_PROPOSED if item.state == STATE_QUEUED else STATE_QUEUED
-        self.post_message(ProposedEditRequested(item.number, state, item.text))
+        self.post_message(ProposedEditRequested(item.number, "unqueue" if item.state == STATE_QUEUED else "queue",
+                                                item.text))
 
     def action_tick_item(self) -> None:
         item = self._item_or_warn()
@@ -172,7 +172,7 @@ class ProposedView(Vertical):
 
         def ticked(task_id: str | None) -> None:
             if task_id is not None:
-                self.post_message(ProposedEditRequested(item.number, STATE_DONE, item.text, task_id.strip() or None))
+                self.post_message(ProposedEditRequested(item.number, "tick", item.text, task_id.strip() or None))
 
         self.app.push_screen(TextPrompt(f"Tick item {item.number} as done",
                                         "The task id of the log entry that did it (leave empty for none):",
@@ -181,7 +181,7 @@ class ProposedView(Vertical):
     def action_reopen_item(self) -> None:
         item = self._item_or_warn()
         if item is not None and item.state != STATE_PROPOSED:
-            self.post_message(ProposedEditRequested(item.number, STATE_PROPOSED, item.text))
+            self.post_message(ProposedEditRequested(item.number, "reopen", item.text))
 
     def action_add_item(self) -> None:
         from techcat_tui.screens.dialogs import AddItemDialog

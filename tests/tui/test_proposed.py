@@ -121,3 +121,26 @@ async def test_keys_right_after_a_tab_switch_act_on_the_new_view(tmp_path: Path)
         await wait_for(pilot, lambda: selected_number(view) == 2 and app.screen.focused is
                        view.query_one("#proposed-list"), what="the proposed cursor to move up, with focus")
         assert selected_task(log) == "task-001"
+
+
+async def test_the_checklist_actions_are_the_core_use_cases(sample: Path) -> None:
+    """The same rules as `techcat propose` and MCP's change_task (issue 15): an item naming an agent the roster
+    lacks is refused with the roster's names, nothing is written; a done item cannot be queued."""
+    from tests.tui.helpers import notified
+
+    before = (sample / "PROPOSED-TASKS.md").read_text(encoding="utf-8")
+    app = make_app(sample)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        await pilot.press("3", "n", *"Ask @ghost_writer for the privacy notice")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: notified(app, "ghost_writer"), what="the refusal")
+        assert (sample / "PROPOSED-TASKS.md").read_text(encoding="utf-8") == before
+        view = app.screen.query_one(ProposedView)
+        await pilot.press(*["down"] * 6)
+        assert selected_number(view) == 7
+        await pilot.press("q")
+        await wait_for(pilot, lambda: notified(app, "Item 7 queued"), what="the queue")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: notified(app, "Item 7 unqueued"), what="the unqueue")
+        assert _line(sample, "daylight-saving").startswith("- [ ]")
