@@ -342,12 +342,12 @@ class TechcatApp(App[int]):
         """Checks the lifecycle's `check_target` (not an argument: workers describe themselves with their
         arguments' repr, and a workspace's repr holds every file)."""
         from techcat_core.engine import CheckResult, check_workspace
-        from techcat_tui.log_rows import gc_paused
+        from techcat_core.gc_policy import collector_paused
 
         ws = self.lifecycle.check_target
         assert ws is not None
         try:
-            with gc_paused():
+            with collector_paused():
                 result = check_workspace(ws, git=self.git_enabled)
         except Exception as error:  # a rule crashing must not take the app down; say so instead
             self.post_message(ChecksFinished(CheckResult(ws, []), generation, f"The checks failed: {error}"))

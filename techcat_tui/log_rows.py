@@ -8,15 +8,14 @@ log's rows are decoded straight from its bytes for the first screen (`quick_rows
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import msgspec
 
+from techcat_core.gc_policy import collector_paused
 from techcat_core.tasklog.ids import task_number
 from techcat_core.tasklog.parse import REQUIRED_FIELDS, LogEntry
 from techcat_core.usecases.log_query import LogQuery
@@ -102,7 +101,7 @@ def row_from_entry(entry: LogEntry) -> LogRow:
 
 def rows_from_entries(entries: Iterable[LogEntry]) -> list[LogRow]:
     """Rows for every entry, with the cyclic garbage collector paused (it would walk the whole parsed log)."""
-    with gc_paused():
+    with collector_paused():
         return [row_from_entry(entry) for entry in entries]
 
 
@@ -132,28 +131,9 @@ def quick_rows(data: bytes) -> list[LogRow] | None:
         entries = _PLAIN_LOG.decode(data[3:] if data.startswith(_BOM) else data)
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
-    with gc_paused():
+    with collector_paused():
         return [LogRow(index, e.task_id, e.date, e.agent, e.summary, e.output_files)
                 for index, e in enumerate(entries)]
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Build many long-lived objects without the cyclic collector walking them, then freeze them.
-
-    Building 100k small objects triggers collections that each walk every live object; and whatever
-    piles up while collection is paused would make the next young-generation collection take a
-    tenth of a second. Freezing moves it all out of the collector's sight (reference counting
-    still frees it).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 def matching(rows: Sequence[LogRow], query: LogQuery, candidates: Iterable[int] | None = None) -> list[int]:

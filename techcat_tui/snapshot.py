@@ -8,18 +8,17 @@ jumps and live tail reading wait for it (`Snapshot.exact`).
 
 from __future__ import annotations
 
-import gc
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from techcat_core.gc_policy import collector_paused, release_frozen
 from techcat_core.workspace import TASK_LOG, Workspace, load_workspace
 from techcat_tui.log_rows import (
     AgentStats,
     LogRow,
     agent_stats,
     fill_search_texts,
-    gc_paused,
     quick_rows,
     rows_from_entries,
     same_row,
@@ -70,9 +69,8 @@ def load_snapshot(codex_dir: Path, *, quick: bool = False, after: Snapshot | Non
     if _loads[0] % FULL_COLLECTION_EVERY == 0:
         # Freezing also keeps whatever cyclic garbage was made while the collector was paused; now and
         # then, in this worker thread, give it all back to the collector once.
-        gc.unfreeze()
-        gc.collect()
-    with gc_paused():
+        release_frozen()
+    with collector_paused():
         if quick:
             snapshot = _quick_snapshot(codex_dir, start)
             if snapshot is not None:

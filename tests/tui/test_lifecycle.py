@@ -123,3 +123,10 @@ def test_appends_settle_once_per_burst(sample: Path) -> None:
     assert life.arm_sync() is False
     life.sync_due()
     assert life.arm_sync() is True
+
+
+def test_the_tui_sets_no_garbage_collector_policy_of_its_own() -> None:
+    """The core's one policy (techcat_core.gc_policy) decides when a big log is built paused and frozen."""
+    offenders = [str(path.relative_to(TUI)) for path in TUI.rglob("*.py")
+                 if "import gc" in path.read_text(encoding="utf-8")]
+    assert offenders == []
