@@ -8,8 +8,9 @@ aider reads it (OPENAI_API_KEY, AZURE_API_KEY), never on the command line. Every
 the worktree (its home folder, histories, the model's metadata) goes in the run's scratch folder, so it reads no
 `~/.aider*` of the user's, writes nothing in the user's home, and needs no network beyond the provider: the
 model's context window is given in a metadata file (else aider downloads litellm's model list) and
-LITELLM_LOCAL_MODEL_COST_MAP keeps litellm on its bundled copy. A `.aider.conf.yml` tracked in the repository
-still applies (for example `edit-format: diff`), under the flags set here.
+LITELLM_LOCAL_MODEL_COST_MAP keeps litellm on its bundled copy. Aider runs through `aider_launcher.py` in its own
+Python, which keeps the repository's `.aider.conf.yml`, `.env` and model settings out (they could send the key
+elsewhere or run commands) and turns a failed model call into an exit status.
 """
 
 from __future__ import annotations
@@ -84,8 +85,10 @@ class AiderExecutor(ExecutorKind):
             flags.append("--no-git")  # else aider asks to create a repository, and --yes-always would agree
         flags += [f"--file={path}" for path in chat_files(job)]
         python = _interpreter(Path(executable))
-        if python is None:
-            return [executable, *flags]
+        if python is None:  # run bare, it would read the repository's aider settings (aider_launcher.py)
+            raise ExecutorFailed(f"the aider executor runs aider only through its own Python, and {executable} is "
+                                 "not a Python script; install aider with pip, pipx or uv (or point TECHCAT_AIDER "
+                                 "at the `aider` script they install)")
         return [*python, str(scratch / LAUNCHER.name), executable, *flags]
 
     def env(self, job: ExecutorJob) -> dict[str, str]:

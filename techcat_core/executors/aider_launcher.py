@@ -1,4 +1,12 @@
-"""Runs aider in aider's own Python and makes a failed model call an exit status (never imported by TechCat).
+"""Runs aider in aider's own Python: none of the repository's aider settings, and a failed model call is an exit
+status (copied next to the prompt and run there; never imported by TechCat).
+
+Aider reads `.aider.conf.yml`, `.env` (over the environment) and `.aider.model.settings.yml` from the repository,
+and those can send the key to another server (`openai-api-base`, `set-env`, `extra_params`), replace the prompt
+(`message`) or run commands (`load`, `test-cmd`). Whoever wrote the repository wrote them, and TechCat never lets a
+workspace file choose where the user's key goes; so the launcher gives aider no config file, no `.env` and only
+the settings files TechCat names (outside the worktree). Aider's own settings come from the user's environment
+(AIDER_* variables) and TechCat's flags.
 
 Aider answers `--message` and exits 0 even when every call to the model failed (a bad key, a missing model, a
 server down): it only prints the error. A run that changed nothing because the model was unreachable must not
@@ -7,7 +15,8 @@ writes, and exits 1 with the last error when there were errors and no file was w
 output with the first prose line of the model's last reply, which the runner takes for the log entry's summary
 (aider's own last lines are token counts and "Applied edit to ..."). `aider.py` copies this
 file into the run's scratch folder and runs it as `AIDER_PYTHON aider_launcher.py AIDER_EXECUTABLE ARGS...`;
-where aider cannot be imported by that Python, it runs the executable itself, unchanged.
+where aider cannot be imported by that Python, or lacks a function the launcher replaces, it stops with exit
+status 2 and a sentence rather than run aider unguarded.
 """
 
 from __future__ import annotations
@@ -39,14 +48,44 @@ def summary_line(reply: str) -> str:
     return ""
 
 
+def _outside(folder: str) -> Any:
+    """generate_search_path_list keeping only a file named on the command line by absolute path outside `folder`."""
+    top = os.path.realpath(folder)
+
+    def named_only(default_file: Any, git_root: Any, command_line_file: Any) -> list[str]:
+        if not command_line_file or not os.path.isabs(str(command_line_file)):
+            return []
+        real = os.path.realpath(str(command_line_file))
+        return [] if real == top or real.startswith(top + os.sep) else [real]
+
+    return named_only
+
+
 def main() -> int:
     executable, args = sys.argv[1], sys.argv[2:]
     try:
+        import aider.main as aider_module  # type: ignore[import-not-found, unused-ignore]
         from aider.coders.base_coder import Coder  # type: ignore[import-not-found, unused-ignore]
         from aider.io import InputOutput  # type: ignore[import-not-found, unused-ignore]
-        from aider.main import main as aider_main  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        os.execv(executable, [executable, *args])
+    except ImportError as error:
+        sys.stderr.write(f"{sys.executable} cannot import aider ({error}), so {executable} was not run; install "
+                         "aider with pip, pipx or uv so that its script runs its own Python\n")
+        return 2
+    missing = [name for name in ("get_parser", "load_dotenv_files", "generate_search_path_list", "main")
+               if not callable(getattr(aider_module, name, None))]
+    missing += [f"{owner.__name__}.{name}" for owner, name in ((InputOutput, "tool_error"), (InputOutput, "write_text"),
+                                                              (Coder, "apply_updates"))
+                if not callable(getattr(owner, name, None))]
+    if missing:
+        version = getattr(sys.modules.get("aider"), "__version__", "?")
+        sys.stderr.write(f"aider {version} has no {', '.join(missing)}, which TechCat replaces to keep the "
+                         "repository's aider settings out; TechCat was tested with aider 0.86.2\n")
+        return 2
+    get_parser = aider_module.get_parser
+    aider_module.get_parser = lambda config_files, git_root: get_parser([], git_root)  # no .aider.conf.yml
+    aider_module.load_dotenv_files = lambda *given, **named: []  # no .env
+    aider_module.generate_search_path_list = _outside(os.getcwd())  # settings files: only TechCat's
+    aider_main = aider_module.main
     errors: list[str] = []
     writes: list[str] = []
     replies: list[str] = []
