@@ -33,6 +33,7 @@ from typing import Any
 
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -67,6 +68,7 @@ def capabilities() -> lsp.ClientCapabilities:
 
 async def session(root: Path, log: Path, edits: int) -> dict[str, Any]:
     client = LanguageClient()
+    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, lsp.CLIENT_REGISTER_CAPABILITY: lambda _ls, _p: None})
     env = {**os.environ, "TECHCAT_LSP_LOG": "WARNING"}
     await client.start_io(sys.executable, "-m", "techcat_cli.main", "lsp", cwd=str(root), env=env)
     server = client._server  # the asyncio subprocess pygls started
