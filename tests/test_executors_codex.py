@@ -153,3 +153,30 @@ async def test_cancel_ends_codex_and_the_command_it_runs(repo: Path, fake: FakeR
     from tests.test_executors import wait_gone
 
     assert all(wait_gone(pid) for pid in pids)
+
+
+async def test_without_a_provider_codex_uses_its_own_configuration(repo: Path, fake: FakeResponses,
+                                                                   tmp_path: Path) -> None:
+    """TechCat's provider is `dry-run`: Codex runs as the user set it up (their CODEX_HOME), TechCat names no
+    model or provider of its own."""
+    home = tmp_path / "users-codex-home"
+    home.mkdir()
+    (home / "config.toml").write_text(f'''model = "users-own-model"
+model_provider = "mine"
+[model_providers.mine]
+name = "mine"
+base_url = "{fake.base_url}"
+env_key = "MY_CODEX_KEY"
+wire_api = "responses"
+request_max_retries = 0
+stream_max_retries = 0
+''', encoding="utf-8")
+    fake.queue(Turn([exec_command("echo mine > mine.txt")]), Turn([message("Done.")]))
+    lines = [line async for line in run_executor(
+        ExecutorSpec("codex"), root=repo, prompt_text="TASK: mine", task="mine", agent="builder", model=None,
+        settings=ProviderSettings(), cancel=None, timeout=None,
+        env=env_for(CODEX_HOME=str(home), MY_CODEX_KEY="sk-users-own-key-0123456789"))]
+    assert (repo / "mine.txt").read_text() == "mine\n"
+    assert fake.requests[0].body["model"] == "users-own-model"
+    assert fake.requests[0].headers["authorization"] == "Bearer sk-users-own-key-0123456789"
+    assert not any("sk-users-own-key" in line for line in lines)

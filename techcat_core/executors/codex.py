@@ -5,6 +5,9 @@ naming the model and one model provider, `techcat`, that points at the provider'
 from the environment variable Codex expects for it (OPENAI_API_KEY, or AZURE_OPENAI_API_KEY) — the key is only
 ever in the child's environment, never in that file or on the command line. The prompt goes on standard input.
 
+With no provider configured (`dry-run`), Codex runs on its own configuration and login (CODEX_HOME, else
+~/.codex), as you use it by hand: TechCat then names neither model nor provider.
+
 Sandbox: `workspace-write` by default (Codex's own Linux sandbox, bubblewrap, which it bundles): commands it
 runs may write the worktree (and its `.codex/`, added with `--add-dir`, which Codex otherwise keeps read-only)
 and temporary folders, nothing else. Where that sandbox cannot start (some containers forbid user namespaces),
@@ -38,9 +41,10 @@ class CodexExecutor(ExecutorKind):
         return chosen
 
     def argv(self, job: ExecutorJob) -> list[str]:
-        home = job.scratch / "codex-home"
-        home.mkdir(mode=0o700, exist_ok=True)
-        (home / "config.toml").write_text(config_toml(job), encoding="utf-8")
+        if job.settings.kind != "dry-run":
+            home = job.scratch / "codex-home"
+            home.mkdir(mode=0o700, exist_ok=True)
+            (home / "config.toml").write_text(config_toml(job), encoding="utf-8")
         argv = [self.binary(job.env) or self.program, "exec", "--skip-git-repo-check", "--ephemeral",
                 "--color", "never", "--sandbox", self.sandbox(job), "--cd", str(job.root)]
         memory = job.root / ".codex"
@@ -49,6 +53,8 @@ class CodexExecutor(ExecutorKind):
         return [*argv, "-"]  # "-": the prompt is read from standard input
 
     def env(self, job: ExecutorJob) -> dict[str, str]:
+        if job.settings.kind == "dry-run":  # no provider of TechCat's: Codex's own config and login, as you use it
+            return {"NO_COLOR": "1"}
         added = {"CODEX_HOME": str(job.scratch / "codex-home"), "NO_COLOR": "1"}
         key = job.settings.api_key
         if job.settings.kind == "azure":
@@ -64,10 +70,6 @@ class CodexExecutor(ExecutorKind):
 def config_toml(job: ExecutorJob) -> str:
     """Codex CLI's config for one run: the model and the `techcat` provider. Holds no key."""
     settings = job.settings
-    if settings.kind == "dry-run":
-        raise ExecutorFailed("the codex executor needs a model provider, and none is configured: set "
-                             "OPENAI_API_KEY (or OPENAI_BASE_URL for a local server), or `[provider] kind` in "
-                             ".codex/techcat.toml")
     retries = max(0, settings.max_retries)
     model = settings.azure_deployment or job.model if settings.kind == "azure" else job.model
     lines = [f"model = {toml_string(model)}", f"model_provider = {toml_string(PROVIDER_ID)}",
