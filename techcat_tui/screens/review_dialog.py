@@ -8,6 +8,7 @@ run's work would be lost on a reflex, so it only says which keys do.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -17,45 +18,40 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, OptionList, RichLog
+from textual.widgets import Button, Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from techcat_core.runtime.changes import ChangeSet, FileChange, ReviewDecision
+from techcat_tui.widgets.diff_view import DiffView, visible
 
 if TYPE_CHECKING:
     from textual.app import App
 
 MARKS = {"added": "A", "modified": "M", "deleted": "D"}  # a letter as well as a colour: readable in monochrome
-LINE_STYLES = (("+++", "bold"), ("---", "bold"), ("@@", "cyan"), ("+", "green"), ("-", "red"), ("\\", "dim"))
 
 
-def line_counts(change: FileChange) -> tuple[int, int]:
-    """Lines added and removed, as a diff shows them."""
-    added = removed = 0
-    for line in change.diff().splitlines():
-        if line.startswith("+") and not line.startswith("+++"):
-            added += 1
-        elif line.startswith("-") and not line.startswith("---"):
-            removed += 1
-    return added, removed
+@dataclass(frozen=True, slots=True)
+class FileDiff:
+    """One changed file's diff lines and counts, computed once (a big file's diff takes a moment)."""
 
+    change: FileChange
+    lines: list[str]
+    added: int
+    removed: int
 
-def file_label(change: FileChange) -> Text:
-    added, removed = line_counts(change)
-    label = Text.assemble((f"{MARKS[change.kind]} ", "bold"), change.path, "  ")
-    label.append(f"+{added}", "green")
-    label.append(" ")
-    label.append(f"-{removed}", "red")
-    return label
+    @classmethod
+    def of(cls, change: FileChange) -> FileDiff:
+        lines = change.diff().splitlines()
+        added = sum(1 for line in lines if line.startswith("+") and not line.startswith("+++"))
+        removed = sum(1 for line in lines if line.startswith("-") and not line.startswith("---"))
+        return cls(change, lines or [f"{change.path}: no textual change"], added, removed)
 
-
-def styled_diff(change: FileChange) -> list[Text]:
-    """The file's unified diff, one styled line each (no markup: a diff line is shown exactly as it is)."""
-    lines = []
-    for line in change.diff().splitlines():
-        style = next((style for prefix, style in LINE_STYLES if line.startswith(prefix)), "")
-        lines.append(Text(line, style=style, no_wrap=True))
-    return lines or [Text(f"{change.path}: no textual change", style="dim")]
+    def label(self) -> Text:
+        label = Text.assemble((f"{MARKS[self.change.kind]} ", "bold"), visible(self.change.path), "  ")
+        label.append(f"+{self.added}", "green")
+        label.append(" ")
+        label.append(f"-{self.removed}", "red")
+        return label
 
 
 class ReviewDialog(ModalScreen[ReviewDecision]):
@@ -76,6 +72,7 @@ class ReviewDialog(ModalScreen[ReviewDecision]):
         super().__init__(classes="dialog")
         self.agent = agent
         self.changes = changes
+        self.diffs = {change.path: FileDiff.of(change) for change in changes.changes}
         self.shown: str | None = None  # the path whose diff is on screen
 
     def compose(self) -> ComposeResult:
@@ -84,9 +81,9 @@ class ReviewDialog(ModalScreen[ReviewDecision]):
             yield Label(f"[b]Review {escape(self.agent)}'s changes[/]: {count} file{'s' if count != 1 else ''}; "
                         "nothing lands until you approve", id="review-title")
             with Horizontal(id="review-panes"):
-                yield OptionList(*(Option(file_label(c), id=c.path) for c in self.changes.changes),
+                yield OptionList(*(Option(diff.label(), id=path) for path, diff in self.diffs.items()),
                                  id="review-files", compact=True)
-                yield RichLog(id="review-diff", wrap=False, markup=False, highlight=False, auto_scroll=False)
+                yield DiffView(id="review-diff")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Approve (a)", variant="success", id="review-approve")
                 yield Button("Discard (d)", variant="error", id="review-discard")
@@ -100,15 +97,10 @@ class ReviewDialog(ModalScreen[ReviewDecision]):
             self.show_file(self.changes.changes[0].path)
 
     def show_file(self, path: str) -> None:
-        change = next((c for c in self.changes.changes if c.path == path), None)
-        if change is None:
-            return
-        diff = self.query_one("#review-diff", RichLog)
-        diff.clear()
-        for line in styled_diff(change):
-            diff.write(line, scroll_end=False)
-        diff.scroll_home(animate=False)
-        self.shown = path
+        diff = self.diffs.get(path)
+        if diff is not None:
+            self.query_one("#review-diff", DiffView).show(diff.lines)
+            self.shown = path
 
     @on(OptionList.OptionHighlighted, "#review-files")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -122,7 +114,7 @@ class ReviewDialog(ModalScreen[ReviewDecision]):
             files.highlighted = max(0, min(files.option_count - 1, current + step))
 
     def action_scroll_diff(self, direction: int) -> None:
-        diff = self.query_one("#review-diff", RichLog)
+        diff = self.query_one("#review-diff", DiffView)
         if direction > 0:
             diff.scroll_page_down(animate=False)
         else:

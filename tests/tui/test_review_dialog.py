@@ -9,10 +9,11 @@ from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
-from textual.widgets import OptionList, RichLog, Static
+from textual.widgets import OptionList, Static
 
 from techcat_core.runtime.changes import ChangeSet, FileChange, ReviewDecision
 from techcat_tui.screens.review_dialog import ReviewDialog, review_in_dialog
+from techcat_tui.widgets.diff_view import DiffView
 from tests.tui.helpers import wait_for
 
 CSS = Path(__file__).resolve().parents[2] / "techcat_tui" / "techcat.tcss"
@@ -38,7 +39,7 @@ def screen_text(app: App[Any]) -> str:
 
 
 def diff_text(app: App[Any]) -> str:
-    return "\n".join(line.text for line in app.screen.query_one("#review-diff", RichLog).lines)
+    return "\n".join(app.screen.query_one("#review-diff", DiffView).lines)
 
 
 async def start_review(pilot: Pilot[Any], changes: ChangeSet = CHANGES) -> asyncio.Task[ReviewDecision]:
@@ -98,7 +99,7 @@ async def test_a_long_diff_scrolls_and_markup_in_it_is_shown_as_written() -> Non
     app = ReviewHost()
     async with app.run_test(size=(100, 30)) as pilot:
         decision = await start_review(pilot, ChangeSet((FileChange("big.txt", before, after),)))
-        diff = app.screen.query_one("#review-diff", RichLog)
+        diff = app.screen.query_one("#review-diff", DiffView)
         assert "+[b]not bold[/b] line 350" in diff_text(app)
         assert diff.scroll_y == 0
         await pilot.press("pagedown")
@@ -124,3 +125,22 @@ def test_review_dialog_snapshot(snap_compare: Callable[..., bool]) -> None:
         await pilot.pause()
 
     assert snap_compare(ReviewHost(), terminal_size=(100, 30), run_before=open_dialog)
+
+
+async def test_a_huge_diff_opens_at_once_and_control_characters_are_shown_not_sent() -> None:
+    """100k diff lines (a generated file rewritten) open in well under the seconds a line-by-line log took;
+    an escape sequence in a model's file is shown as ␛, never sent to the terminal."""
+    import time
+
+    before = "".join(f"line {n}\n" for n in range(50_000)).encode()
+    after = before.replace(b"line", b"row").replace(b"row 7\n", b"\x1b[31mred\x1b[0m\tx\n")
+    app = ReviewHost()
+    async with app.run_test(size=(100, 30)) as pilot:
+        started = time.perf_counter()
+        decision = await start_review(pilot, ChangeSet((FileChange("gen.txt", before, after),)))
+        assert time.perf_counter() - started < 8.0
+        lines = app.screen.query_one("#review-diff", DiffView).lines
+        assert len(lines) == 100_003 and "+␛[31mred␛[0m    x" in lines
+        assert "\x1b" not in screen_text(app)
+        await pilot.press("d")
+        assert await asyncio.wait_for(decision, timeout=10) == "discard"

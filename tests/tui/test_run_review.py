@@ -8,11 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
-from textual.widgets import Checkbox, RichLog
+from textual.widgets import Checkbox
 
 from techcat_tui.screens.review_dialog import ReviewDialog
 from techcat_tui.screens.run_dialog import RunDialog
 from techcat_tui.screens.run_screen import RunScreen
+from techcat_tui.widgets.diff_view import DiffView
 from techcat_tui.widgets.stream_log import StreamLog
 from tests.fake_openai import Behaviour, FakeOpenAI, tool_call
 from tests.gitutil import commit_all, init_repo
@@ -58,7 +59,7 @@ async def start_reviewed_run(pilot: object, app: object, codex: Path) -> RunScre
     await pilot.press("ctrl+s")
     await wait_for(pilot, lambda: isinstance(app.screen, ReviewDialog), timeout=30, what="the review dialog")
     run = next(screen for screen in app.screen_stack if isinstance(screen, RunScreen))
-    diff = "\n".join(line.text for line in app.screen.query_one("#review-diff", RichLog).lines)
+    diff = "\n".join(app.screen.query_one("#review-diff", DiffView).lines)
     assert "+++ b/docs/notes.md" in diff and "+Widget turns sprockets into gears." in diff
     assert "A docs/notes.md" in screen_text(app)
     # nothing has landed while the user reads
