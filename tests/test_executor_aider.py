@@ -249,6 +249,17 @@ async def test_a_reply_without_edits_is_a_quiet_success(repo: Path, fake_openai:
 
 
 @needs_aider
+async def test_a_server_error_that_a_retry_gets_past_is_not_a_failure(repo: Path, fake_openai: FakeOpenAI,
+                                                                       user_home: Path) -> None:
+    """Aider reports each failed attempt before it retries; only errors after the last reply count."""
+    fake_openai.queue(*[Behaviour(status=500)] * 4, Behaviour(reply="Nothing needs to change: the docs are current."))
+    lines = await collect(aider(repo, settings_for(fake_openai), aider_env(user_home)))
+    assert any("Retrying in" in line for line in lines)
+    assert lines[-1] == "Nothing needs to change: the docs are current."
+    assert status(repo) == []
+
+
+@needs_aider
 async def test_azure_goes_to_the_deployment_with_the_azure_key(repo: Path, fake_openai: FakeOpenAI,
                                                                user_home: Path) -> None:
     settings = ProviderSettings(kind="azure", model="gpt-4o", azure_endpoint=fake_openai.azure_endpoint,

@@ -11,7 +11,8 @@ the settings files TechCat names (outside the worktree). Aider's own settings co
 Aider answers `--message` and exits 0 even when every call to the model failed (a bad key, a missing model, a
 server down): it only prints the error. A run that changed nothing because the model was unreachable must not
 look like a run that had nothing to change, so this launcher counts what aider reports as errors and the files it
-writes, and exits 1 with the last error when there were errors and no file was written. It also ends aider's
+writes, and exits 1 with the last error when it reported errors after the model's last reply (or never got
+one) and no file was written; an attempt it retried past does not count. It also ends aider's
 output with the first prose line of the model's last reply, which the runner takes for the log entry's summary
 (aider's own last lines are token counts and "Applied edit to ..."). `aider.py` copies this
 file into the run's scratch folder and runs it as `AIDER_PYTHON aider_launcher.py AIDER_EXECUTABLE ARGS...`;
@@ -89,6 +90,7 @@ def main() -> int:
     errors: list[str] = []
     writes: list[str] = []
     replies: list[str] = []
+    settled = [0]  # errors reported before the last reply arrived: attempts aider retried past
     report_error = InputOutput.tool_error
     write_text = InputOutput.write_text
     apply_updates = Coder.apply_updates
@@ -101,8 +103,11 @@ def main() -> int:
         writes.append(str(filename))
         return write_text(self, filename, *rest, **named)
 
-    def noted_updates(self: Any) -> Any:  # called with each reply that got as far as its edits
-        replies.append(str(getattr(self, "partial_response_content", "") or ""))
+    def noted_updates(self: Any) -> Any:  # called after each model call, with what the model said (if anything)
+        reply = str(getattr(self, "partial_response_content", "") or "")
+        if reply.strip():  # a call that failed leaves it empty
+            replies.append(reply)
+            settled[0] = len(errors)
         return apply_updates(self)
 
     InputOutput.tool_error = counted_error
@@ -115,8 +120,8 @@ def main() -> int:
     sys.stdout.flush()
     if status:
         return int(status)
-    if errors and not writes:
-        sys.stderr.write(f"aider changed no file and reported: {_last_error(errors)}\n")
+    if errors[settled[0]:] and not writes:
+        sys.stderr.write(f"aider changed no file and reported: {_last_error(errors[settled[0]:])}\n")
         return 1
     return 0
 
