@@ -68,7 +68,7 @@ def capabilities() -> lsp.ClientCapabilities:
 
 async def session(root: Path, log: Path, edits: int) -> dict[str, Any]:
     client = LanguageClient()
-    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, lsp.CLIENT_REGISTER_CAPABILITY: lambda _ls, _p: None})
+    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, lsp.CLIENT_REGISTER_CAPABILITY: lambda *_: None})
     env = {**os.environ, "TECHCAT_LSP_LOG": "WARNING"}
     await client.start_io(sys.executable, "-m", "techcat_cli.main", "lsp", cwd=str(root), env=env)
     server = client._server  # the asyncio subprocess pygls started
