@@ -258,8 +258,36 @@ async def test_a_task_cancelled_while_waiting_ends_the_group(repo: Path) -> None
 async def test_a_missing_worktree_is_a_clear_failure(tmp_path: Path) -> None:
     with pytest.raises(ExecutorFailed) as caught:
         await collect(command("true", tmp_path / "nowhere"))
-    assert str(caught.value) == "the command executor could not start '/usr/bin/sh': No such file or directory" \
-        or str(caught.value) == "the command executor could not start '/bin/sh': No such file or directory"
+    assert str(caught.value) == (f"the command executor cannot run: its working folder {tmp_path / 'nowhere'} "
+                                 "does not exist")
+
+
+async def test_a_program_that_cannot_start_is_a_clear_failure(repo: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PATH": f"{stub(tmp_path, 'claude')}:{os.environ['PATH']}"}
+    (tmp_path / "bin" / "claude").write_text("#!/nonexistent/interpreter\n")
+    with pytest.raises(ExecutorFailed) as caught:
+        await collect(run_executor(ExecutorSpec("claude"), root=repo, prompt_text="p", task="x", agent="a",
+                                   model=None, settings=SETTINGS, env=env))
+    assert str(caught.value) == (f"the claude executor could not start '{tmp_path / 'bin' / 'claude'}': "
+                                 "No such file or directory")
+
+
+async def test_a_task_too_long_for_the_environment_is_cut_and_the_prompt_file_has_it_all(repo: Path) -> None:
+    task = "é" * 200_000  # 400 kB: over Linux's 128 KiB limit for one environment string
+    lines = await collect(run_executor(parse_executor('command: printf "%s" "$TECHCAT_TASK" | wc -c; '
+                                                      'wc -c < "$TECHCAT_PROMPT_FILE"'),
+                                       root=repo, prompt_text=task, task=task, agent="a", model=None,
+                                       settings=SETTINGS))
+    cut = "\n[… cut by TechCat: the whole task is in TECHCAT_PROMPT_FILE]"
+    assert [int(line) for line in lines] == [64 * 1024 + len(cut.encode()), 400_000]
+
+
+async def test_a_flood_of_output_is_shown_up_to_the_cap_and_the_run_still_ends(repo: Path) -> None:
+    lines = await asyncio.wait_for(collect(command("yes 0123456789012345678901234567890123456789 | head -n 80000; "
+                                                   "echo the-end", repo)), PATIENCE)
+    assert lines[-1] == "[… TechCat shows no more of the executor's output: over 2097152 bytes]"
+    assert set(lines[:-1]) == {"0123456789012345678901234567890123456789"}
+    assert len(lines) - 1 == 2 * 1024 * 1024 // 41
 
 
 async def test_a_named_executor_that_is_not_installed_says_how_to_install_it(repo: Path) -> None:

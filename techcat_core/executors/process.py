@@ -24,6 +24,7 @@ MAX_TOTAL_BYTES: Final = 2 * 1024 * 1024  # after this much, lines are still rea
 TERM_GRACE: Final = 3.0  # seconds between SIGTERM and SIGKILL
 STDERR_TAIL: Final = 5  # stderr lines quoted when an executor fails
 DRAIN_GRACE: Final = 5.0  # seconds its pipes may stay open after it exited and its group was ended
+QUEUE_LINES: Final = 256
 _READ_CHUNK: Final = 65536
 
 
@@ -57,7 +58,7 @@ async def stream_process(argv: list[str], *, cwd: Path, env: Mapping[str, str], 
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise ExecutorFailed(scrub(f"the {label} executor could not start {argv[0]!r}: {reason}", secrets)) from None
-    queue: asyncio.Queue[object] = asyncio.Queue()
+    queue: asyncio.Queue[object] = asyncio.Queue(QUEUE_LINES)  # bounded: a flood waits for the reader
     tail: deque[str] = deque(maxlen=STDERR_TAIL)
     assert proc.stdout is not None and proc.stderr is not None
     tasks = [asyncio.create_task(_read_lines(proc.stdout, "stdout", queue)),
@@ -91,12 +92,11 @@ async def stream_process(argv: list[str], *, cwd: Path, env: Mapping[str, str], 
                                      f"({timeout_setting}); it was stopped with everything it started")
             assert isinstance(item, tuple)
             stream, line = item
-            line = scrub(line, secrets)
             if stream == "stderr":
-                tail.append(line)
+                tail.append(line)  # scrubbed with the failure sentence, if it comes to that
             if shown <= MAX_TOTAL_BYTES:
                 shown += len(line.encode("utf-8", "replace")) + 1
-                yield line if shown <= MAX_TOTAL_BYTES else \
+                yield scrub(line, secrets) if shown <= MAX_TOTAL_BYTES else \
                     f"[… TechCat shows no more of the executor's output: over {MAX_TOTAL_BYTES} bytes]"
     finally:
         for task in tasks:

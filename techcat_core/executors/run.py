@@ -26,6 +26,7 @@ PROMPT_FILE_VAR = "TECHCAT_PROMPT_FILE"
 TASK_VAR = "TECHCAT_TASK"
 AGENT_VAR = "TECHCAT_AGENT"
 DEFAULT_TIMEOUT_SETTING = "the run's time limit"
+MAX_TASK_BYTES = 64 * 1024
 
 
 async def run_executor(spec: ExecutorSpec, *, root: Path, prompt_text: str, task: str, agent: str,
@@ -41,6 +42,8 @@ async def run_executor(spec: ExecutorSpec, *, root: Path, prompt_text: str, task
     kind = kind_for(spec)
     if kind is None:
         raise ExecutorFailed(f"there is no external executor for {spec}: the built-in runtime runs that agent")
+    if not root.is_dir():
+        raise ExecutorFailed(f"the {kind.name} executor cannot run: its working folder {root} does not exist")
     inherited = dict(os.environ if env is None else env)
     problem = kind.available(inherited)
     if problem:
@@ -53,7 +56,7 @@ async def run_executor(spec: ExecutorSpec, *, root: Path, prompt_text: str, task
             handle.write(valid_text(prompt_text))
         job = ExecutorJob(spec=spec, root=root, prompt_text=prompt_text, prompt_file=prompt_file, scratch=scratch,
                           task=task, agent=agent, model=model or settings.model, settings=settings, env=inherited)
-        full_env = {**inherited, PROMPT_FILE_VAR: str(prompt_file), TASK_VAR: env_safe(task),
+        full_env = {**inherited, PROMPT_FILE_VAR: str(prompt_file), TASK_VAR: env_safe(capped_task(task)),
                     AGENT_VAR: env_safe(agent), **kind.env(job)}
         secrets = configured_secrets(full_env)
         if settings.api_key and len(settings.api_key) >= MIN_SECRET and settings.api_key not in secrets:
@@ -65,6 +68,16 @@ async def run_executor(spec: ExecutorSpec, *, root: Path, prompt_text: str, task
                 yield line
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def capped_task(task: str) -> str:
+    """The task for TECHCAT_TASK: Linux refuses to start a program with one environment string over 128 KiB, so a
+    longer task is cut (at a character boundary) and says so; the prompt file always holds all of it."""
+    data = task.encode("utf-8", "replace")
+    if len(data) <= MAX_TASK_BYTES:
+        return task
+    kept = data[:MAX_TASK_BYTES].decode("utf-8", "ignore")
+    return f"{kept}\n[… cut by TechCat: the whole task is in {PROMPT_FILE_VAR}]"
 
 
 def _scratch_dir(root: Path) -> Path:
