@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from techcat_core.config import parse_config
@@ -72,22 +71,26 @@ def test_a_run_commit_never_executes_hooks_a_reply_wrote(tmp_path: Path, fake_op
     marker = tmp_path / "pwned.txt"
     hooks = repo / ".githooks"
     hooks.mkdir()
-    for name in ("pre-commit", "post-commit", "commit-msg"):
-        (hooks / name).write_text("#!/bin/sh\n")
+    for name in ("pre-commit", "post-commit", "commit-msg"):  # hooks that would say so if anything ran them
+        (hooks / name).write_text(f"#!/bin/sh\necho RAN-{name} >> {marker}\n")
         (hooks / name).chmod(0o755)
-    git(repo, "config", "core.hooksPath", ".githooks")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "hooks")
+    git(repo, "config", "core.hooksPath", ".githooks")  # from now on git would run them
+    committed = {name: (hooks / name).read_text() for name in ("pre-commit", "post-commit", "commit-msg")}
     payload = f"#!/bin/sh\necho PWNED-BY-MODEL >> {marker}\n"
     fake_openai.queue("Updated the hooks.\n\n" + "".join(
         f"```sh path=.githooks/{name}\n{payload}```\n\n" for name in ("pre-commit", "post-commit", "commit-msg")))
     result = techcat("run", "anything", "Tidy the hooks", "--commit", cwd=repo, env=_env(fake_openai))
+    assert result.returncode == 1  # the folder core.hooksPath names is never written (docs/runtime.md) ...
+    assert "lies in .githooks/, the folder git runs hooks from (core.hooksPath)" in result.stderr
+    assert {name: (hooks / name).read_text() for name in committed} == committed
+    fake_openai.queue("Wrote the notes.\n\n```md path=docs/notes.md\n# Notes\n```\n")
+    result = techcat("run", "anything", "Write the notes", "--commit", cwd=repo, env=_env(fake_openai))
     assert result.returncode == 0, result.stderr
-    assert os.access(hooks / "post-commit", os.X_OK)  # the reply's hook is in place, mode kept ...
-    assert "PWNED-BY-MODEL" in (hooks / "post-commit").read_text()
     assert git(repo, "rev-list", "--count", "HEAD").strip() == "3"  # the run's commit was made
-    assert ".githooks/post-commit" in git(repo, "show", "--name-only", "--format=", "HEAD")
-    assert not marker.exists()  # ... and TechCat's own commit ran none of them
+    assert "docs/notes.md" in git(repo, "show", "--name-only", "--format=", "HEAD")
+    assert not marker.exists()  # ... and TechCat's own commit ran none of the repository's hooks
 
 
 def test_the_users_key_is_not_sent_to_a_server_named_by_the_repository() -> None:

@@ -10,7 +10,7 @@ Outcome = Literal["done", "failed", "cancelled", "dry-run", "discarded"]
 OUTCOMES: tuple[Outcome, ...] = ("done", "failed", "cancelled", "dry-run", "discarded")
 Rating = Literal["good", "bad"]
 RATINGS: tuple[Rating, ...] = ("good", "bad")
-EXECUTOR = "builtin"  # TechCat's own runtime; other executors (a coding agent's CLI) may come later
+EXECUTOR = "builtin"  # TechCat's own runtime; else the roster's `Executor:` as `RunStarted.executor` names it
 
 
 @dataclass(slots=True)
