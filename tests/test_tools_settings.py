@@ -67,3 +67,42 @@ def test_bad_tool_settings_are_located_config_problems(tmp_path: Path, text: str
     done = techcat("check", cwd=tmp_path)
     assert done.returncode == 1 and "TC003" in done.stdout and message in done.stdout, done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_the_prompt_is_built_for_the_window_the_tools_leave() -> None:
+    from dataclasses import replace
+
+    from techcat_core.runtime.prompt import prompt_budget
+    from techcat_core.runtime.tool_loop import prompt_window, tools_overhead
+
+    settings = resolve_settings(parse_config("")[0], ENV)
+    outputs = ["apps/web/**"]
+    overhead = tools_overhead(settings, outputs)
+    assert 300 < overhead < 1500
+    for window in (2048, 4096, 16_384, 128_000):
+        sized = replace(settings, context_window=window)
+        assert prompt_budget(prompt_window(sized, outputs)) + overhead <= prompt_budget(window)
+        assert prompt_budget(prompt_window(sized, outputs)) + overhead >= prompt_budget(window) - 2
+        assert prompt_window(sized, outputs, "command: make") == window  # an executor gets no tools
+        assert prompt_window(replace(sized, tools=False), outputs) == window
+
+
+def test_explain_counts_the_tools_in_the_budget(tmp_path: Path) -> None:
+    from techcat_core.runtime.runner import RunRequest, explain_run
+    from techcat_core.runtime.tool_loop import tools_overhead
+
+    log = [{"task_id": f"task-{n:03d}", "agent": "planner", "date": "2025-07-01",
+            "summary": "A long summary of the work done. " * 8, "output_files": []} for n in range(1, 120)]
+    codex = make_workspace(tmp_path, extra={"techcat.toml": "[provider]\ncontext_window = 4096\n"}, log=log)
+    prompt, settings, _ = explain_run(codex, RunRequest("planner", "Plan", env=ENV))
+    assert prompt.budget == 3072
+    tools, = [line for line in prompt.lines if line.part == "tools' definitions and guidance"]
+    assert tools.tokens == tools_overhead(settings, [".codex/PROPOSED-TASKS.md"])
+    assert prompt.used <= prompt.budget and 0 < prompt.entries_included < 119
+    off = make_workspace(tmp_path / "off", extra={"techcat.toml": "[provider]\ncontext_window = 4096\ntools = false\n"},
+                         log=log)
+    plain, _, _ = explain_run(off, RunRequest("planner", "Plan", env=ENV))
+    assert all(line.part != "tools' definitions and guidance" for line in plain.lines)
+    assert plain.entries_included > prompt.entries_included  # without tools, the room goes to memory
+    done = techcat("run", "--explain", "planner", "Plan", cwd=tmp_path, env=ENV)
+    assert done.returncode == 0 and "tools' definitions and guidance" in done.stdout, done.stdout + done.stderr

@@ -36,7 +36,7 @@ from techcat_core.runtime.settings import ProviderSettings
 from techcat_core.runtime.tokens import estimate_messages, estimate_tokens
 
 __all__ = ["CallUsage", "ModelError", "OutOfTime", "RetryNotice", "ToolCallRequest", "ToolsRefused", "Turn",
-           "call_with_tools", "retry_after", "shared_client", "stream_reply"]
+           "call_with_tools", "retry_after", "shared_client", "stream_reply", "tools_refused"]
 
 MAX_BACKOFF = 8.0
 
@@ -316,6 +316,11 @@ async def call_with_tools(settings: ProviderSettings, model: str, messages: Sequ
 
 
 _no_tools: dict[str, str] = {}  # provider -> the reason its server gave for refusing `tools`
+
+
+def tools_refused(settings: ProviderSettings) -> bool:
+    """Whether this provider's server refused `tools` earlier in this process."""
+    return provider_key(settings) in _no_tools
 
 
 def _about_tools(error: Any, settings: ProviderSettings) -> str | None:

@@ -202,8 +202,12 @@ def prepare(codex_dir: Path, request: RunRequest, previous: str | None = None, c
     if memory is None:
         ws = load_workspace(codex_dir)
         memory = workspace_memory(ws)
-    prompt = build_prompt(ws, agent, request.task, targets, multi, settings.context_window, request.today, previous,
-                          memory)
+    from techcat_core.runtime.tool_loop import count_tools, prompt_window  # the tools go with every request too
+
+    prompt = build_prompt(ws, agent, request.task, targets, multi, prompt_window(settings, agent.outputs,
+                                                                                 agent.executor), request.today,
+                          previous, memory)
+    count_tools(prompt, settings, agent.outputs, agent.executor)
     return ws, agent, settings, prompt, targets, multi, model
 
 

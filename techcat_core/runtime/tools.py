@@ -49,38 +49,31 @@ class _BadArguments(Exception):
 
 def _function(name: str, description: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
     return {"type": "function", "function": {"name": name, "description": description, "parameters": {
-        "type": "object", "properties": properties, "required": required, "additionalProperties": False}}}
+        "type": "object", "properties": properties, "required": required}}}
 
 
 def definitions(outputs: list[str], commands: list[str]) -> list[dict[str, Any]]:
-    """The `tools` field of a chat-completions request for an agent with these outputs and named commands."""
+    """The `tools` field of a chat-completions request for an agent with these outputs and named commands.
+
+    Kept short: they go with every request, and a local model's window is often 4,096 tokens."""
     lane = ", ".join(outputs) or "none"
-    path = {"type": "string", "description": "a path relative to the repository's top, with forward slashes"}
+    text, path = {"type": "string"}, {"type": "string", "description": "relative to the repository's top"}
+    line = {"type": "integer", "minimum": 1}
     tools = [
-        _function(LIST_TOOL, f"List the repository's files whose paths match a glob (`**` spans folders, `*` one "
-                  f"name), in path order, at most {MAX_LISTED}.",
-                  {"pattern": {"type": "string", "description": "a glob such as `src/**/*.py`; `**` for all"}}, []),
-        _function(READ_TOOL, "Read a text file of the repository, whole or a range of its lines (1-based, "
-                  f"inclusive); at most {MAX_RESULT_BYTES // 1024} KiB are returned.",
-                  {"path": path, "start_line": {"type": "integer", "minimum": 1},
-                   "end_line": {"type": "integer", "minimum": 1}}, ["path"]),
-        _function(SEARCH_TOOL, f"Search the repository's text files for a regular expression (Python syntax), line "
-                  f"by line; returns at most {MAX_MATCHES} matches as path:line: text.",
-                  {"pattern": {"type": "string"}, "globs": {"type": "array", "items": {"type": "string"},
-                                                            "description": "only files matching one of these"},
-                   "ignore_case": {"type": "boolean"}}, ["pattern"]),
-        _function(WRITE_TOOL, f"Create or replace a whole file. Only this agent's outputs may be written: {lane}. "
-                  "Nothing lands unless the whole run succeeds.",
-                  {"path": path, "content": {"type": "string", "description": "the file's complete new content"}},
-                  ["path", "content"]),
-        _function(EDIT_TOOL, f"Replace one exact piece of text in a file with another; the old text must occur "
-                  f"exactly once. Only this agent's outputs may be edited: {lane}.",
-                  {"path": path, "old_text": {"type": "string"}, "new_text": {"type": "string"}},
-                  ["path", "old_text", "new_text"]),
+        _function(LIST_TOOL, f"List files matching a glob (`**` any folders, `*` one name); at most {MAX_LISTED}.",
+                  {"pattern": {"type": "string", "description": "e.g. `src/**/*.py`"}}, []),
+        _function(READ_TOOL, "Read a text file, or lines start_line to end_line (from 1).",
+                  {"path": path, "start_line": line, "end_line": line}, ["path"]),
+        _function(SEARCH_TOOL, "Search text files line by line for a Python regular expression; answers "
+                  "path:line: text.", {"pattern": text, "globs": {"type": "array", "items": text},
+                                        "ignore_case": {"type": "boolean"}}, ["pattern"]),
+        _function(WRITE_TOOL, f"Create or replace a whole file; only these paths: {lane}.",
+                  {"path": path, "content": text}, ["path", "content"]),
+        _function(EDIT_TOOL, f"Replace old_text, which must occur exactly once, by new_text; only these paths: {lane}.",
+                  {"path": path, "old_text": text, "new_text": text}, ["path", "old_text", "new_text"]),
     ]
     if commands:
-        tools.append(_function(COMMAND_TOOL, "Run one of the project's named commands in the repository and get its "
-                               "exit code and output (capped). You choose the name only; it takes no arguments.",
+        tools.append(_function(COMMAND_TOOL, "Run a named project command; answers its exit code and output.",
                                {"name": {"type": "string", "enum": sorted(commands)}}, ["name"]))
     return tools
 
