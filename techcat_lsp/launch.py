@@ -5,11 +5,16 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from techcat_lsp.server import TechcatServer
+if TYPE_CHECKING:
+    from techcat_lsp.server import TechcatServer
 
 
 def create_server() -> TechcatServer:
+    from techcat_lsp import code_cache
+
+    code_cache.install()  # before pygls and lsprotocol are imported: their generated code from the cache
     from techcat_lsp.features import (
         code_actions,
         code_lens,
@@ -22,6 +27,7 @@ def create_server() -> TechcatServer:
         sync,
         watching,
     )
+    from techcat_lsp.server import TechcatServer
 
     server = TechcatServer()
     for feature in (sync, diagnostics, watching, code_actions, hover, completion, navigation, symbols, code_lens,

@@ -132,6 +132,10 @@ def register(server: TechcatServer) -> None:
         ls.discover()  # each new workspace starts its watcher and its git history check
         publisher(ls).schedule(delay=0)
         ls.service(Watchers).output_poll = asyncio.ensure_future(poll_output_files(ls))
+        from techcat_lsp import code_cache
+
+        await asyncio.sleep(0.5)  # after the first diagnostics: what this start compiled, for the next one
+        await code_cache.save()
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     @guarded()
@@ -140,8 +144,11 @@ def register(server: TechcatServer) -> None:
 
     @server.feature(lsp.SHUTDOWN)
     @guarded()
-    def shutdown(ls: TechcatServer, params: None) -> None:
+    async def shutdown(ls: TechcatServer, params: None) -> None:
         stop_core_watchers(ls)
+        from techcat_lsp import code_cache
+
+        await code_cache.save()
 
 
 def _on_new_state(ls: TechcatServer, state: WorkspaceState) -> None:
