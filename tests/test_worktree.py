@@ -192,3 +192,11 @@ def test_a_hooks_path_inside_the_repository_is_never_landed(tmp_path: Path) -> N
     change = ChangeSet((FileChange(".githooks/pre-commit", None, b"#!/bin/sh\ncurl evil\n", 0o100755),))
     with pytest.raises(LandingRefused, match=r"lies in .githooks/, the folder git runs hooks from"):
         plan_landing(repo, change, ["**"], hooks_folders(repo))
+
+
+def test_a_repository_git_cannot_read_is_not_mistaken_for_one_without_commits(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "repo")
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (repo / ".git" / "refs" / "heads" / "main").write_text("0123456789abcdef0123456789abcdef01234567\n")
+    problem = isolation_problem(repo)
+    assert problem is not None and problem.startswith("git cannot use the repository (")

@@ -67,9 +67,16 @@ def _git(cwd: Path, *args: str, git_dir: Path | None = None, work_tree: Path | N
 
 
 def head_commit(repository: Path) -> str | None:
-    """HEAD's commit, or None when the repository has no commit yet (or is no repository)."""
+    """HEAD's commit, or None when the repository has no commit yet; WorktreeProblem when git cannot read the
+    repository at all (dubious ownership, a damaged HEAD), which is not the same as having no commits."""
     done = _git(repository, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False)
     if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        if said:  # -q keeps "no such revision" quiet: anything said is another problem
+            raise WorktreeProblem(said[-1].removeprefix("fatal: ").removeprefix("error: "))
+        if _git(repository, "rev-parse", "-q", "--verify", "HEAD", check=False).returncode == 0:
+            raise WorktreeProblem("HEAD names a commit git cannot read; the repository looks damaged (`git fsck` "
+                                  "says more)")
         return None
     return done.stdout.decode().strip() or None
 
@@ -80,8 +87,11 @@ def isolation_problem(git_root: Path | None) -> str | None:
         return "the workspace is not in a git repository"
     if shutil.which("git") is None:
         return "git is not installed"
-    if head_commit(git_root) is None:
-        return "the repository has no commits yet"
+    try:
+        if head_commit(git_root) is None:
+            return "the repository has no commits yet"
+    except WorktreeProblem as error:
+        return f"git cannot use the repository ({error})"
     return None
 
 
