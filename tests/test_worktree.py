@@ -200,3 +200,22 @@ def test_a_repository_git_cannot_read_is_not_mistaken_for_one_without_commits(tm
     (repo / ".git" / "refs" / "heads" / "main").write_text("0123456789abcdef0123456789abcdef01234567\n")
     problem = isolation_problem(repo)
     assert problem is not None and problem.startswith("git cannot use the repository (")
+
+
+def test_a_temporary_copy_left_by_a_dead_techcat_is_pruned(tmp_path: Path) -> None:
+    import tempfile
+
+    from techcat_core.runtime.worktree import HOST
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    left = Path(tempfile.mkdtemp(prefix="techcat-copy-dead0001-"))
+    (left / "owner").write_text(f"{int(dead.stdout)} {HOST}\n")
+    (left / "tree").mkdir()
+    live = create_copy(_repo(tmp_path / "repo"), "live0002")
+    try:
+        removed = prune_stale(None)
+        assert left in removed and not left.exists()
+        assert live.root.is_dir()  # this process's own copy stays
+    finally:
+        live.remove()
