@@ -355,3 +355,27 @@ async def test_claude_permission_mode_is_checked(repo: Path, tmp_path: Path) -> 
                                    model=None, settings=SETTINGS, env=env))
     assert str(caught.value) == ("TECHCAT_CLAUDE_PERMISSION_MODE='everything' is not a Claude Code permission mode: "
                                  "use one of acceptEdits, bypassPermissions, default, plan")
+
+
+async def test_a_second_cancel_during_the_grace_kills_at_once(repo: Path) -> None:
+    """A leader that survives SIGTERM gets the grace period; cancelling the caller again ends it without waiting."""
+    seen: asyncio.Queue[str] = asyncio.Queue()
+
+    async def consume() -> None:
+        async for line in command("trap 'touch got-term' TERM; echo leader=$$; while :; do sleep 0.05; done",
+                                  repo):
+            await seen.put(line)
+
+    task = asyncio.create_task(consume())
+    leader = int((await asyncio.wait_for(seen.get(), PATIENCE)).removeprefix("leader="))
+    task.cancel()
+    deadline = time.monotonic() + PATIENCE
+    while not (repo / "got-term").exists():  # the leader reports the SIGTERM: the grace period has begun
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.01)
+    started = time.monotonic()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, PATIENCE)
+    assert wait_gone(leader)
+    assert time.monotonic() - started < TERM_GRACE

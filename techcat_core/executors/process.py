@@ -135,8 +135,13 @@ async def terminate_group(proc: asyncio.subprocess.Process, grace: float = TERM_
     """SIGTERM the process's whole group, SIGKILL it after `grace` seconds, and reap the process."""
     _signal_group(proc.pid, signal.SIGTERM)
     if proc.returncode is None:
-        with contextlib.suppress(TimeoutError):
+        try:
             await asyncio.wait_for(exited(proc), grace)
+        except TimeoutError:
+            pass
+        except asyncio.CancelledError:  # cancelled again while waiting (a second Ctrl+C): no more grace
+            _signal_group(proc.pid, signal.SIGKILL)
+            raise
     _signal_group(proc.pid, signal.SIGKILL)  # whatever ignored SIGTERM, or outlived its parent
     await exited(proc)
 
