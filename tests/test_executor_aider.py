@@ -260,6 +260,18 @@ async def test_a_server_error_that_a_retry_gets_past_is_not_a_failure(repo: Path
 
 
 @needs_aider
+async def test_non_ascii_names_and_text_under_the_c_locale(repo: Path, fake_openai: FakeOpenAI,
+                                                           user_home: Path) -> None:
+    fake_openai.queue(Behaviour(reply="Café notes — ✓ written.\n\ndocs/café.md\n```\nnaïve — ✓ 猫\n```\n"))
+    env = {k: v for k, v in aider_env(user_home).items() if not k.startswith("LC_")} | {"LANG": "C"}
+    lines = await collect(aider(repo, settings_for(fake_openai), env, prompt="Écris docs/café.md — merci ✓"))
+    assert (repo / "docs" / "café.md").read_text(encoding="utf-8") == "naïve — ✓ 猫\n"
+    assert lines[-1] == "Café notes — ✓ written."
+    said = "\n".join(str(m["content"]) for m in fake_openai.requests[0].body["messages"])
+    assert "Écris docs/café.md — merci ✓" in said
+
+
+@needs_aider
 async def test_azure_goes_to_the_deployment_with_the_azure_key(repo: Path, fake_openai: FakeOpenAI,
                                                                user_home: Path) -> None:
     settings = ProviderSettings(kind="azure", model="gpt-4o", azure_endpoint=fake_openai.azure_endpoint,
@@ -599,3 +611,4 @@ def test_the_launcher_refuses_a_python_without_aider(tmp_path: Path) -> None:
     assert done.stderr.startswith("/usr/bin/python3 cannot import aider (No module named 'aider'), so ")
     assert done.stderr.endswith(f"{binary} was not run; install aider with pip, pipx or uv so that its script runs "
                                 "its own Python\n")
+
