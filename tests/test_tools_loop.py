@@ -385,3 +385,20 @@ async def test_a_large_result_is_cut_to_fit_a_small_context_window(tmp_path: Pat
     roomy = await _run(fake_openai, _host(root), context_window=128_000)  # a large window gets the 32 KiB cap
     assert isinstance(roomy[-1], FinalText)
     assert "cut at 32,768 bytes …]" in _tool_messages(fake_openai, 3)[0]["content"]
+
+
+async def test_odd_file_names_are_listed_as_text_any_server_takes(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    import os
+
+    root = _repo(tmp_path)
+    (root / "docs" / "line\nbreak.md").write_text("gears\n")
+    with open(os.path.join(os.fsencode(root / "docs"), b"caf\xe9.md"), "wb") as handle:  # a name that is not UTF-8
+        handle.write(b"gears\n")
+    fake_openai.queue(Behaviour(reply="", tool_calls=[tool_call("list_files", pattern="docs/**"),
+                                                      tool_call("search", pattern="gears", globs=["docs/**"])]),
+                      Behaviour(reply="Listed."))
+    items = await _run(fake_openai, _host(root))
+    assert items[-1] == FinalText("Listed.")
+    listing, search = (m["content"] for m in _tool_messages(fake_openai, 1))
+    assert listing.splitlines() == ["docs/caf\\udce9.md", "docs/line\\nbreak.md", "docs/old.md"]
+    assert search == "docs/line\\nbreak.md:1: gears"  # the undecodable name cannot be read (confinement rule)

@@ -146,7 +146,7 @@ def _list(host: ToolHost, args: dict[str, Any]) -> ToolOutcome:
     pattern = _text(args, "pattern", required=False, default="**") or "**"
     files, more = host.listing(pattern, MAX_LISTED)
     note = f"\n[… more files match; narrow the pattern (at most {MAX_LISTED} are listed) …]" if more else ""
-    body = "\n".join(files) if files else f"(no files match {pattern})"
+    body = "\n".join(map(shown_path, files)) if files else f"(no files match {shown_path(pattern)})"
     return ToolOutcome(True, f"listed {len(files)}{'+' if more else ''} file(s) matching {pattern}", body + note)
 
 
@@ -245,7 +245,7 @@ def _search(host: ToolHost, args: dict[str, Any]) -> ToolOutcome:
                            "such as (a+)+ backtracks without end); simplify it]")
                 break
             if found is not None:
-                matches.append(f"{path}:{number}: {line[:MAX_LINE_CHARS]}")
+                matches.append(f"{shown_path(path)}:{number}: {line[:MAX_LINE_CHARS]}")
                 if len(matches) >= MAX_MATCHES:
                     stopped = f"[stopped at {MAX_MATCHES} matches; narrow the pattern or the globs]"
                     break
@@ -288,10 +288,15 @@ _WRITES = (WRITE_TOOL, EDIT_TOOL)
 async def execute(host: ToolHost, name: str, arguments: str, cancel: asyncio.Event | None = None) -> ToolOutcome:
     """Run one call; every failure is an error result (`ok=False`) in one sentence, never an exception."""
     outcome = await _execute(host, name, arguments, cancel)
-    summary, content = outcome.summary, outcome.content
+    summary, content = _sendable(outcome.summary), _sendable(outcome.content)
     for secret in host.secrets:
         summary, content = summary.replace(secret, "***"), content.replace(secret, "***")
     return ToolOutcome(outcome.ok, summary, content, outcome.refused_write)
+
+
+def _sendable(text: str) -> str:
+    """Text any server can take: a lone surrogate (a file name that is not UTF-8, a model's `\\ud800`) becomes ?."""
+    return text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
 
 
 async def _execute(host: ToolHost, name: str, arguments: str, cancel: asyncio.Event | None) -> ToolOutcome:
