@@ -187,6 +187,22 @@ async def test_in_a_run_worktree_the_changes_are_exactly_the_agents_files(repo: 
 
 
 @needs_aider
+async def test_a_git_dir_inherited_from_a_hook_does_not_reach_the_users_index(repo: Path, fake_openai: FakeOpenAI,
+                                                                            user_home: Path) -> None:
+    """TechCat started by a git hook inherits GIT_DIR naming the user's repository: aider's `git add` of its new
+    file must stage it in the run's checkout, not in the user's index."""
+    checkout = create_worktree(repo, "aider-hook")
+    try:
+        fake_openai.queue(Behaviour(reply=WHOLE_REPLY))
+        await collect(aider(checkout.root, settings_for(fake_openai), aider_env(user_home) |
+                            {"GIT_DIR": str(repo / ".git"), "GIT_WORK_TREE": str(repo)}))
+        assert [c.path for c in checkout.changes().changes] == ["docs/guide.md", "docs/old.md"]
+    finally:
+        checkout.remove()
+    assert status(repo) == []
+
+
+@needs_aider
 async def test_the_repositorys_aider_settings_cannot_redirect_the_key_or_run_commands(
         repo: Path, fake_openai: FakeOpenAI, user_home: Path, trap: NetworkTrap) -> None:
     """Whoever wrote the repository wrote its `.aider.conf.yml`, `.env` and model settings: none of them may send

@@ -26,6 +26,10 @@ import os
 import sys
 from typing import Any
 
+# Where git finds a repository: inherited from a git hook that started TechCat, they name the hook's repository,
+# and aider's `git add` of a new file would stage it in the user's index instead of the run's checkout.
+GIT_PLACE = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR",
+             "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_PREFIX", "GIT_CEILING_DIRECTORIES")
 MAX_SHOWN = 300  # characters of aider's error quoted on stderr
 MAX_SUMMARY = 200  # characters of the reply's first prose line
 _EDIT_MARKERS = ("```", "<<<<<<<", "=======", ">>>>>>>")
@@ -64,6 +68,8 @@ def _outside(folder: str) -> Any:
 
 def main() -> int:
     executable, args = sys.argv[1], sys.argv[2:]
+    for name in GIT_PLACE:
+        os.environ.pop(name, None)
     try:
         import aider.main as aider_module  # type: ignore[import-not-found, unused-ignore]
         from aider.coders.base_coder import Coder  # type: ignore[import-not-found, unused-ignore]
