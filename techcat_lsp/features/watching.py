@@ -93,6 +93,7 @@ class Watchers(Service):
         self.tasks: dict[Path, asyncio.Task[None]] = {}
         self.stops: dict[Path, asyncio.Event] = {}
         self.output_poll: asyncio.Task[None] | None = None
+        self.cache_save: asyncio.Task[None] | None = None
 
     def start(self, state: WorkspaceState) -> None:
         if self.ls.watch_support or state.codex_dir in self.tasks:
@@ -101,12 +102,22 @@ class Watchers(Service):
         self.tasks[state.codex_dir] = asyncio.ensure_future(_watch(self.ls, state, stop))
 
     def stop(self) -> None:
-        if self.output_poll is not None:
-            self.output_poll.cancel()
+        for task in (self.output_poll, self.cache_save):
+            if task is not None:
+                task.cancel()
         for stop in self.stops.values():
             stop.set()
         for task in self.tasks.values():
             task.cancel()
+
+
+async def _save_code_cache() -> None:
+    """After the first diagnostics: what this start compiled, for the next start (see code_cache.py)."""
+    from techcat_lsp import code_cache
+
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.sleep(0.5)
+        await code_cache.save()
 
 
 def start_core_watcher(ls: TechcatServer, state: WorkspaceState) -> None:
@@ -132,10 +143,7 @@ def register(server: TechcatServer) -> None:
         ls.discover()  # each new workspace starts its watcher and its git history check
         publisher(ls).schedule(delay=0)
         ls.service(Watchers).output_poll = asyncio.ensure_future(poll_output_files(ls))
-        from techcat_lsp import code_cache
-
-        await asyncio.sleep(0.5)  # after the first diagnostics: what this start compiled, for the next one
-        await code_cache.save()
+        ls.service(Watchers).cache_save = asyncio.ensure_future(_save_code_cache())
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     @guarded()
