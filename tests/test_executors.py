@@ -379,3 +379,11 @@ async def test_a_second_cancel_during_the_grace_kills_at_once(repo: Path) -> Non
         await asyncio.wait_for(task, PATIENCE)
     assert wait_gone(leader)
     assert time.monotonic() - started < TERM_GRACE
+
+
+def test_roster_executor_in_the_plain_style_and_only_the_first_line_counts() -> None:
+    text = "# Team\n\n## builder\n\nExecutor: `codex`\n**Executor:** aider\n- Output: apps/**\n"
+    (builder,) = parse_agents_md(text, "AGENTS.md").agents
+    assert builder.executor == "`codex`" and parse_executor(builder.executor) == ExecutorSpec("codex")
+    assert builder.executor_range is not None and builder.executor_range.start.line == 4
+    assert (builder.executor_range.start.character, builder.executor_range.end.character) == (10, 17)
