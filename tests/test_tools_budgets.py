@@ -238,3 +238,44 @@ async def test_the_key_never_shows_in_a_tool_result_or_event(tmp_path: Path, fak
     assert contents[0] == "OPENAI_API_KEY=***\n" and contents[1] == "docs/env.md:1: OPENAI_API_KEY=***"
     assert all(KEY not in c for c in contents)
     assert all(KEY not in repr(i) for i in items)
+
+
+async def test_a_command_starts_from_the_runs_environment_without_any_key(tmp_path: Path, fake_openai: FakeOpenAI
+                                                                          ) -> None:
+    root = _repo(tmp_path)
+    code = "import os; print(sorted(k for k in os.environ if k.startswith('RUN_')))"
+    host = _host(root, commands=[CommandSpec("env", (sys.executable, "-c", code), 30.0)],
+                 env={**os.environ, "RUN_MODE": "ci", "RUN_TOKEN": KEY, "AZURE_OPENAI_API_KEY": "az-other-secret"},
+                 secrets=[KEY])
+    fake_openai.queue(Behaviour(reply="", tool_calls=[tool_call("run_command", name="env")]), Behaviour(reply="Ok."))
+    await _run(fake_openai, host)
+    assert "['RUN_MODE']" in _tool_messages(fake_openai, 1)[0]["content"]
+
+
+async def test_without_usage_from_the_server_the_estimate_counts_the_tool_calls(tmp_path: Path,
+                                                                                fake_openai: FakeOpenAI) -> None:
+    from techcat_core.runtime.tokens import estimate_tokens
+
+    root = _repo(tmp_path)
+    fake_openai.strict_fields = frozenset({"stream_options"})  # so the stream carries no usage
+    content = "a summary of the widget " * 200
+    fake_openai.queue(Behaviour(reply="", tool_calls=[tool_call("write_file", path="docs/s.md", content=content)]),
+                      Behaviour(reply="Done."))
+    items = await _run(fake_openai, _host(root))
+    first = next(i for i in items if isinstance(i, CallUsage))
+    assert first.estimated and first.completion_tokens >= estimate_tokens(content)
+
+
+async def test_a_folder_name_lists_what_is_in_it(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
+    root = _repo(tmp_path)
+    (root / "docs" / "deep").mkdir()
+    (root / "docs" / "deep" / "x.md").write_text("x\n")
+    (root / "docsy.md").write_text("not in docs\n")
+    fake_openai.queue(Behaviour(reply="", tool_calls=[tool_call("list_files", pattern="docs"),
+                                                      tool_call("list_files", pattern="docs/"),
+                                                      tool_call("list_files", pattern="README.md")]),
+                      Behaviour(reply="Ok."))
+    await _run(fake_openai, _host(root))
+    contents = [m["content"] for m in _tool_messages(fake_openai, 1)]
+    assert contents[0] == contents[1] == "docs/deep/x.md\ndocs/old.md"
+    assert contents[2] == "README.md"

@@ -276,6 +276,10 @@ class _Calls:
                 if target is not ids or not ids or ids[-1] != value:  # some servers repeat the id in every piece
                     target.append(value)
 
+    def text(self) -> str:
+        """The names and arguments, for a token estimate when the server reports no usage."""
+        return "".join("".join(names) + "".join(arguments) for _, names, arguments in self.parts.values())
+
     def requests(self) -> tuple[ToolCallRequest, ...]:
         calls = []
         for number, index in enumerate(sorted(self.parts)):
@@ -353,7 +357,8 @@ async def _reply(settings: ProviderSettings, model: str, messages: Sequence[Mapp
         try:
             async for piece in _one_attempt(client, fields, current, cancel, deadline):
                 yield piece
-            usage = _usage_of(current.usage, messages, "".join(current.parts))
+            calls_text = current.calls.text() if current.calls is not None else ""
+            usage = _usage_of(current.usage, messages, "".join(current.parts) + calls_text)
             if current.finish in ("length", "content_filter"):
                 yield usage
                 raise cut_off(current.finish, max_tokens, any(k in fields for k in ("max_tokens",

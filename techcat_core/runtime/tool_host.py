@@ -25,6 +25,7 @@ from techcat_core.confine import (
     Refused,
     glob_match,
     is_git_path,
+    is_literal,
     normalise,
     path_problem,
     read_bounded,
@@ -61,7 +62,8 @@ class ToolHost:
 
     def __init__(self, root: Path, repo_root: Path, outputs: Sequence[str], *, write_through: bool,
                  commands: Mapping[str, CommandSpec] | Sequence[CommandSpec] = {}, hooks: tuple[str, ...] = (),
-                 secrets: Sequence[str] = (), search_seconds: float = SEARCH_SECONDS) -> None:
+                 secrets: Sequence[str] = (), search_seconds: float = SEARCH_SECONDS,
+                 env: Mapping[str, str] | None = None) -> None:
         self.root = root
         self.repo_root = repo_root
         self.outputs = [normalise(o) for o in outputs]
@@ -71,6 +73,7 @@ class ToolHost:
         self.hooks = hooks
         self.secrets = tuple(s for s in secrets if s and len(s) >= 6)
         self.search_seconds = search_seconds  # how long one search may run (a backtracking pattern is stopped)
+        self.env = env  # the environment commands start from (None: this process's), keys taken out
         self._overlay: dict[str, bytes | None] = {}  # in place: path -> content (None: deleted)
         self._before: dict[str, bytes | None] = {}  # every written path -> its content before the first write
 
@@ -116,8 +119,10 @@ class ToolHost:
     def listing(self, pattern: str, limit: int) -> tuple[list[str], bool]:
         """The files matching the glob, at most `limit`, and whether more matched."""
         matched: list[str] = []
-        for path in self.files():
-            if pattern in ("", "**", "**/*") or glob_match(pattern, path):
+        every = pattern in ("", "**", "**/*")
+        folder = normalise(pattern).rstrip("/") + "/" if is_literal(pattern) and not every else None
+        for path in self.files():  # a plain folder name lists what is in it, as `ls` would
+            if every or glob_match(pattern, path) or (folder is not None and path.startswith(folder)):
                 if len(matched) == limit:
                     return matched, True
                 matched.append(path)
@@ -162,7 +167,8 @@ class ToolHost:
         and its output is capped (start and end kept) with any key that still shows redacted.
         """
         spec = self.commands[name]
-        env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+        base = os.environ if self.env is None else self.env
+        env = {k: v for k, v in base.items() if k not in SECRET_ENV and v not in self.secrets}
         loop = asyncio.get_running_loop()
         started = loop.time()
         process = await asyncio.create_subprocess_exec(
