@@ -387,3 +387,44 @@ def test_roster_executor_in_the_plain_style_and_only_the_first_line_counts() -> 
     assert builder.executor == "`codex`" and parse_executor(builder.executor) == ExecutorSpec("codex")
     assert builder.executor_range is not None and builder.executor_range.start.line == 4
     assert (builder.executor_range.start.character, builder.executor_range.end.character) == (10, 17)
+
+
+@pytest.mark.parametrize("model", ['gpt "quoted" \\ back', "line\nbreak\ttab\x7f", "lone \ud800 surrogate",
+                                   "ümlaut-模型"])
+def test_codex_config_holds_any_model_name_and_never_the_key(tmp_path: Path, model: str) -> None:
+    import tomllib
+
+    from techcat_core.executors.base import ExecutorJob
+    from techcat_core.executors.codex import config_toml
+
+    settings = ProviderSettings(kind="openai-compatible", base_url='http://127.0.0.1:1/v1"\n[evil]', api_key=KEY)
+    job = ExecutorJob(spec=ExecutorSpec("codex"), root=tmp_path, prompt_text="p", prompt_file=tmp_path / "p",
+                      scratch=tmp_path, task="t", agent="a", model=model, settings=settings, env={})
+    text = config_toml(job)
+    data = tomllib.loads(text)
+    assert data["model"] == model.replace("\ud800", "\ufffd")
+    assert data["model_providers"]["techcat"]["base_url"] == 'http://127.0.0.1:1/v1"\n[evil]'
+    assert "evil" not in data and KEY not in text
+    assert data["model_providers"]["techcat"]["env_key"] == "OPENAI_API_KEY"
+    assert data["approval_policy"] == "never" and data["model_providers"]["techcat"]["wire_api"] == "responses"
+
+
+def test_codex_config_for_azure_names_the_deployment_and_its_key_variable(tmp_path: Path) -> None:
+    import tomllib
+
+    from techcat_core.executors.base import ExecutorJob
+    from techcat_core.executors.codex import config_toml
+
+    settings = ProviderSettings(kind="azure", azure_endpoint="https://shop.openai.azure.com/", azure_deployment="dep-1",
+                                api_version="2025-04-01-preview", api_key=KEY)
+    job = ExecutorJob(spec=ExecutorSpec("codex"), root=tmp_path, prompt_text="p", prompt_file=tmp_path / "p",
+                      scratch=tmp_path, task="t", agent="a", model="gpt-4o", settings=settings, env={})
+    text = config_toml(job)
+    data = tomllib.loads(text)
+    provider = data["model_providers"]["techcat"]
+    assert data["model"] == "dep-1" and provider["base_url"] == "https://shop.openai.azure.com/openai"
+    assert provider["query_params"] == {"api-version": "2025-04-01-preview"}
+    assert provider["env_key"] == "AZURE_OPENAI_API_KEY" and KEY not in text
+
+
+KEY = "sk-test-CONFIGKEYCONFIGKEY012345"
