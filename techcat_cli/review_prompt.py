@@ -17,8 +17,19 @@ _COLOURS = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m"}
 _RESET, _BOLD = "\x1b[0m", "\x1b[1m"
 
 
+def visible(text: str) -> str:
+    """Control characters (but newline and tab) shown as escapes: a file's own escape sequences must not move the
+    cursor or erase lines of the diff being reviewed (a hidden change would be approved unseen)."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
+
 def coloured_diff(diff: str, colour: bool) -> str:
-    """The unified diff, its added lines green, removed red, hunk headers cyan (when `colour`)."""
+    """The unified diff, its added lines green, removed red, hunk headers cyan (when `colour`); control
+    characters are always shown as escapes."""
+    diff = visible(diff)
     if not colour:
         return diff
     out = []
@@ -81,6 +92,6 @@ def terminal_reviewer(before_asking: Callable[[], None], assume_yes: bool, out: 
 
 
 def _summary(changes: Any) -> str:
-    kinds = [f"{change.kind} {change.path}" for change in changes.changes]
+    kinds = [f"{change.kind} {visible(change.path)}" for change in changes.changes]
     count = len(kinds)
     return f"The run changes {count} file{'s' if count != 1 else ''}: " + ", ".join(kinds)

