@@ -440,8 +440,9 @@ class TechcatApp(App[int]):
         try:
             async for batch in watch_changes(codex_dir, folders, stop=stop, ready=ready, step_ms=15):
                 self.post_message(DiskChanged(batch))
-        except OSError as error:  # a watched folder vanished, or the system's watch limit was reached
-            problem = f"Stopped watching for changes on disk: {error.strerror or error}. Ctrl+R reloads."
+        except (OSError, RuntimeError) as error:  # a watched folder vanished; the system's watch limit was reached
+            reason = getattr(error, "strerror", None) or error
+            problem = f"Stopped watching for changes on disk: {reason}. Ctrl+R reloads."
         finally:
             announcer.cancel()
         if not stop.is_set():

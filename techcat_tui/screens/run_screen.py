@@ -53,6 +53,7 @@ from techcat_tui.widgets.stream_log import StreamLog
 FLUSH_SECONDS = 0.05
 MESSAGE_SHOWN = 1500  # characters of each dry-run message; `techcat run --explain` prints them whole
 ARGUMENTS_SHOWN = 160  # characters of a tool call's arguments on its line
+SUMMARY_SHOWN = 300  # characters of a tool result's summary (the run record keeps it whole)
 OUTCOME_WORDS: dict[AgentOutcome, str] = {"done": "finished", "failed": "failed", "cancelled": "cancelled",
                                           "dry-run": "dry run", "discarded": "discarded"}
 
@@ -191,7 +192,8 @@ class RunScreen(Screen[None]):
             output.write_line("")
             output.write_line(f"⚙ {event.name} {one_line(event.arguments, ARGUMENTS_SHOWN)}")
         elif isinstance(event, ToolResult):
-            output.write_line(f"  {'✓' if event.ok else '✗'} {event.summary}", warning=not event.ok)
+            mark = "✓" if event.ok else "✗"
+            output.write_line(f"  {mark} {one_line(event.summary, SUMMARY_SHOWN)}", warning=not event.ok)
         elif isinstance(event, ExecutorOutput):
             output.write_line(event.text.rstrip("\n"))
         elif isinstance(event, ChangesProposed) and event.review:  # otherwise "Files written" says it

@@ -133,3 +133,36 @@ async def test_without_review_the_run_lands_at_once_and_shows_its_tool_calls(rep
         text = run.query_one(StreamLog).text
         assert "⚙ read_file" in text and "✓" in text and "waiting for your review" not in text
         assert (repository.parent / "docs" / "notes.md").read_text(encoding="utf-8") == NOTES
+
+
+async def test_a_refused_tool_call_is_shown_and_nothing_lands(tmp_path: Path, fake_openai: FakeOpenAI,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model that writes .git/config: the refusal is on the run screen (✗, as a warning), the run fails,
+    nothing is written or logged; a long tool argument is cut on its line."""
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+    codex = make_workspace(tmp_path, agents=ROSTER, log=[entry(1), entry(2)])
+    init_repo(tmp_path)
+    commit_all(tmp_path, "The widget so far")
+    config_before = (tmp_path / ".git" / "config").read_bytes()
+    fake_openai.queue(
+        Behaviour(reply="", tool_calls=[tool_call("write_file", path=".git/config", content="x" * 5000)]),
+        Behaviour(reply="Done."))
+    app = make_app(codex)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        app.open_run_dialog("doc_writer", "Write the release notes", None)
+        await wait_for(pilot, lambda: isinstance(app.screen, RunDialog) and app.screen.query("#run-review"),
+                       what="the run dialog")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunScreen) and app.screen.finished, timeout=30,
+                       what="the end of the run")
+        run = app.screen
+        assert isinstance(run, RunScreen)
+        output = run.query_one(StreamLog)
+        call = next(line for line in output.text.splitlines() if line.startswith("⚙ write_file"))
+        assert ".git/config" in call and len(call) <= len("⚙ write_file ") + 160
+        refused = [n for n, line in enumerate(output.text.splitlines()) if line.startswith("  ✗ ")]
+        assert refused and output.is_warning(refused[0])
+        assert run.outcome == "failed"
+    assert (tmp_path / ".git" / "config").read_bytes() == config_before
+    assert log_length(codex) == 2 and not (tmp_path / "docs" / "notes.md").exists()
