@@ -85,6 +85,8 @@ class ProgressPrinter:
 
     def _handle_work(self, event: Any, ev: Any) -> None:
         """The events of a run's work (issue 13): where it works, tool calls, an executor's lines, its changes."""
+        from techcat_cli.review_prompt import visible  # what a model or an executor printed moves no cursor
+
         if isinstance(event, ev.Isolated):
             if event.worktree is not None:
                 self.note(f"  working in its own worktree {event.worktree}")
@@ -92,12 +94,12 @@ class ProgressPrinter:
                 self.note(f"! {event.reason}")
         elif isinstance(event, ev.ToolCalled):
             arguments = event.arguments if len(event.arguments) <= 160 else event.arguments[:160] + "…"
-            self.note(f"  ⚙ {event.name} {arguments}")
+            self.note(f"  ⚙ {visible(event.name)} {visible(arguments)}")
         elif isinstance(event, ev.ToolResult):
-            self.note(f"    {'✓' if event.ok else '✗'} {event.summary}")
+            self.note(f"    {'✓' if event.ok else '✗'} {visible(event.summary)}")
         elif isinstance(event, ev.ExecutorOutput):
             self._spin(None)
-            self.out.write(event.text + "\n")
+            self.out.write(visible(event.text) + "\n")
             self.out.flush()
         elif isinstance(event, ev.ChangesProposed) and not event.review:
             paths = ", ".join(event.changes.paths[:8]) + (" …" if len(event.changes.paths) > 8 else "")

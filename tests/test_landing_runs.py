@@ -87,3 +87,10 @@ def test_explain_lists_the_tool_definitions(tmp_path: Path, fake_openai: FakeOpe
     assert "tools: off (`enabled = false` in [tools] of .codex/techcat.toml); the model replies with whole files" \
         in off.stdout
     assert fake_openai.requests == []
+
+
+def test_an_executors_escape_sequences_are_shown_not_obeyed(tmp_path: Path) -> None:
+    _repo(tmp_path, r"printf 'erasing\033[2K\033[1Ahere\n'")
+    result = techcat("run", "builder", "Print", "--no-chain", cwd=tmp_path, env=GIT_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "erasing\\x1b[2K\\x1b[1Ahere\n" in result.stdout and "\x1b" not in result.stdout
