@@ -180,3 +180,16 @@ stream_max_retries = 0
     assert fake.requests[0].body["model"] == "users-own-model"
     assert fake.requests[0].headers["authorization"] == "Bearer sk-users-own-key-0123456789"
     assert not any("sk-users-own-key" in line for line in lines)
+
+
+async def test_the_commands_codex_runs_do_not_see_the_key(repo: Path, fake: FakeResponses) -> None:
+    """The generated config has Codex hand its commands the environment without the key or variables named like
+    secrets (Codex 0.171 passes them all unless told), so a command the model chose cannot print or send them."""
+    fake.queue(Turn([exec_command("env | cut -d= -f1 | sort; echo names-done")]), Turn([message("Done.")]))
+    env = env_for(MY_SERVICE_TOKEN="tok-0123456789", DEPLOY_SECRET="s3cr3t-0123456789", BUILD_MODE="fast")
+    await asyncio.wait_for(run_codex(repo, fake, env=env), PATIENCE)
+    output = fake.requests[1].function_outputs()["call_1"]
+    names = output.split("Output:\n", 1)[1].split("names-done")[0].split()
+    assert "names-done" in output and "BUILD_MODE" in names and "PATH" in names  # the environment is there
+    assert [n for n in names if n in ("OPENAI_API_KEY", "MY_SERVICE_TOKEN", "DEPLOY_SECRET")] == []
+    assert KEY not in output

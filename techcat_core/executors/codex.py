@@ -84,7 +84,11 @@ def config_toml(job: ExecutorJob) -> str:
         lines += [f"base_url = {toml_string((settings.base_url or OPENAI_URL).rstrip('/'))}",
                   'env_key = "OPENAI_API_KEY"']
     lines += ['wire_api = "responses"', f"request_max_retries = {retries}", f"stream_max_retries = {retries}",
-              f"stream_idle_timeout_ms = {int(settings.timeout * 1000)}", ""]
+              f"stream_idle_timeout_ms = {int(settings.timeout * 1000)}", "",
+              # the commands the model has Codex run never see a key: not the provider's, nor any *KEY*, *SECRET*,
+              # *TOKEN* variable of yours (Codex's own default excludes, which it leaves off unless asked)
+              "[shell_environment_policy]", 'inherit = "all"', "ignore_default_excludes = false",
+              'exclude = ["OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "*_API_KEY"]', ""]
     return "\n".join(lines)
 
 
