@@ -402,3 +402,20 @@ async def test_odd_file_names_are_listed_as_text_any_server_takes(tmp_path: Path
     listing, search = (m["content"] for m in _tool_messages(fake_openai, 1))
     assert listing.splitlines() == ["docs/caf\\udce9.md", "docs/line\\nbreak.md", "docs/old.md"]
     assert search == "docs/line\\nbreak.md:1: gears"  # the undecodable name cannot be read (confinement rule)
+
+
+async def test_a_lone_surrogate_in_a_call_is_read_as_a_replacement_character(tmp_path: Path, fake_openai: FakeOpenAI
+                                                                             ) -> None:
+    root = _repo(tmp_path)
+    fake_openai.queue(Behaviour(reply="", tool_calls=[
+        tool_call("write_file\ud800", raw='{"path": "docs/s.md", "content": "a\ud800b"}'),
+        tool_call("write_file", raw='{"path": "docs/s.md", "content": "a\ud800b"}')]), Behaviour(reply="Done."))
+    host = _host(root)
+    items = await _run(fake_openai, host)
+    called = [i for i in items if isinstance(i, ToolCalled)]
+    assert [c.name for c in called] == ["write_file\ufffd", "write_file"]
+    assert called[1].arguments == '{"path": "docs/s.md", "content": "a\ufffdb"}'
+    assert (root / "docs" / "s.md").read_text() == "a\ufffdb"
+    assistant, = [m for m in fake_openai.requests[1].body["messages"] if m["role"] == "assistant"]
+    assert assistant["tool_calls"][1]["function"]["arguments"] == '{"path": "docs/s.md", "content": "a\ufffdb"}'
+    assert items[-1] == FinalText("Done.")

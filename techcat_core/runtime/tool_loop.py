@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,7 @@ __all__ = ["FinalText", "LoopItem", "ToolBudget", "ToolBudgetExceeded", "ToolWri
            "tools_overhead"]
 
 MAX_SHOWN_ARGUMENTS = 2_000  # of a call's JSON in its ToolCalled event
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MIN_RESULT_BYTES = 512  # a result is cut to fit the context window, but never below this
 
 
@@ -167,6 +169,11 @@ def _with_guidance(messages: list[dict[str, Any]], host: ToolHost) -> list[dict[
     return conversation
 
 
+def _sendable(text: str) -> str:
+    """Text any server, terminal or database takes: a lone surrogate from a `\\ud800` escape becomes U+FFFD."""
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
 def _shown(arguments: str, secrets: tuple[str, ...]) -> str:
     for secret in secrets:
         arguments = arguments.replace(secret, "***")
@@ -243,7 +250,8 @@ async def run_tools(settings: ProviderSettings, model: str, messages: list[dict[
             yield FinalText(turn.text)
             return
         conversation.append({"role": "assistant", "content": turn.text or None, "tool_calls": [
-            {"id": call.call_id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
+            {"id": call.call_id, "type": "function", "function": {"name": _sendable(call.name),
+                                                                  "arguments": _sendable(call.arguments)}}
             for call in turn.calls]})
         for call in turn.calls:
             if cancel is not None and cancel.is_set():
@@ -251,7 +259,8 @@ async def run_tools(settings: ProviderSettings, model: str, messages: list[dict[
             steps += 1
             if steps > budget.max_steps:
                 raise _steps_error(budget)
-            yield ToolCalled(run_id, call.call_id, call.name, _shown(call.arguments, host.secrets))
+            yield ToolCalled(run_id, _sendable(call.call_id), _sendable(call.name),
+                             _shown(_sendable(call.arguments), host.secrets))
             remaining = until - loop.time()
             if remaining <= 0:
                 raise _time_error(budget)

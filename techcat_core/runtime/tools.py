@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ MAX_MATCHES = 100
 MAX_PATTERN_CHARS = 2_000
 MAX_LINE_CHARS = 300  # of one search match
 MAX_SEARCH_FILE_BYTES = 1024 * 1024  # larger files are not searched
+_SURROGATE = re.compile("[\ud800-\udfff]")
 READ_TOOL, WRITE_TOOL, EDIT_TOOL, LIST_TOOL, SEARCH_TOOL, COMMAND_TOOL = (
     "read_file", "write_file", "edit_file", "list_files", "search", "run_command")
 
@@ -130,7 +132,7 @@ def _kind(value: object) -> str:
 
 def _bytes_of(text: str) -> bytes:
     """UTF-8 of a model's text; a lone surrogate from a `\\ud800` escape becomes U+FFFD."""
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace").encode("utf-8")
+    return (text if text.isascii() else _SURROGATE.sub("\ufffd", text)).encode("utf-8")
 
 
 def _capped(text: str, limit: int = MAX_RESULT_BYTES) -> str:
@@ -295,8 +297,8 @@ async def execute(host: ToolHost, name: str, arguments: str, cancel: asyncio.Eve
 
 
 def _sendable(text: str) -> str:
-    """Text any server can take: a lone surrogate (a file name that is not UTF-8, a model's `\\ud800`) becomes ?."""
-    return text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
+    """Text any server can take: a lone surrogate (a file name that is not UTF-8, a model's `\\ud800`) is U+FFFD."""
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 async def _execute(host: ToolHost, name: str, arguments: str, cancel: asyncio.Event | None) -> ToolOutcome:
