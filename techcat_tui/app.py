@@ -26,12 +26,13 @@ from textual.screen import Screen
 from techcat_core.diagnostics import Fix, Severity
 from techcat_core.usecases.entry import TaskEntry
 from techcat_core.watcher import watch_changes
-from techcat_core.workspace import CORE_FILES, PROPOSED, TASK_LOG, Workspace, placed_codex_dir
+from techcat_core.workspace import CORE_FILES, PROPOSED, TASK_LOG, placed_codex_dir
 from techcat_tui import _start_time
 from techcat_tui.config import THEMES, TuiConfig, load_tui_config, save_theme
 from techcat_tui.git_status import GitStatus, read_git_status
 from techcat_tui.lifecycle import Accepted, Lifecycle, LoadReason
 from techcat_tui.live import output_folders
+from techcat_tui.log_banner import log_banner
 from techcat_tui.log_rows import LogRow, fill_search_texts, rows_from_entries
 from techcat_tui.log_tail import LogState, read_appended
 from techcat_tui.messages import (
@@ -242,10 +243,10 @@ class TechcatApp(App[int]):
             pass  # the exact load of the quick one: the same rows, no re-filter
         elif previous is not None and shows_same_rows(previous, log_view.rows, snapshot):
             snapshot.rows = log_view.rows  # identical: keep the view's rows, skip the re-filter
-            log_view.set_context(sorted(ws.agent_names), ws.root, self._log_banner(ws) if snapshot.exact else None)
+            log_view.set_context(sorted(ws.agent_names), ws.root, log_banner(ws) if snapshot.exact else None)
         else:
             log_view.load(snapshot.rows, sorted(ws.agent_names), ws.root,
-                          self._log_banner(ws) if snapshot.exact else None)
+                          log_banner(ws) if snapshot.exact else None)
         if screen.views_mounted:
             self._load_later_views(screen, snapshot)
         self._select_pending()
@@ -298,30 +299,6 @@ class TechcatApp(App[int]):
         self.start_watching()
         rows = self.snapshot.rows if self.snapshot else []
         self.run_worker(lambda: fill_search_texts(rows), thread=True, group="search-text", exit_on_error=False)
-
-    def _log_banner(self, ws: Workspace) -> str | None:
-        from textual.markup import escape
-
-        from techcat_tui.unreadable import read_problem
-
-        log = ws.task_log
-        problem_text = read_problem(ws, TASK_LOG)
-        if problem_text is not None:
-            shown = f" Showing the {len(log.entries):,} entries that could be read." if log and log.entries else ""
-            return f"[$text-error]{escape(problem_text)}[/]{shown}"
-        if log is None:
-            return ("[$text-warning]TASK-LOG.json is missing.[/] Press [b]i[/] to create the missing files "
-                    "(never overwrites), or log a task with `techcat log`.")
-        if log.top_level not in ("array", "empty"):
-            return (f"[$text-error]TASK-LOG.json holds a JSON {log.top_level}, not an array of entries.[/] "
-                    "See Problems (5) or edit it (e).")
-        if log.problems:
-            problem = log.problems[0]
-            position = log.lines.position(problem.start)
-            return (f"[$text-error]TASK-LOG.json:{position.line + 1}:{position.character + 1}: "
-                    f"{problem.message}.[/] Showing the {len(log.entries):,} entries that could be read; "
-                    "see Problems (5) for every issue.")
-        return None
 
     def _select_pending(self) -> None:
         screen = self.main_screen
