@@ -121,6 +121,8 @@ def classify(path: Path, codex_dir: Path) -> ChangeKind:
         relative = path.relative_to(codex_dir)
     except ValueError:
         return ChangeKind.OUTPUT_FILE
+    if not relative.parts:
+        return ChangeKind.OTHER  # the folder itself (removed, or replaced)
     if len(relative.parts) == 1:
         return _BY_NAME.get(relative.name, ChangeKind.OTHER)
     top = relative.parts[0]

@@ -61,6 +61,17 @@ def test_classify_names_every_kind_of_file(tmp_path: Path) -> None:
                 "templates/t.md": ChangeKind.TEMPLATE, "NOTES.md": ChangeKind.OTHER}
     assert {name: classify(codex / name, codex) for name in expected} == expected
     assert classify(tmp_path / "apps" / "web.tsx", codex) is ChangeKind.OUTPUT_FILE
+    assert classify(codex, codex) is ChangeKind.OTHER  # the folder itself, removed: not an IndexError
+
+
+async def test_removing_the_whole_folder_is_reported_not_a_crash(tmp_path: Path) -> None:
+    import shutil
+
+    codex = make_workspace(tmp_path).resolve()
+    async with watching(codex) as queue:
+        shutil.rmtree(codex)
+        change = await next_with(queue, lambda c: c.path == codex)
+        assert (change.kind, change.action) == (ChangeKind.OTHER, ChangeAction.DELETED)
 
 
 def test_a_burst_reports_each_path_once_with_what_happened_to_it(tmp_path: Path) -> None:
