@@ -27,6 +27,11 @@ def exec_command(cmd: str, call_id: str = "call_1") -> dict[str, Any]:
             "arguments": json.dumps({"cmd": cmd, "tty": False, "yield_time_ms": 10000})}
 
 
+def apply_patch(patch: str, call_id: str = "call_1") -> dict[str, Any]:
+    """An `exec_command` call of Codex's own `apply_patch` (Codex applies the patch itself, as its models edit)."""
+    return exec_command(f"apply_patch <<'PATCH'\n*** Begin Patch\n{patch}\n*** End Patch\nPATCH", call_id)
+
+
 def message(text: str, item_id: str = "msg_1") -> dict[str, Any]:
     """An assistant message output item."""
     return {"type": "message", "id": item_id, "role": "assistant", "status": "completed",

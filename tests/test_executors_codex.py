@@ -17,7 +17,7 @@ import pytest
 from techcat_core.executors import ExecutorFailed, ExecutorSpec, run_executor
 from techcat_core.executors.codex import SANDBOX_VAR
 from techcat_core.runtime.settings import ProviderSettings
-from tests.fake_responses import FakeResponses, Turn, exec_command, message, serve_fake_responses
+from tests.fake_responses import FakeResponses, Turn, apply_patch, exec_command, message, serve_fake_responses
 from tests.gitutil import commit_all, git, init_repo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -193,3 +193,13 @@ async def test_the_commands_codex_runs_do_not_see_the_key(repo: Path, fake: Fake
     assert "names-done" in output and "BUILD_MODE" in names and "PATH" in names  # the environment is there
     assert [n for n in names if n in ("OPENAI_API_KEY", "MY_SERVICE_TOKEN", "DEPLOY_SECRET")] == []
     assert KEY not in output
+
+
+async def test_codex_edits_a_file_with_its_apply_patch(repo: Path, fake: FakeResponses) -> None:
+    fake.queue(Turn([apply_patch("*** Update File: README.md\n@@\n-# demo\n+# demo, patched by codex\n"
+                                 "*** Add File: docs/new.md\n+new page")]),
+               Turn([message("Patched.")]))
+    await asyncio.wait_for(run_codex(repo, fake), PATIENCE)
+    assert (repo / "README.md").read_text() == "# demo, patched by codex\n"
+    assert (repo / "docs" / "new.md").read_text() == "new page\n"
+    assert "Success." in fake.requests[1].function_outputs()["call_1"]
