@@ -96,6 +96,8 @@ def test_parse_executor_accepts_each_kind(text: str, spec: ExecutorSpec) -> None
     ("command:   ``", "the executor `command:` needs a command line after the colon, for example "
                       "`command: ./scripts/agent.sh`"),
     ("command: a\x00b", "the executor's command must be one line without NUL characters"),
+    ("command: echo \udcff", "the executor's command holds a character that is not valid Unicode (a lone surrogate, "
+                             "or a byte that is not UTF-8)"),
     ("x" * 500, f"unknown executor '{'x' * 57}...': use `builtin` (the default), `codex`, `claude`, `aider` or "
                 "`command: CMD`"),
 ])
@@ -428,3 +430,11 @@ def test_codex_config_for_azure_names_the_deployment_and_its_key_variable(tmp_pa
 
 
 KEY = "sk-test-CONFIGKEYCONFIGKEY012345"
+
+
+async def test_an_environment_that_cannot_be_passed_is_a_sentence_not_a_traceback(repo: Path) -> None:
+    env = {**os.environ, "BROKEN": "x\ud800y"}  # a lone surrogate cannot be encoded for the program
+    with pytest.raises(ExecutorFailed) as caught:
+        await collect(command("true", repo, env=env))
+    assert str(caught.value) == ("the command executor could not start: its command line or environment holds a NUL "
+                                 "character or text that is not valid Unicode")

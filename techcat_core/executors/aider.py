@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Final
 
 from techcat_core.confine import Refused, glob_match, is_literal, normalise, writable
+from techcat_core.executors.aider_launcher import GIT_PLACE
 from techcat_core.executors.base import ExecutorJob, ExecutorKind, register
 from techcat_core.executors.process import ExecutorFailed
 from techcat_core.runtime.prompt import reply_reserve
@@ -37,8 +38,6 @@ MAX_MEMORY_FILES: Final = 2_000  # files of .codex/ hidden from aider one by one
 MAX_IGNORE_BYTES: Final = 64 * 1024  # of the project's own .aiderignore, kept in the one aider is given
 HISTORY_LIMIT: Final = 1_000_000_000  # tokens: aider summarises a longer history with one more model call
 LAUNCHER: Final = Path(__file__).with_name("aider_launcher.py")
-_GIT_PLACE: Final = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR",
-                     "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_PREFIX", "GIT_CEILING_DIRECTORIES")
 _PIP_LAUNCHER: Final = re.compile(r"""^'''exec' "?([^"]+?)"? "\$0" "\$@"\s*$""")  # pip's form for a long path
 
 # Flags that make one message a complete, quiet, local run; see `aider --help`.
@@ -275,7 +274,7 @@ def _listed(root: Path) -> Iterator[str]:
     """The files under `root`: git's list where there is one (tracked and new, not ignored), else a bounded walk."""
     if find_git_root(root.resolve()) is not None:
         try:
-            env = {k: v for k, v in os.environ.items() if k not in _GIT_PLACE}  # a hook's GIT_DIR names another tree
+            env = {k: v for k, v in os.environ.items() if k not in GIT_PLACE}  # a hook's GIT_DIR names another tree
             done = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=root,
                                   env=env, capture_output=True, timeout=60, check=False)
         except (OSError, subprocess.SubprocessError):

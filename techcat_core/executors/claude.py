@@ -34,7 +34,7 @@ class ClaudeExecutor(ExecutorKind):
                                  f"{', '.join(PERMISSION_MODES)}")
         argv = [self.binary(job.env) or self.program, "-p", "--output-format", "text", "--permission-mode", mode]
         if is_claude_model(job.model):
-            argv += ["--model", job.model]
+            argv += ["--model", valid_text(job.model)]
         return argv
 
     def env(self, job: ExecutorJob) -> dict[str, str]:

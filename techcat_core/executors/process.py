@@ -58,6 +58,9 @@ async def stream_process(argv: list[str], *, cwd: Path, env: Mapping[str, str], 
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise ExecutorFailed(scrub(f"the {label} executor could not start {argv[0]!r}: {reason}", secrets)) from None
+    except ValueError:  # a NUL, or a lone surrogate, in an argument or the environment (UnicodeEncodeError too)
+        raise ExecutorFailed(f"the {label} executor could not start: its command line or environment holds a NUL "
+                             "character or text that is not valid Unicode") from None
     queue: asyncio.Queue[object] = asyncio.Queue(QUEUE_LINES)  # bounded: a flood waits for the reader
     tail: deque[str] = deque(maxlen=STDERR_TAIL)
     assert proc.stdout is not None and proc.stderr is not None

@@ -56,6 +56,9 @@ def parse_executor(text: str) -> ExecutorSpec:
                                 "for example `command: ./scripts/agent.sh`")
         if "\x00" in command or "\n" in command or "\r" in command:
             raise ExecutorError("the executor's command must be one line without NUL characters")
+        if any("\ud800" <= char <= "\udfff" for char in command):
+            raise ExecutorError("the executor's command holds a character that is not valid Unicode "
+                                "(a lone surrogate, or a byte that is not UTF-8)")
         return ExecutorSpec("command", command)
     name = value.lower()
     for kind in NAMED:
