@@ -84,6 +84,8 @@ def test_the_prompt_is_built_for_the_window_the_tools_leave() -> None:
         assert prompt_budget(prompt_window(sized, outputs)) + overhead <= prompt_budget(window)
         assert prompt_budget(prompt_window(sized, outputs)) + overhead >= prompt_budget(window) - 2
         assert prompt_window(sized, outputs, "command: make") == window  # an executor gets no tools
+        assert prompt_window(sized, outputs, "`codex`") == window
+        assert prompt_window(sized, outputs, "`Builtin`") == prompt_window(sized, outputs) < window
         assert prompt_window(replace(sized, tools=False), outputs) == window
 
 

@@ -128,13 +128,23 @@ def prompt_window(settings: ProviderSettings, outputs: list[str], executor: str 
     (The prompt's budget is the window less the reply reserve; this returns the window whose budget is that
     budget less the tools' overhead. An `Executor:` other than builtin gets the prompt and no tools.)"""
     window = settings.context_window
-    if not tools_enabled(settings) or executor.strip().lower() not in ("", "builtin") or tools_refused(settings):
+    if not tools_enabled(settings) or not _builtin(executor) or tools_refused(settings):
         return window
     wanted = max(1, prompt_budget(window) - tools_overhead(settings, outputs))
     smaller = wanted + REPLY_RESERVE if wanted + REPLY_RESERVE >= 4 * REPLY_RESERVE else -(-wanted * 4 // 3)
     while smaller > 1 and prompt_budget(smaller) > wanted:
         smaller -= 1
     return min(window, smaller)
+
+
+def _builtin(executor: str) -> bool:
+    """Whether an `Executor:` line names the built-in runtime (`""`, `builtin`, in backticks or any case)."""
+    from techcat_core.executors.spec import ExecutorError, parse_executor
+
+    try:
+        return parse_executor(executor).kind == "builtin"
+    except ExecutorError:
+        return False  # the run refuses it before any prompt is sent
 
 
 def count_tools(prompt: Prompt, settings: ProviderSettings, outputs: list[str], executor: str = "") -> None:
