@@ -18,7 +18,7 @@ LOG_TEXT = """[
     "agent": "frontend_specialist",
     "date": "2025-07-01",
     "summary": "Built the home page",
-    "output_files": ["apps/web/home.tsx"]
+    "output_files": ["apps/web/home.tsx", "apps/web/settings.tsx"]
   },
   {"task_id": "task-002", "summary": "Wrote the “settings” page — 🐈 approved", "agent": "frontend_specialst", \
 "date": "2025-07-02", "output_files": ["apps/web/settings.tsx"]},

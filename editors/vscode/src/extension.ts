@@ -5,6 +5,7 @@ import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from "vscode-languageclient/node";
 
 import { registerPaletteCommands } from "./commands";
+import { showProgressAsNotifications } from "./progress";
 import { findExecutable, notFoundMessage, resolveServerCommand, ServerSettings } from "./serverCommand";
 
 const CLIENT_ID = "techcat";
@@ -18,6 +19,7 @@ const DOCUMENT_SELECTOR = [
 
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel | undefined;
+let progress: vscode.Disposable | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   output = vscode.window.createOutputChannel(CLIENT_NAME);
@@ -80,11 +82,35 @@ async function start(): Promise<void> {
     synchronize: {
       fileEvents: vscode.workspace.createFileSystemWatcher("**/.codex/**"),
     },
+    middleware: {
+      window: {
+        // The server opens an entry's files one after another ("3 files"): as pinned editors, not in the one
+        // preview tab each would replace.
+        showDocument: async (params) => {
+          try {
+            if (params.external === true) {
+              return { success: await vscode.env.openExternal(vscode.Uri.parse(params.uri)) };
+            }
+            await vscode.window.showTextDocument(vscode.Uri.parse(params.uri), {
+              preview: false,
+              preserveFocus: params.takeFocus !== true,
+              selection: params.selection === undefined ? undefined : new vscode.Range(
+                params.selection.start.line, params.selection.start.character,
+                params.selection.end.line, params.selection.end.character),
+            });
+            return { success: true };
+          } catch {
+            return { success: false };
+          }
+        },
+      },
+    },
   };
   client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
   output?.appendLine(`Starting ${[server.command, ...server.args].join(" ")} (from ${server.origin})`);
   try {
     await client.start();
+    progress = showProgressAsNotifications(client);
   } catch (error) {
     const message = `TechCat: the language server failed to start: ${String(error)}`;
     output?.appendLine(message);
@@ -95,6 +121,8 @@ async function start(): Promise<void> {
 async function stop(): Promise<void> {
   const running = client;
   client = undefined;
+  progress?.dispose();
+  progress = undefined;
   if (running !== undefined) {
     try {
       await running.stop();
