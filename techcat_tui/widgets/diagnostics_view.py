@@ -58,12 +58,21 @@ class DiagnosticsView(Vertical):
         return self.query_one("#problems-table", VirtualTable)
 
     def load(self, diagnostics: list[Diagnostic], root: Path) -> None:
-        """New results: keep the selection on the same diagnostic when it is still reported."""
-        current = self.current()
+        """New results: keep the selection on the same diagnostic when it is still reported.
+
+        Results can arrive while the view is mounted but its table not yet composed (a busy machine, a small
+        workspace checked fast): they are kept and shown once it is (`on_mount`)."""
+        composed = bool(self.query("#problems-table"))
+        current = self.current() if composed else None
         self.all = diagnostics
         self.root = root
         self.checked = True
-        self._refilter(current)
+        if composed:
+            self._refilter(current)
+
+    def on_mount(self) -> None:
+        if self.checked:
+            self._refilter(None)
 
     def _refilter(self, keep: Diagnostic | None) -> None:
         self.shown = [d for d in self.all if not (self.hide_notes and d.severity == Severity.INFO)]

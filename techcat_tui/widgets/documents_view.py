@@ -79,6 +79,9 @@ class DocumentsView(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.refs: list[DocumentRef] = []
+        # tab ids carry the generation of the tab set: clearing the tabs completes later, and ids reused before
+        # the old tabs are gone would collide (DuplicateIds took the app down when the documents changed twice)
+        self.tab_generation = 0
         self.texts: dict[Path, str] = {}
         self.current: LoadedDocument | None = None
         self.active = False
@@ -110,13 +113,17 @@ class DocumentsView(Vertical):
         current = self.current.ref if self.current else None
         if [r.path for r in refs] != [r.path for r in self.refs]:
             self.refs = refs
+            self.tab_generation += 1
             tabs.clear()
             for number, ref in enumerate(refs):
-                tabs.add_tab(Tab(ref.label, id=f"doc-{number}"))
+                tabs.add_tab(Tab(ref.label, id=self.tab_id(number)))
             if current is not None and current in refs:
-                tabs.active = f"doc-{refs.index(current)}"
+                tabs.active = self.tab_id(refs.index(current))
         if self.active:
             self._open(self._active_ref(), None)
+
+    def tab_id(self, number: int) -> str:
+        return f"doc-{self.tab_generation}-{number}"
 
     def activate(self) -> None:
         """The view became visible: render now (documents are not rendered while hidden)."""
@@ -127,7 +134,7 @@ class DocumentsView(Vertical):
         active = self.query_one("#docs-tabs", Tabs).active
         if not active or not self.refs:
             return self.refs[0] if self.refs else None
-        number = int(active.removeprefix("doc-"))
+        number = int(active.rpartition("-")[2])
         return self.refs[number] if number < len(self.refs) else None
 
     def open_path(self, path: Path, line: int | None) -> bool:
@@ -135,7 +142,7 @@ class DocumentsView(Vertical):
             if ref.path == path:
                 self.active = True
                 with self.prevent(Tabs.TabActivated):
-                    self.query_one("#docs-tabs", Tabs).active = f"doc-{number}"
+                    self.query_one("#docs-tabs", Tabs).active = self.tab_id(number)
                 self._open(ref, line)
                 return True
         return False
@@ -222,7 +229,7 @@ class DocumentsView(Vertical):
             return
         ref = self._active_ref()
         number = self.refs.index(ref) if ref in self.refs else 0
-        self.query_one("#docs-tabs", Tabs).active = f"doc-{(number + step) % len(self.refs)}"
+        self.query_one("#docs-tabs", Tabs).active = self.tab_id((number + step) % len(self.refs))
 
     def action_next_document(self) -> None:
         self._switch(1)

@@ -56,3 +56,20 @@ async def test_a_rewritten_log_is_reloaded_in_full(sample: Path) -> None:
                         encoding="utf-8")
         await wait_for(pilot, lambda: "Clinic rebranding" in screen_text(app), what="the edited entry")
         assert len(app.screen.query_one(LogView).rows) == 36
+
+
+async def test_the_workspace_removed_and_made_again_does_not_take_the_app_down(sample: Path) -> None:
+    """Deleting .codex/ (a branch switch, `git clean`) changes the documents twice in quick succession: the
+    Docs view's tabs were re-added under the ids still held by the tabs being removed (DuplicateIds, a crash)."""
+    import shutil
+
+    app = make_app(sample, watch=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot, app)
+        shutil.rmtree(sample)
+        await wait_for(pilot, lambda: "TASK-LOG.json is missing" in screen_text(app), what="the missing log")
+        await wait_for(pilot, lambda: app.watching, what="the watcher still in place")
+        sample.mkdir()
+        (sample / "TASK-LOG.json").write_text("[]\n", encoding="utf-8")
+        await wait_for(pilot, lambda: "The task log is empty" in screen_text(app), what="the new, empty log")
+        assert app.is_running

@@ -162,3 +162,26 @@ async def test_a_fix_waiting_for_the_task_log_lock_does_not_freeze_the_app(sampl
         if holder.stdin is not None and not holder.stdin.closed:
             holder.stdin.close()
         holder.wait(timeout=10)
+
+
+async def test_results_that_arrive_before_the_table_is_composed_are_shown_once_it_is(sample: Path) -> None:
+    """The checks can finish between the Problems view's mount and its compose on a busy machine; that was a
+    NoMatches('#problems-table') crash. The results are kept and shown."""
+    from textual.app import App, ComposeResult
+
+    from techcat_core.engine import check_workspace
+    from techcat_core.workspace import load_workspace
+
+    result = check_workspace(load_workspace(sample), git=False)
+    view = DiagnosticsView(id="problems-view")
+    view.load(result.diagnostics, sample.parent)  # not composed yet: must not raise
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield view
+
+    app = Host()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert view.table.row_count == len(result.diagnostics) > 0
+        assert view.current() == result.diagnostics[0]
