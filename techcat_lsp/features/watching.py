@@ -11,7 +11,6 @@ from pathlib import Path
 
 from lsprotocol import types as lsp
 
-from techcat_core.watcher import is_ignored
 from techcat_lsp.documents import uri_to_path
 from techcat_lsp.features.diagnostics import publisher, refresh_history
 from techcat_lsp.guard import guarded
@@ -39,22 +38,18 @@ def on_disk_change(ls: TechcatServer, paths: Iterable[Path]) -> None:
         publisher(ls).schedule()
 
 
-async def _watch(ls: TechcatServer, state: WorkspaceState, stop: asyncio.Event) -> None:
-    """Raw, debounced file events for `.codex/`, filtered by the core's watcher rules.
+async def _watch(ls: TechcatServer, state: WorkspaceState, stop: asyncio.Event, ready: asyncio.Event) -> None:
+    """The core's one watcher (`watch_changes`: classified, debounced batches for `.codex/`), subscribed to.
 
-    Not `watch_workspace` itself: it re-reads and re-parses the whole workspace on start and after
-    every change (seconds, and a second copy in memory, for a 40 MB log), while the server already
-    keeps its own incremental parse and only needs to know which files changed.
+    Not `watch_workspace`: it re-reads and re-parses the whole workspace on start and after every change
+    (seconds, and a second copy in memory, for a 40 MB log), while the server keeps its own incremental
+    parse and only needs to know which files changed.
     """
-    from watchfiles import awatch
-
-    def wanted(_change: object, raw: str) -> bool:
-        return not is_ignored(Path(raw))
+    from techcat_core.watcher import watch_changes
 
     try:
-        async for changes in awatch(state.codex_dir, watch_filter=wanted, debounce=200, step=50, stop_event=stop,
-                                    recursive=True, rust_timeout=1000, yield_on_timeout=False):
-            on_disk_change(ls, sorted({Path(raw).resolve() for _, raw in changes}))
+        async for batch in watch_changes(state.codex_dir, stop=stop, ready=ready, debounce_ms=200, poll_ms=1000):
+            on_disk_change(ls, sorted({change.path.resolve() for change in batch.changes}))
     except asyncio.CancelledError:
         raise
     except Exception:  # a watcher that dies leaves the server running without live disk updates
@@ -92,6 +87,7 @@ class Watchers(Service):
         super().__init__(ls)
         self.tasks: dict[Path, asyncio.Task[None]] = {}
         self.stops: dict[Path, asyncio.Event] = {}
+        self.ready: dict[Path, asyncio.Event] = {}  # set once the watch is in place
         self.output_poll: asyncio.Task[None] | None = None
         self.cache_save: asyncio.Task[None] | None = None
 
@@ -99,7 +95,8 @@ class Watchers(Service):
         if self.ls.watch_support or state.codex_dir in self.tasks:
             return
         stop = self.stops[state.codex_dir] = asyncio.Event()
-        self.tasks[state.codex_dir] = asyncio.ensure_future(_watch(self.ls, state, stop))
+        ready = self.ready[state.codex_dir] = asyncio.Event()
+        self.tasks[state.codex_dir] = asyncio.ensure_future(_watch(self.ls, state, stop, ready))
 
     def stop(self) -> None:
         for task in (self.output_poll, self.cache_save):
