@@ -1,6 +1,6 @@
 """The language server's peak memory and edit → diagnostics latency on a big log, beside their references.
 
-    .venv/bin/python benchmarks/bench_lsp_memory.py [--entries 100000] [--edits 20] [--keep]
+    .venv/bin/python benchmarks/bench_lsp_memory.py [--entries 100000] [--edits 20] [--git] [--keep]
 
 One run, on bench_lsp's workspace (bench_check's clean 100k-entry log, 42.7 MB, plus four problems only
 TechCat sees), measures:
@@ -111,6 +111,9 @@ def main() -> int:
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--edits", type=int, default=20, help="measured edits (after 2 warm-ups)")
     parser.add_argument("--keep", action="store_true", help="keep the generated workspace and print where")
+    parser.add_argument("--git", action="store_true",
+                        help="commit the workspace to a git repository first, so the history rules (TC403, TC404) "
+                             "also parse the committed log")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="techcat-bench-lsp-memory-"))
     print(f"python {platform.python_version()} on {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
@@ -119,6 +122,11 @@ def main() -> int:
         root = base / "ws"
         root.mkdir()
         log = bench_lsp.build_workspace(root, args.entries)
+        if args.git:
+            env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+                   "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid"}
+            for command in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "workspace"]):
+                subprocess.run(command, cwd=root, env=env, check=True)
         log_mib = log.stat().st_size / 2**20
         reference = json_load_peak_mib(log)
         result = asyncio.run(session(root, log, args.edits))
