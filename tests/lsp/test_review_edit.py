@@ -29,7 +29,9 @@ def test_each_kind_of_change_becomes_one_annotated_edit(tmp_path: Path) -> None:
     create, fill, modify, delete = edit.document_changes or []
     assert isinstance(create, lsp.CreateFile) and create.uri.endswith("/apps/web/new.tsx")
     assert create.annotation_id == ANNOTATION
-    assert isinstance(fill, lsp.TextDocumentEdit) and fill.edits[0].new_text == "export {}\n"
+    assert isinstance(fill, lsp.TextDocumentEdit)
+    [content] = fill.edits
+    assert isinstance(content, lsp.AnnotatedTextEdit) and content.new_text == "export {}\n"
     assert isinstance(modify, lsp.TextDocumentEdit)
     [whole] = modify.edits
     assert isinstance(whole, lsp.AnnotatedTextEdit) and whole.annotation_id == ANNOTATION
