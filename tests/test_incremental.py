@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from techcat_core.engine import check_workspace
 from techcat_core.positions import LineIndex, Position
-from techcat_core.tasklog import incremental
+from techcat_core.tasklog import block_lines, incremental
 from techcat_core.tasklog.incremental import (
     BlockLineIndex,
     LogChecker,
@@ -75,7 +75,7 @@ def same_parse(a: TaskLog, b: TaskLog) -> None:
 @pytest.fixture(autouse=True)
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blocks of three lines, so that small texts exercise edits across block boundaries."""
-    monkeypatch.setattr(incremental, "BLOCK_LINES", 3)
+    monkeypatch.setattr(block_lines, "BLOCK_LINES", 3)
 
 
 @settings(max_examples=300, deadline=None)
