@@ -76,7 +76,7 @@ def _said(events: list[Any]) -> list[str]:
 async def test_both_finish_unseen_by_each_other_and_the_second_merges(tmp_path: Path) -> None:
     repo, codex = _workspace(tmp_path, 2, 7)
     alpha, beta = await _both(codex, tmp_path / "sync")
-    assert _said(alpha) == ["alpha saw nothing"] and _said(beta) == ["beta saw nothing"]
+    assert _said(alpha) == ["alpha saw nothing"] and _said(beta) == ["beta saw nothing"], (alpha, beta)
     assert isinstance(alpha[-1], ev.RunFinished) and alpha[-1].entry is not None
     assert isinstance(beta[-1], ev.RunFinished) and beta[-1].entry is not None
     assert (repo / "apps/web/shared.tsx").read_text() == SHARED.replace("line 2\n", "line 2 by alpha\n").replace(

@@ -424,9 +424,16 @@ async def _conclude(work: Work, reviewer: Reviewer | None, request: RunRequest, 
 
 def _plan_and_land(ws: Workspace, agent: str, changes: ChangeSet, outputs: list[str], hooks: tuple[str, ...],
                    summary: str, today: dt.date) -> dict[str, Any]:
-    """Merge with the working tree as it is now and write: one step a cancel cannot split."""
-    return land(ws.codex_dir, agent, plan_landing(ws.root, changes, outputs, hooks), summary, today,
-                list(changes.paths))
+    """Merge with the working tree as it is now and write: one step a cancel cannot split.
+
+    Every landing of the workspace holds one lock while it merges and writes (milliseconds), so two runs whose
+    files the target locks do not cover (agents with globs) never merge against the same old file and lose one's
+    change; it is taken last and held briefly, so no run waits for a target while holding it."""
+    from techcat_core.tasklog.store import state_dir
+
+    with FileLock(str(state_dir(ws.codex_dir) / "landing.lock"), timeout=600):
+        return land(ws.codex_dir, agent, plan_landing(ws.root, changes, outputs, hooks), summary, today,
+                    list(changes.paths))
 
 
 def _log_only(ws: Workspace, agent: str, summary: str, files: list[str], today: dt.date) -> dict[str, Any]:
