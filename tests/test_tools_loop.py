@@ -265,7 +265,9 @@ async def test_bad_arguments_and_unknown_tools_are_error_results(tmp_path: Path,
             tool_call("read_file", raw="[" * 100_000 + "]" * 100_000),
             tool_call("read_file", raw='{"path": "README.md", "start_line": 1' + "0" * 5000 + "}"),
             tool_call("run_command", name="test"),
-            tool_call("read_file", path="README.md", start_line=3, end_line=3)]),
+            tool_call("read_file", path="README.md", start_line=3, end_line=3),
+            tool_call("list_files", pattern="*" * 3000),
+            tool_call("search", pattern="x", globs=["*"] * 51)]),
         Behaviour(reply="Sorry."))
     items = await _run(fake_openai, _host(root))
     assert items[-1] == FinalText("Sorry.")
@@ -283,6 +285,8 @@ async def test_bad_arguments_and_unknown_tools_are_error_results(tmp_path: Path,
     assert contents[8].startswith("read_file: the arguments are not valid JSON (")
     assert contents[9].startswith("there is no tool named 'run_command'")
     assert contents[10] == "Widget turns sprockets into gears.\n\n[lines 3-3 of 4]"
+    assert contents[11] == "list_files: the pattern is 3,000 characters, over the 2,000 limit"
+    assert contents[12] == "search: `globs` may hold at most 50 globs of at most 2,000 characters"
     assert all(not r.ok for r in _results(items)[:10])
 
 
@@ -419,3 +423,22 @@ async def test_a_lone_surrogate_in_a_call_is_read_as_a_replacement_character(tmp
     assistant, = [m for m in fake_openai.requests[1].body["messages"] if m["role"] == "assistant"]
     assert assistant["tool_calls"][1]["function"]["arguments"] == '{"path": "docs/s.md", "content": "a\ufffdb"}'
     assert items[-1] == FinalText("Done.")
+
+
+@pytest.mark.parametrize("pattern, words", [
+    ("x{999999999}", "repeats something 10,000,000 times; counts above 1,000 are refused"),
+    ("x{" + "9" * 1500 + "}", "repeats something 10,000,000 times"),
+    ("y{2,5000}", "repeats something 5,000 times"),
+    ("(x{1000}){1000}", "multiply to 1,000,000; above 100,000"),
+    ("((a{100}){100}){100}", "multiply to 1,000,000"),
+])
+async def test_a_pattern_too_large_to_compile_is_refused_at_once(tmp_path: Path, fake_openai: FakeOpenAI,
+                                                                 pattern: str, words: str) -> None:
+    root = _repo(tmp_path)
+    fake_openai.queue(Behaviour(reply="", tool_calls=[tool_call("search", pattern=pattern),
+                                                      tool_call("search", pattern="gears{1,3}")]),
+                      Behaviour(reply="Gave up."))
+    items = await asyncio.wait_for(_run(fake_openai, _host(root)), 30)
+    refused, fine = _results(items)
+    assert not refused.ok and words in refused.summary, refused.summary
+    assert fine.ok and "README.md:3:" in _tool_messages(fake_openai, 1)[1]["content"]

@@ -27,7 +27,11 @@ MAX_RESULT_BYTES = 32 * 1024  # of one tool result, as the model reads it
 MAX_ARGUMENT_BYTES = 8 * 1024 * 1024  # of one call's JSON arguments
 MAX_LISTED = 500
 MAX_MATCHES = 100
-MAX_PATTERN_CHARS = 2_000
+MAX_PATTERN_CHARS = 2_000  # of a regular expression or a glob
+MAX_GLOBS = 50
+MAX_REPEAT = 1_000  # of one counted repetition, x{n} or x{n,m}
+MAX_REPEAT_PRODUCT = 100_000  # of all of a pattern's counts together (nested ones multiply)
+_COUNTED = re.compile(r"\{(\d+)(?:,(\d*))?\}")
 MAX_LINE_CHARS = 300  # of one search match
 MAX_SEARCH_FILE_BYTES = 1024 * 1024  # larger files are not searched
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -146,6 +150,8 @@ def _capped(text: str, limit: int = MAX_RESULT_BYTES) -> str:
 
 def _list(host: ToolHost, args: dict[str, Any]) -> ToolOutcome:
     pattern = _text(args, "pattern", required=False, default="**") or "**"
+    if len(pattern) > MAX_PATTERN_CHARS:
+        raise _BadArguments(f"the pattern is {len(pattern):,} characters, over the {MAX_PATTERN_CHARS:,} limit")
     files, more = host.listing(pattern, MAX_LISTED)
     note = f"\n[… more files match; narrow the pattern (at most {MAX_LISTED} are listed) …]" if more else ""
     body = "\n".join(map(shown_path, files)) if files else f"(no files match {shown_path(pattern)})"
@@ -215,9 +221,14 @@ def _search(host: ToolHost, args: dict[str, Any]) -> ToolOutcome:
         globs = [globs]
     if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs):
         raise _BadArguments("`globs` must be an array of strings")
+    if len(globs) > MAX_GLOBS or any(len(g) > MAX_PATTERN_CHARS for g in globs):
+        raise _BadArguments(f"`globs` may hold at most {MAX_GLOBS} globs of at most {MAX_PATTERN_CHARS:,} characters")
     ignore_case = args.get("ignore_case", False)
     if not isinstance(ignore_case, bool):
         raise _BadArguments(f"`ignore_case` must be a boolean, not {_kind(ignore_case)}")
+    too_big = _repeats_problem(pattern)
+    if too_big:
+        raise _BadArguments(too_big)
     try:
         compiled = regex.compile(pattern, regex.IGNORECASE if ignore_case else 0)
     except (regex.error, ValueError, OverflowError, RecursionError) as error:
@@ -258,6 +269,28 @@ def _search(host: ToolHost, args: dict[str, Any]) -> ToolOutcome:
     if stopped.startswith("[stopped after"):
         return ToolOutcome(False, f"search /{pattern[:80]}/ stopped: too slow", _capped(body + "\n" + stopped))
     return ToolOutcome(True, summary, _capped(body + ("\n" + stopped if stopped else "")))
+
+
+def _count(digits: str) -> int:
+    if not digits:
+        return 0
+    return int(digits) if len(digits) <= 7 else 10 ** 7  # (a 2,000-digit count is just "too many")
+
+
+def _repeats_problem(pattern: str) -> str | None:
+    """Why the pattern's counted repetitions (`x{1000000}`, `(a{100}){100}`) would take too long to compile: the
+    regex engine expands them when it compiles, which no timeout interrupts (the search's timeout comes later)."""
+    counts = [max(_count(low), _count(high)) for low, high in _COUNTED.findall(pattern)]
+    product = 1
+    for count in counts:
+        if count > MAX_REPEAT:
+            return (f"the pattern repeats something {count:,} times; counts above {MAX_REPEAT:,} are refused (they "
+                    "take too long to compile); use + or * instead")
+        product *= max(1, count)
+    if product > MAX_REPEAT_PRODUCT:
+        return (f"the pattern's counted repetitions multiply to {product:,}; above {MAX_REPEAT_PRODUCT:,} they take "
+                "too long to compile; use + or * instead")
+    return None
 
 
 async def _command(host: ToolHost, args: dict[str, Any], cancel: asyncio.Event | None) -> ToolOutcome:
