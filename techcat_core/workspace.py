@@ -251,11 +251,12 @@ def decode_text(data: bytes, path: Path, problems: list[DecodeProblem] | None = 
 
 
 def load_workspace(codex_dir: Path, overrides: dict[Path, str] | None = None, *,
-                   task_log: bool = True) -> Workspace:
+                   task_log: bool = True, share_strings: bool = False) -> Workspace:
     """Parse every file of the workspace. `overrides` holds unsaved editor buffers by absolute path.
 
     `task_log=False` leaves the log unread (`ws.task_log` is None): for a caller that shows a
-    decoded log first and parses it exactly afterwards (the TUI's first screen).
+    decoded log first and parses it exactly afterwards (the TUI's first screen). `share_strings`:
+    see `parse_task_log` (a third less memory for a big log, for a long-running front end).
     """
     ws = _empty_workspace(codex_dir)
     if ws.linked_out:
@@ -279,7 +280,7 @@ def load_workspace(codex_dir: Path, overrides: dict[Path, str] | None = None, *,
         limit = ws.config.limits.max_file_bytes
     log_text = text_of(ws.path(TASK_LOG)) if task_log else None
     if log_text is not None:
-        ws.task_log = parse_task_log(log_text, ws.path(TASK_LOG))
+        ws.task_log = parse_task_log(log_text, ws.path(TASK_LOG), share_strings=share_strings)
     agents_text = text_of(ws.path(AGENTS))
     ws.roster = parse_agents_md(agents_text, ws.path(AGENTS)) if agents_text is not None else None
     proposed_text = text_of(ws.path(PROPOSED))

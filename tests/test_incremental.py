@@ -265,3 +265,18 @@ def test_a_lone_surrogate_far_past_the_escape_search_window_is_found() -> None:
     again = reparse(parse_task_log(text), site, site + 1, edited)
     assert [(p.message, p.start) for p in again.problems] == [(p.message, p.start)
                                                                for p in parse_task_log(edited).problems]
+
+
+def test_a_workspace_loaded_with_shared_strings_checks_the_same(tmp_path: Path) -> None:
+    """`load_workspace(share_strings=True)` (for a long-running front end) shares equal strings between
+    entries and changes nothing the rules see."""
+    codex = make_workspace(tmp_path, log=[entry(1), entry(2, agent="ghost"), entry(2, date="2025/07/01")])
+    shared = load_workspace(codex, share_strings=True)
+    plain = load_workspace(codex)
+    assert shared.task_log is not None and plain.task_log is not None
+    assert shared.task_log.shared_strings and not plain.task_log.shared_strings
+    first, second = (e.value for e in shared.task_log.entries[:2])
+    assert next(iter(first)) is next(iter(second))  # one "task_id" key object for every entry
+    assert [e.value for e in shared.task_log.entries] == [e.value for e in plain.task_log.entries]
+    assert [key(d) for d in check_workspace(shared, TODAY, git=False).diagnostics] == \
+        [key(d) for d in check_workspace(plain, TODAY, git=False).diagnostics]
