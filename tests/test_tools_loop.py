@@ -429,6 +429,7 @@ async def test_a_lone_surrogate_in_a_call_is_read_as_a_replacement_character(tmp
     ("x{999999999}", "repeats something 10,000,000 times; counts above 1,000 are refused"),
     ("x{" + "9" * 1500 + "}", "repeats something 10,000,000 times"),
     ("y{2,5000}", "repeats something 5,000 times"),
+    ("y{,99999999}", "repeats something 10,000,000 times"),
     ("(x{1000}){1000}", "multiply to 1,000,000; above 100,000"),
     ("((a{100}){100}){100}", "multiply to 1,000,000"),
 ])
