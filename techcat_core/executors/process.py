@@ -104,14 +104,16 @@ async def stream_process(argv: list[str], *, cwd: Path, env: Mapping[str, str], 
     finally:
         for task in tasks:
             task.cancel()
-        if proc.returncode is None or _group_alive(proc.pid):
-            await terminate_group(proc)
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        transport = getattr(proc, "_transport", None)  # our ends of the pipes, whoever else still holds theirs
-        if transport is not None:
-            transport.close()
+        try:
+            if proc.returncode is None or _group_alive(proc.pid):
+                await terminate_group(proc)
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        finally:  # also when cancelled again while ending the group
+            transport = getattr(proc, "_transport", None)  # our ends of the pipes, whoever else holds theirs
+            if transport is not None:
+                transport.close()
     code = proc.returncode
     if code != 0:
         raise ExecutorFailed(failure_sentence(label, code, list(tail), secrets))
