@@ -18,6 +18,7 @@ from techcat_core.runtime import events as ev
 from techcat_core.runtime.runner import RunRequest, run_agent
 from tests.fake_openai import Behaviour, FakeOpenAI
 from tests.gitutil import GIT_ENV, commit_all, git, init_repo, techcat
+from tests.waiting import wait_for_file_watch, wait_until
 from tests.wsbuilder import AGENTS_MD, make_workspace
 
 CODER_AGENTS = AGENTS_MD + """
@@ -135,8 +136,15 @@ async def test_cancelled_run_leaves_every_file_identical(tmp_path: Path, fake_op
     assert _snapshot(tmp_path) == before
     # a hard cancel of the consuming task also writes nothing
     fake_openai.queue(Behaviour(reply="slow reply " * 40, chunk_delay=0.05))
-    task = asyncio.ensure_future(_collect(codex, RunRequest("planner", "Plan", env=_env(fake_openai))))
-    await asyncio.sleep(0.4)
+    streaming = asyncio.Event()
+
+    async def consume_until_cut_off() -> None:
+        async for event in run_agent(codex, RunRequest("planner", "Plan", env=_env(fake_openai))):
+            if isinstance(event, ev.TextDelta):
+                streaming.set()
+
+    task = asyncio.ensure_future(consume_until_cut_off())
+    await asyncio.wait_for(streaming.wait(), 60)  # mid-reply: the run has text it must not write
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -292,11 +300,10 @@ def test_watch_runs_queued_items_and_survives_a_broken_file(tmp_path: Path, fake
         lines.wait_for("nobody")  # the unknown agent: the run fails, the daemon goes on
         lines.wait_for("watching ")
         assert daemon.poll() is None  # still alive
+        wait_for_file_watch(daemon, codex)
         proposed.write_text("# Proposed\n\n- [>] @frontend_specialist Build the launch page\n")
         lines.wait_for("✓ logged task-003")
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and "(task-" not in proposed.read_text():
-            time.sleep(0.05)
+        wait_until(lambda: "(task-" in proposed.read_text(), "the item to be ticked")
         assert "- [x] @frontend_specialist Build the launch page (task-003)" in proposed.read_text()
         assert any("Build the launch page" in json.dumps(r.body) for r in fake_openai.requests)
     finally:
@@ -315,7 +322,7 @@ def test_watch_picks_up_an_item_within_a_second(tmp_path: Path, fake_openai: Fak
         assert daemon.stderr is not None
         ready = daemon.stderr.readline()  # the daemon says so once it watches and is warmed up
         assert ready.startswith("watching "), ready
-        time.sleep(0.2)  # the file system watcher's own start-up, which nothing reports
+        wait_for_file_watch(daemon, codex)  # the line does not say the watch is in place; the kernel does
         count = len(fake_openai.requests)
         (codex / "PROPOSED-TASKS.md").write_text("# Proposed\n\n- [>] @frontend_specialist Build it\n")
         marked = time.monotonic()

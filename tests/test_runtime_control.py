@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from techcat_core.runtime.prompt import prompt_budget
 from techcat_core.runtime.runner import RunRequest, explain_run, run_agent
 from tests.fake_openai import Behaviour, FakeOpenAI
 from tests.gitutil import commit_all, git, init_repo
+from tests.waiting import async_wait_until
 from tests.wsbuilder import AGENTS_MD, make_workspace
 
 
@@ -35,28 +37,38 @@ def _snapshot(root: Path) -> dict[str, bytes]:
             if p.is_file() and ".techcat" not in p.parts and ".git" not in p.parts}
 
 
-async def _cancel_after(codex: Path, request: RunRequest, cancel: asyncio.Event,
-                        after: float) -> tuple[list[Any], float]:
-    async def fire() -> None:
-        await asyncio.sleep(after)
-        cancel.set()
+async def _cancel_when(codex: Path, request: RunRequest, cancel: asyncio.Event,
+                       ready: Callable[[list[Any]], object], what: str) -> tuple[list[Any], float]:
+    """Run `request`, set `cancel` once `ready(events so far)` holds; the events and how long the cancel took."""
+    seen: list[Any] = []
 
-    firing = asyncio.ensure_future(fire())
-    started = time.monotonic()
-    events = await asyncio.wait_for(_collect(codex, request), 30)
-    await firing
-    return events, time.monotonic() - started - after
+    async def consume() -> None:
+        async for event in run_agent(codex, request):
+            seen.append(event)
+
+    running = asyncio.ensure_future(consume())
+    await async_wait_until(lambda: ready(seen) or running.done(), what)
+    assert not running.done(), f"the run ended before {what}: {seen}"
+    cancel.set()
+    cancelled_at = time.monotonic()
+    await asyncio.wait_for(running, 30)
+    return seen, time.monotonic() - cancelled_at
 
 
-@pytest.mark.parametrize("behaviour", [Behaviour(reply="late", delay=4.0), Behaviour(status=429, retry_after=5.0)],
+@pytest.mark.parametrize("behaviour", [Behaviour(reply="late", delay=10.0), Behaviour(status=429, retry_after=10.0)],
                          ids=["waiting-for-the-first-byte", "sleeping-before-a-retry"])
 async def test_a_cancel_takes_effect_at_once(tmp_path: Path, fake_openai: FakeOpenAI, behaviour: Behaviour) -> None:
     codex = make_workspace(tmp_path)
     before = _snapshot(tmp_path)
     fake_openai.default = behaviour
     cancel = asyncio.Event()
-    events, took = await _cancel_after(codex, RunRequest("planner", "Plan", env=_env(fake_openai), cancel=cancel),
-                                       cancel, 0.5)
+    ready: Callable[[list[Any]], object]
+    if behaviour.delay:  # the server holds the request it has recorded: the client waits for the first byte
+        ready, what = (lambda seen: fake_openai.requests), "the server to receive the request"
+    else:  # the run said it waits before the next attempt
+        ready, what = (lambda seen: any(isinstance(e, ev.Retrying) for e in seen)), "the run to say it retries"
+    events, took = await _cancel_when(codex, RunRequest("planner", "Plan", env=_env(fake_openai), cancel=cancel),
+                                      cancel, ready, what)
     assert isinstance(events[-1], ev.RunCancelled), events
     assert took < 1.0, f"the cancel took {took:.2f} s to take effect"
     assert _snapshot(tmp_path) == before
