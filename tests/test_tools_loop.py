@@ -443,3 +443,21 @@ async def test_a_pattern_too_large_to_compile_is_refused_at_once(tmp_path: Path,
     refused, fine = _results(items)
     assert not refused.ok and words in refused.summary, refused.summary
     assert fine.ok and "README.md:3:" in _tool_messages(fake_openai, 1)[1]["content"]
+
+
+@pytest.mark.parametrize("write_through", [True, False])
+async def test_a_file_too_large_to_keep_whole_is_not_replaced(tmp_path: Path, fake_openai: FakeOpenAI,
+                                                              write_through: bool) -> None:
+    root = _repo(tmp_path)
+    big = b"x" * 5000 + b"\nthe end\n"
+    (root / "docs" / "big.log").write_bytes(big)
+    fake_openai.queue(Behaviour(reply="", tool_calls=[tool_call("write_file", path="docs/big.log", content="short\n"),
+                                                      tool_call("write_file", path="docs/small.md", content="ok\n")]),
+                      Behaviour(reply="Done."))
+    host = _host(root, write_through=write_through, max_before_bytes=4096)
+    items = await _run(fake_openai, host)
+    refused, fine = _results(items)
+    assert not refused.ok and refused.summary == ("write_file: docs/big.log is over 4,096 bytes, too large for a run "
+                                                  "to change")
+    assert fine.ok and (root / "docs" / "big.log").read_bytes() == big
+    assert host.changes().paths == ("docs/small.md",)

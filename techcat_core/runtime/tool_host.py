@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import signal
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from techcat_core.atomic import write_atomic
 from techcat_core.confine import (
+    DEFAULT_MAX_FILE_BYTES,
     BoundedRead,
     Refused,
     glob_match,
@@ -38,6 +40,7 @@ __all__ = ["CommandOutcome", "CommandSpec", "ToolHost"]
 
 MAX_WALK = 200_000  # entries a listing looks at, however large the tree
 MAX_FILE_BYTES = 4 * 1024 * 1024  # the most of one file a tool reads or edits
+MAX_BEFORE_BYTES = DEFAULT_MAX_FILE_BYTES  # a file a write replaces is kept whole for the diff and the landing
 MAX_COMMAND_OUTPUT = 24 * 1024  # bytes of a command's output kept (its start and its end), within a tool result
 SEARCH_SECONDS = 5.0  # a search whose pattern backtracks catastrophically is stopped here
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL for a command's process group
@@ -63,7 +66,7 @@ class ToolHost:
     def __init__(self, root: Path, repo_root: Path, outputs: Sequence[str], *, write_through: bool,
                  commands: Mapping[str, CommandSpec] | Sequence[CommandSpec] = {}, hooks: tuple[str, ...] = (),
                  secrets: Sequence[str] = (), search_seconds: float = SEARCH_SECONDS,
-                 env: Mapping[str, str] | None = None) -> None:
+                 env: Mapping[str, str] | None = None, max_before_bytes: int = MAX_BEFORE_BYTES) -> None:
         self.root = root
         self.repo_root = repo_root
         self.outputs = [normalise(o) for o in outputs]
@@ -74,6 +77,7 @@ class ToolHost:
         self.secrets = tuple(s for s in secrets if s and len(s) >= 6)
         self.search_seconds = search_seconds  # how long one search may run (a backtracking pattern is stopped)
         self.env = env  # the environment commands start from (None: this process's), keys taken out
+        self.max_before_bytes = max_before_bytes
         self._overlay: dict[str, bytes | None] = {}  # in place: path -> content (None: deleted)
         self._before: dict[str, bytes | None] = {}  # every written path -> its content before the first write
 
@@ -150,12 +154,17 @@ class ToolHost:
         return self._disk(normal)
 
     def _disk(self, normal: str) -> bytes | None:
+        """The whole file as it is on disk (None: there is none); a file over `max_before_bytes` is an OSError, so a
+        change is never recorded against the first part of a file only."""
         try:
-            read = read_bounded(self.root, normal, MAX_FILE_BYTES)
+            read = read_bounded(self.root, normal, self.max_before_bytes)
         except (FileNotFoundError, IsADirectoryError, Refused):
             return None
         except OSError:
             return None
+        if read.truncated:
+            raise OSError(errno.EFBIG, f"{normal} is over {self.max_before_bytes:,} bytes, too large for a run to "
+                          "change")
         return read.data
 
     # -- commands ---------------------------------------------------------------------------------------------
