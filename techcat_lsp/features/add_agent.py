@@ -48,6 +48,8 @@ async def add_agent_command(ls: TechcatServer, args: AddAgentArgs) -> dict[str, 
     if not AGENT_NAME.fullmatch(name):
         raise CommandError(f"`{name[:80]}` is not an agent name: start with a letter, then letters, digits, `_`, "
                            "`-` or `.`")
+    if "\n" in role or "\r" in role or len(role) > 300:
+        raise CommandError("the role must be one line of at most 300 characters")
     path = state.codex_dir / "AGENTS.md"
     if name in state.analysis().ws.agent_names:
         raise CommandError(f"agent `{name}` is already in the roster")

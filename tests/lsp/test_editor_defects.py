@@ -159,10 +159,13 @@ async def test_the_add_agent_fix_edits_an_open_roster_in_its_buffer(session: Ses
 
 
 async def test_add_agent_refuses_bad_names_and_known_agents(session: Session) -> None:
-    for name, reason in (("9lives", "is not an agent name"), ("planner", "already in the roster")):
+    before = (session.codex / "AGENTS.md").read_bytes()
+    for spec, reason in (({"name": "9lives"}, "is not an agent name"), ({"name": "planner"}, "already in the roster"),
+                         ({"name": "designer", "role": "UI\n## Agent: `evil`"}, "must be one line")):
         result = await session.client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-            "techcat.addAgent", [{"workspace": str(session.codex), "name": name}]))
+            "techcat.addAgent", [{"workspace": str(session.codex), **spec}]))
         assert isinstance(result, dict) and not result["ok"] and reason in result["message"], result
+    assert (session.codex / "AGENTS.md").read_bytes() == before
 
 
 async def test_log_from_git_follows_the_core_log_rules(session: Session) -> None:
