@@ -64,7 +64,7 @@ class ToolHost:
     """The files and commands one run's tools may use; see the module docstring for the two modes."""
 
     def __init__(self, root: Path, repo_root: Path, outputs: Sequence[str], *, write_through: bool,
-                 commands: Mapping[str, CommandSpec] | Sequence[CommandSpec] = {}, hooks: tuple[str, ...] = (),
+                 commands: Mapping[str, CommandSpec] | Sequence[CommandSpec] = (), hooks: tuple[str, ...] = (),
                  secrets: Sequence[str] = (), search_seconds: float = SEARCH_SECONDS,
                  env: Mapping[str, str] | None = None, max_before_bytes: int = MAX_BEFORE_BYTES) -> None:
         self.root = root
