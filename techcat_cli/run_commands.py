@@ -131,6 +131,8 @@ def _with_review(args: argparse.Namespace, request: Any, printer: ProgressPrinte
     from techcat_cli.review_prompt import terminal_reviewer
 
     interactive = sys.stdin.isatty()
+    if request.dry_run:
+        return request  # nothing lands, nothing to ask about
     if args.review and not interactive and not args.yes:
         raise UserError("techcat run --review asks on the terminal, and standard input is not one; pass --yes to "
                         "apply the changes without asking, or run it in a terminal")

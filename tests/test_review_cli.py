@@ -144,6 +144,8 @@ def test_review_without_a_terminal_is_refused_unless_yes(tmp_path: Path, fake_op
     assert refused.returncode == 2
     assert "techcat run --review asks on the terminal, and standard input is not one; pass --yes" in refused.stderr
     assert fake_openai.requests == [] and "Traceback" not in refused.stderr
+    dry = techcat("run", "--review", "--dry-run", "coder", "Build it", cwd=tmp_path, env=_env(fake_openai))
+    assert dry.returncode == 0 and "dry run: nothing was sent or written" in dry.stderr  # nothing to ask about
     fake_openai.queue(REPLY)
     applied = techcat("run", "--review", "--yes", "--no-chain", "coder", "Build it", cwd=tmp_path,
                       env=_env(fake_openai))
