@@ -9,12 +9,14 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from techcat_core.atomic import temp_prefix
 from techcat_core.tasklog.store import StoreError, append_entry
+from tests.waiting import wait_until
 from tests.wsbuilder import make_workspace
 
 REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"
@@ -70,6 +72,17 @@ def test_concurrent_appends_with_a_reader(tmp_path: Path) -> None:
         assert mine == [f"w{i} append {n}" for n in range(250)]
 
 
+def _new_copies(codex: Path, known: set[str]) -> set[str]:
+    """The store's temporary copies of the task log (there while an append writes, left by a writer killed then)
+    that are not in `known`."""
+    prefix = temp_prefix(codex / "TASK-LOG.json")
+    return {name for name in os.listdir(codex) if name.startswith(prefix)} - known
+
+
+def _replaced(path: Path, inode: int) -> bool:
+    return path.stat().st_ino != inode
+
+
 def test_sigkill_mid_append_leaves_a_valid_log(tmp_path: Path) -> None:
     codex = make_workspace(tmp_path, log="[]\n")
     log = codex / "TASK-LOG.json"
@@ -78,15 +91,23 @@ def test_sigkill_mid_append_leaves_a_valid_log(tmp_path: Path) -> None:
     seed = [{"task_id": f"task-{i:05d}", "agent": "seed", "date": "2025-01-01", "summary": "x" * 300,
              "output_files": []} for i in range(1, 20001)]
     log.write_text(json.dumps(seed, indent=2) + "\n")
+    copies_left = 0
     for round_number in range(6):
+        before = _new_copies(codex, set())  # a killed writer's copy, until the next one cleans up
+        landed = log.stat().st_ino  # each append renames a new file over the log
         writer = subprocess.Popen([sys.executable, "-c", WRITER, str(codex), f"k{round_number}", "100000"], env=env)
-        time.sleep(0.6 + 0.13 * round_number)
+        if round_number % 2 == 0:  # mid-write: while its copy of the log is being written and synced
+            wait_until(partial(_new_copies, codex, before), "the writer to write a copy", interval=0.001)
+        else:  # mid-append: right after one of its appends landed, as it reads the log for the next
+            wait_until(partial(_replaced, log, landed), "an append of the writer to land", interval=0.001)
         writer.send_signal(signal.SIGKILL)
         writer.wait()
+        copies_left += bool(_new_copies(codex, before))
         entries = json.loads(log.read_text())  # never a partial entry: the JSON is whole
         assert all(set(e) == {"task_id", "agent", "date", "summary", "output_files"} for e in entries)
         ids = [e["task_id"] for e in entries]
         assert len(ids) == len(set(ids))
+    assert copies_left, "no writer was killed in the middle of a write"
     # and the store still appends afterwards
     entry = append_entry(codex, "after", "after the kills")
     assert json.loads(log.read_text())[-1]["task_id"] == entry["task_id"]
