@@ -184,6 +184,17 @@ def current_branch(root: Path) -> str:
         return repo.active_branch.name
 
 
+GIT_LOCATION_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR",
+                          "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_PREFIX", "GIT_CEILING_DIRECTORIES")
+"""What a git hook (or a caller inside one) exports to say where the repository is: inherited by a run's git or
+executor, they would point it at the user's repository and index instead of the run's worktree."""
+
+
+def without_git_location(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` without the variables that name a repository, so git finds the one of the folder it runs in."""
+    return {key: value for key, value in env.items() if key not in GIT_LOCATION_VARIABLES}
+
+
 NO_HOOKS = {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "core.hooksPath", "GIT_CONFIG_VALUE_0": os.devnull}
 
 

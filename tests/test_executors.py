@@ -135,6 +135,17 @@ async def test_command_gets_prompt_file_task_and_agent_and_runs_in_the_worktree(
     assert (repo / "made.txt").read_text() == "made\n"
 
 
+async def test_a_hooks_git_location_does_not_reach_the_executor(repo: Path, tmp_path: Path) -> None:
+    """Started from a git hook, TechCat inherits GIT_DIR/GIT_INDEX_FILE naming the user's repository; an executor's
+    `git add` would then stage into the user's index instead of the run's worktree."""
+    elsewhere = tmp_path / "users-repo.git"
+    env = {**os.environ, "GIT_DIR": str(elsewhere), "GIT_INDEX_FILE": str(elsewhere / "index"),
+           "GIT_WORK_TREE": str(tmp_path)}
+    lines = await collect(command('printf "dir=%s index=%s tree=%s\\n" "${GIT_DIR-unset}" "${GIT_INDEX_FILE-unset}" '
+                                  '"${GIT_WORK_TREE-unset}"; git rev-parse --show-toplevel', repo, env=env))
+    assert lines == ["dir=unset index=unset tree=unset", str(repo.resolve())]
+
+
 async def test_lines_arrive_as_they_are_printed(repo: Path) -> None:
     """The second line is printed only after the test has seen the first (it waits for a file the test makes)."""
     lines = command('echo first; while [ ! -e go ]; do sleep 0.02; done; echo second', repo)

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Final
 
 from techcat_core.confine import Refused, glob_match, is_literal, normalise, writable
-from techcat_core.executors.aider_launcher import GIT_PLACE
 from techcat_core.executors.base import ExecutorJob, ExecutorKind, register
 from techcat_core.executors.process import ExecutorFailed
+from techcat_core.gitops import without_git_location
 from techcat_core.runtime.prompt import reply_reserve
 from techcat_core.workspace import find_git_root, load_roster
 
@@ -274,7 +274,7 @@ def _listed(root: Path) -> Iterator[str]:
     """The files under `root`: git's list where there is one (tracked and new, not ignored), else a bounded walk."""
     if find_git_root(root.resolve()) is not None:
         try:
-            env = {k: v for k, v in os.environ.items() if k not in GIT_PLACE}  # a hook's GIT_DIR names another tree
+            env = without_git_location(os.environ)  # a hook's GIT_DIR names another tree
             done = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=root,
                                   env=env, capture_output=True, timeout=60, check=False)
         except (OSError, subprocess.SubprocessError):

@@ -28,6 +28,7 @@ from typing import Any
 
 # Where git finds a repository: inherited from a git hook that started TechCat, they name the hook's repository,
 # and aider's `git add` of a new file would stage it in the user's index instead of the run's checkout.
+# (the list is techcat_core.gitops.GIT_LOCATION_VARIABLES: this script runs in aider's Python, without TechCat)
 GIT_PLACE = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR",
              "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_PREFIX", "GIT_CEILING_DIRECTORIES")
 MAX_SHOWN = 300  # characters of aider's error quoted on stderr

@@ -19,6 +19,7 @@ from techcat_core.executors.base import ExecutorJob, kind_for
 from techcat_core.executors.process import ExecutorFailed, ExecutorUnavailable, stream_process
 from techcat_core.executors.spec import ExecutorSpec
 from techcat_core.executors.text import env_safe, valid_text
+from techcat_core.gitops import without_git_location
 from techcat_core.runs.scrub import MIN_SECRET, configured_secrets
 from techcat_core.runtime.settings import ProviderSettings
 
@@ -44,7 +45,7 @@ async def run_executor(spec: ExecutorSpec, *, root: Path, prompt_text: str, task
         raise ExecutorFailed(f"there is no external executor for {spec}: the built-in runtime runs that agent")
     if not root.is_dir():
         raise ExecutorFailed(f"the {kind.name} executor cannot run: its working folder {root} does not exist")
-    inherited = dict(os.environ if env is None else env)
+    inherited = without_git_location(os.environ if env is None else env)  # a hook's GIT_DIR names another tree
     problem = kind.available(inherited)
     if problem:
         raise ExecutorUnavailable(problem)
