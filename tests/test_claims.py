@@ -56,27 +56,27 @@ def test_an_expired_lease_or_a_dead_owner_frees_the_claim(tmp_path: Path) -> Non
 
 def test_racing_processes_get_one_claim(tmp_path: Path) -> None:
     codex = make_workspace(tmp_path)
+    go = tmp_path / "go"
     script = textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
         from techcat_core.runtime.claims import LocalClaims
         claims = LocalClaims(Path({str(codex)!r}))
-        while not Path({str(tmp_path / 'go')!r}).exists():
+        print("ready", flush=True)
+        while not Path({str(go)!r}).exists():  # one file tells every racer at once
             time.sleep(0.001)
-        print("won" if claims.claim({ITEM!r}) else "lost")
-        sys.stdout.flush()
-        deadline = time.monotonic() + 120  # stay alive, so the claim stays held, until every racer has tried
-        while not Path({str(tmp_path / 'done')!r}).exists() and time.monotonic() < deadline:
-            time.sleep(0.01)
+        print("won" if claims.claim({ITEM!r}) else "lost", flush=True)
+        sys.stdin.read()  # stay alive, so the claim stays held, until every racer has tried
     """)
-    racers = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=Path.cwd())
-              for _ in range(6)]
-    (tmp_path / "go").write_text("")
-    assert all(racer.stdout is not None for racer in racers)
-    results = [racer.stdout.readline().strip() for racer in racers if racer.stdout is not None]
-    (tmp_path / "done").write_text("")
+    racers = [subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               text=True, cwd=Path.cwd()) for _ in range(6)]
+    streams = [racer.stdout for racer in racers if racer.stdout is not None]
+    assert len(streams) == 6
+    assert [stream.readline().strip() for stream in streams] == ["ready"] * 6  # all started: a real race
+    go.write_text("")
+    results = [stream.readline().strip() for stream in streams]
     for racer in racers:
-        racer.communicate(timeout=60)
+        racer.communicate(timeout=60)  # closes its stdin: it may go
     assert sorted(results) == ["lost"] * 5 + ["won"]
 
 

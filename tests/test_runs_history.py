@@ -13,11 +13,13 @@ import pytest
 
 from techcat_core.runs.history import HistoryError
 from techcat_core.runs.query import RunQuery
+from techcat_core.runs.sqlite_history import SqliteHistory
 from techcat_core.runs.store import open_history
 from techcat_core.runtime import events as ev
 from techcat_core.runtime.runner import RunRequest, run_agent
 from tests.fake_openai import Behaviour, FakeOpenAI
 from tests.gitutil import techcat
+from tests.waiting import async_wait_until
 from tests.wsbuilder import AGENTS_MD, make_workspace
 
 KEY = "sk-test-SECRET-123"
@@ -232,7 +234,7 @@ def test_migrations_are_versioned_and_a_newer_history_is_refused(tmp_path: Path)
     assert result.returncode == 2, result.stderr
     assert "has schema version 3, newer than this TechCat knows (2); upgrade TechCat" in result.stderr
     with pytest.raises(HistoryError, match="newer than this TechCat knows"):
-        type(history)(path).recent(RunQuery())
+        SqliteHistory(path).recent(RunQuery())
 
 
 async def test_a_hard_cancel_still_records_the_run_as_cancelled(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
@@ -251,10 +253,9 @@ async def test_a_hard_cancel_still_records_the_run_as_cancelled(tmp_path: Path, 
     with pytest.raises(asyncio.CancelledError):
         await task
     history = open_history(codex, env={"TECHCAT_HISTORY_URL": ""})
-    deadline = asyncio.get_running_loop().time() + 30
-    while not history.recent(RunQuery()) and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.05)  # written by a thread of its own: there is no event loop left to wait on
-    [record] = history.recent(RunQuery())
+    # written by a thread of its own: there is no event to wait on, only the record to appear
+    [record] = await async_wait_until(lambda: history.recent(RunQuery()), "the cancelled run's record",
+                                      interval=0.05)
     assert (record.outcome, record.reason, record.task) == ("cancelled", "the run was stopped before it finished",
                                                             "Cut me off")
 
