@@ -222,3 +222,12 @@ def test_the_cli_prints_tool_calls_and_where_the_run_works(tmp_path: Path, fake_
     order = [i for i, line in enumerate(lines) if "⚙" in line or line.strip().startswith(("✓", "±"))]
     assert [lines[i].strip()[0] for i in order][:4] == ["⚙", "✓", "⚙", "✓"]  # each result right after its call
     assert "± 1 file(s) changed: apps/web/a.tsx" in done.stderr and "✓ wrote apps/web/a.tsx" in done.stderr
+
+
+async def test_an_executor_is_told_to_edit_in_place_not_to_reply_with_files(tmp_path: Path) -> None:
+    codex = _repo(tmp_path, 'cat "$TECHCAT_PROMPT_FILE" > apps/web/prompt.txt')
+    events = await _collect(codex, RunRequest("builder", "Build the page", env=_env(), chain=False))
+    assert any(isinstance(e, ev.Logged) for e in events), events
+    prompt = (tmp_path / "apps/web/prompt.txt").read_text()
+    assert "edit the files in place. You may change only these paths (your outputs): apps/web/**" in prompt
+    assert "Reply with the complete new content" not in prompt and "Build the page" in prompt
