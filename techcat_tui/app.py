@@ -14,7 +14,7 @@ import subprocess
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -22,6 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.events import Resize
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.widget import Widget
 
 from techcat_core.diagnostics import Fix, Severity
 from techcat_core.usecases.entry import TaskEntry
@@ -76,6 +77,16 @@ from techcat_tui.widgets.workspace_bar import WorkspaceBar, file_counts
 
 if TYPE_CHECKING:  # the checks load in their worker, after the first screen
     from techcat_core.engine import CheckResult
+
+W = TypeVar("W", bound=Widget)
+
+
+def screen_view(screen: Widget, kind: type[W]) -> W | None:
+    """The view of `kind` on `screen`, or None while it is not there: not mounted yet, or the app is closing and
+    its screens are being taken apart (a check or a git read that finishes then must not raise)."""
+    found = screen.query(kind)
+    return found.first() if found else None
+
 
 NARROW = 100  # columns below which the log's detail pane is hidden until asked for
 TOAST_SECONDS: dict[str, float] = {"information": 3.0, "warning": 8.0, "error": 10.0}  # the longest a toast stays
@@ -270,11 +281,15 @@ class TechcatApp(App[int]):
             self._read_tail(self.codex_dir / TASK_LOG, snapshot.log_state, len(snapshot.rows))
 
     def _load_later_views(self, screen: MainScreen, snapshot: Snapshot) -> None:
+        agents, proposed, documents = (screen_view(screen, AgentsView), screen_view(screen, ProposedView),
+                                       screen_view(screen, DocumentsView))
+        if agents is None or proposed is None or documents is None:
+            return  # the app is closing (its screens are being taken apart)
         ws = snapshot.workspace
         stats = snapshot.agent_stats()
-        screen.query_one(AgentsView).load(ws, stats)
-        screen.query_one(ProposedView).load(ws, stats)
-        screen.query_one(DocumentsView).load(ws)
+        agents.load(ws, stats)
+        proposed.load(ws, stats)
+        documents.load(ws)
 
     def on_first_screen_shown(self, message: FirstScreenShown) -> None:
         self.first_screen_seconds = message.seconds
@@ -337,9 +352,10 @@ class TechcatApp(App[int]):
             self.notify(message.error, severity="error")
         self.check_result = message.result
         screen = self.main_screen
-        if screen is not None:
+        problems = screen_view(screen, DiagnosticsView) if screen is not None else None
+        if screen is not None and problems is not None:  # None: the app is closing
             ws = message.result.workspace
-            screen.query_one(DiagnosticsView).load(message.result.diagnostics, ws.root)
+            problems.load(message.result.diagnostics, ws.root)
             errors = message.result.count(Severity.ERROR)
             screen.set_problem_count(errors, len(message.result.diagnostics))
             self._refresh_bar()
@@ -378,8 +394,9 @@ class TechcatApp(App[int]):
 
     def on_git_status_read(self, message: GitStatusRead) -> None:
         self.git_status = message.status
-        if self.main_screen and self.main_screen.views_mounted:
-            self.main_screen.query_one(GitView).show(message.status)
+        git_view = screen_view(self.main_screen, GitView) if self.main_screen else None
+        if git_view is not None:
+            git_view.show(message.status)
         self._refresh_bar()
 
     @on(GitRefreshRequested)

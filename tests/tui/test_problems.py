@@ -118,7 +118,7 @@ async def test_a_stale_fix_is_refused(sample: Path) -> None:
         path.write_text(path.read_text(encoding="utf-8").replace("Clinic branding", "Clinic brand"), encoding="utf-8")
         await pilot.press("f")
         await wait_for(pilot, lambda: any("changed since it was checked" in str(n.message)
-                                          for n in app._notifications), what="the refusal")
+                                          for n in app._notifications), timeout=30, what="the refusal")
         assert '"2025/07/14"' in path.read_text(encoding="utf-8")
 
 
