@@ -29,7 +29,7 @@ def wait_until(predicate: Callable[[], T], what: str, timeout: float = DEADLINE,
         if value:
             return value
         if time.monotonic() >= deadline:
-            raise AssertionError(f"waited {timeout:.0f} s for {what}; it never happened")
+            raise AssertionError(f"waited {timeout:g} s for {what}; it never happened")
         time.sleep(interval)
 
 
@@ -42,7 +42,7 @@ async def async_wait_until(predicate: Callable[[], T], what: str, timeout: float
         if value:
             return value
         if time.monotonic() >= deadline:
-            raise AssertionError(f"waited {timeout:.0f} s for {what}; it never happened")
+            raise AssertionError(f"waited {timeout:g} s for {what}; it never happened")
         await asyncio.sleep(interval)
 
 
@@ -78,7 +78,7 @@ def wait_for_file_watch(process: subprocess.Popen[Any], folder: Path, timeout: f
     Where /proc has no such record to read (not Linux), there is nothing to wait on."""
     status = folder.stat()
     wanted = (_kernel_dev(status), status.st_ino)
-    if inotify_watches(process.pid) is None:
+    if inotify_watches(os.getpid()) is None:
         return
 
     def watching() -> bool:
