@@ -317,7 +317,8 @@ class TechcatApp(App[int]):
 
     def _select_pending(self) -> None:
         screen = self.main_screen
-        if self.pending_select and screen and screen.query_one(LogView).select_task(self.pending_select):
+        log_view = screen_view(screen, LogView) if screen is not None else None
+        if self.pending_select and log_view is not None and log_view.select_task(self.pending_select):
             self.pending_select = None
 
     # -- checks ---------------------------------------------------------------------------------------
@@ -368,12 +369,13 @@ class TechcatApp(App[int]):
 
     def _refresh_bar(self) -> None:
         screen = self.main_screen
-        if screen is None or self.codex_dir is None:
+        bar = screen_view(screen, WorkspaceBar) if screen is not None else None
+        if bar is None or self.codex_dir is None:
             return
         ws = self.snapshot.workspace if self.snapshot else None
         counts = file_counts(self.check_result.diagnostics, self.codex_dir) if self.check_result else None
         root = ws.root if ws else self.codex_dir.parent
-        screen.query_one(WorkspaceBar).show(
+        bar.show(
             title=root.name, root=root, branch=self.git_status.branch if self.git_status else None,
             checking=self.check_running, demo=self.demo, counts=counts, codex_dir=self.codex_dir)
 
@@ -464,8 +466,9 @@ class TechcatApp(App[int]):
 
             external = ChangeBatch(tuple(c for c in message.batch.changes if c.path in plan.external))
             self.note(external.describe(self.snapshot.workspace.root))
-        if plan.refresh_previews and self.main_screen:
-            self.main_screen.query_one(LogView).refresh_previews()
+        previews = screen_view(self.main_screen, LogView) if self.main_screen is not None else None
+        if plan.refresh_previews and previews is not None:
+            previews.refresh_previews()
         if plan.read_tail and self.snapshot.log_state is not None:
             self._read_tail(self.codex_dir / TASK_LOG, self.snapshot.log_state, len(self.snapshot.rows))
         elif plan.reload:
@@ -487,9 +490,9 @@ class TechcatApp(App[int]):
     def on_log_appended(self, message: LogAppended) -> None:
         snapshot = self.snapshot
         screen = self.main_screen
-        if snapshot is None or screen is None or not self.lifecycle.appended_to_current(message.base_count):
+        log_view = screen_view(screen, LogView) if screen is not None else None
+        if snapshot is None or log_view is None or not self.lifecycle.appended_to_current(message.base_count):
             return
-        log_view = screen.query_one(LogView)
         rows: list[LogRow] = message.rows
         if log_view.rows is not snapshot.rows:
             snapshot.rows = log_view.rows
