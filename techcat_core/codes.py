@@ -66,6 +66,7 @@ _ALL = [
     Code("TC205", "invalid-agent-toml", Severity.ERROR, "a `.codex/agents/*.toml` file cannot be read"),
     Code("TC206", "unsafe-output", Severity.ERROR,
          "a roster `Output:` is absolute, escapes the repository or lies under `.git/`"),
+    Code("TC207", "unknown-executor", Severity.ERROR, "a roster `Executor:` names no executor TechCat can run"),
     Code("TC300", "unknown-item-mark", Severity.WARNING, "a checklist item uses a mark other than ` `, `>` or `x`"),
     Code("TC301", "item-unknown-agent", Severity.ERROR, "a proposed task names an agent not in the roster"),
     Code("TC302", "item-unknown-task", Severity.ERROR, "a done item cites a task id that is not in the log"),

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from techcat_core.confinement_rules import confinement_rules
 from techcat_core.diagnostics import Diagnostic
+from techcat_core.executor_rules import executor_rules
 from techcat_core.rules import agent_reference_rules, placeholder_rules, proposed_rules, roster_rules, workspace_rules
 from techcat_core.tasklog.duplicates import duplicate_entries
 from techcat_core.tasklog.recheck import LogChecker
@@ -100,6 +101,7 @@ RULES: tuple[Rule, ...] = (
     Rule("files", "TC001-TC006, TC206", _files),
     Rule("task log", "TC100-TC115, TC401", lambda ws, today, log: log.check(ws, today)),
     Rule("roster", "TC200-TC205", lambda ws, today, log: roster_rules(ws)),
+    Rule("executors", "TC207", lambda ws, today, log: executor_rules(ws)),
     Rule("proposed tasks", "TC300-TC303", lambda ws, today, log: proposed_rules(ws, log.task_ids)),
     Rule("placeholders", "TC402", lambda ws, today, log: placeholder_rules(ws)),
     Rule("git history", "TC403-TC406", _history, git=True),
