@@ -100,8 +100,7 @@ def _history(ws: Workspace, today: dt.date, log: LogRules) -> list[Diagnostic]:
 RULES: tuple[Rule, ...] = (
     Rule("files", "TC001-TC006, TC206", _files),
     Rule("task log", "TC100-TC115, TC401", lambda ws, today, log: log.check(ws, today)),
-    Rule("roster", "TC200-TC205", lambda ws, today, log: roster_rules(ws)),
-    Rule("executors", "TC207", lambda ws, today, log: executor_rules(ws)),
+    Rule("roster", "TC200-TC205, TC207", lambda ws, today, log: roster_rules(ws) + executor_rules(ws)),
     Rule("proposed tasks", "TC300-TC303", lambda ws, today, log: proposed_rules(ws, log.task_ids)),
     Rule("placeholders", "TC402", lambda ws, today, log: placeholder_rules(ws)),
     Rule("git history", "TC403-TC406", _history, git=True),
