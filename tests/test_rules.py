@@ -41,6 +41,8 @@ CASES = [
          ".codex/PRD.md", ""),  # over the cap; a FIFO, a device and a link out: tests/test_confine_check.py
     Case("TC206", {"agents": AGENTS_MD.replace("- **Output:** apps/web/**", "- **Output:** ../web/**")},
          ".codex/AGENTS.md", "../web/**"),
+    Case("TC207", {"agents": AGENTS_MD.replace("- **Output:** apps/web/**", "- **Executor:** cobol")},
+         ".codex/AGENTS.md", "cobol"),  # the CLI and the language server: tests/test_executor_check.py, tests/lsp/
     Case("TC100", {"log": '[\n  {"task_id": "task-001", "agent": "planner", "date": "2025-07-01", "summary": "x",'
                            ' "output_files": []},\n]\n'}, ".codex/TASK-LOG.json", ",", occurrence=-1,
          fixed_clean=True),
