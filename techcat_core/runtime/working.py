@@ -126,6 +126,7 @@ def prompt_text(messages: list[dict[str, str]]) -> str:
 
 async def tool_work(work: Work, slot: Any) -> AsyncIterator[RunEvent]:
     """The tool loop in the run's checkout; sets `work.fallback` when the provider has no tools."""
+    from techcat_core.gitops import without_git_location
     from techcat_core.runs.recording import note_messages
     from techcat_core.runs.scrub import configured_secrets
     from techcat_core.runtime.tool_host import ToolHost
@@ -140,9 +141,12 @@ async def tool_work(work: Work, slot: Any) -> AsyncIterator[RunEvent]:
     yield isolated
     try:
         hooks = await asyncio.to_thread(hooks_folders, work.ws.root) if work.ws.git_root is not None else ()
+        env = work.env if work.env is not None else os.environ
+        # named commands start from the run's environment, as executors do: no key, and no git location a hook
+        # exported (the test command's git would use the user's index instead of the checkout's)
         host = ToolHost(checkout.root if checkout else work.ws.root, work.ws.root, work.outputs,
                         write_through=checkout is not None, commands=work.settings.tool_commands, hooks=hooks,
-                        secrets=configured_secrets(work.env if work.env is not None else os.environ))
+                        secrets=configured_secrets(env), env=without_git_location(env))
         messages = work.prompt.messages  # the reply contract stays: a model that uses no tool follows it
         note_messages(work.run_id, _as_sent(messages, guidance(host)))
         final: list[str] = []
