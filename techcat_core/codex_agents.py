@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from techcat_core.positions import Range
+from techcat_core.repository_root import folder_leads_out
 from techcat_core.roster import Agent, DeclaredRole
 
 CODEX_CONFIG = "config.toml"
@@ -144,8 +145,6 @@ def read_declarations(codex_dir: Path, text_of: Callable[[Path], str | None]) ->
 def agent_files(codex_dir: Path, declarations: CodexDeclarations) -> list[Path]:
     """`.codex/agents/**/*.toml`, then files `config.toml` names elsewhere; each once, at most 256."""
     agents_dir = codex_dir / "agents"
-    from techcat_core.workspace import folder_leads_out  # here: workspace imports this module
-
     walk = agents_dir.is_dir() and not folder_leads_out(agents_dir)  # a link out is one TC004, never walked
     files = sorted(p for p in agents_dir.rglob("*.toml") if p.is_file()) if walk else []
     known = {path.resolve() for path in files}

@@ -11,7 +11,9 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from techcat_core.confine import Refused, read_bounded
 from techcat_core.positions import Range
+from techcat_core.repository_root import repository_root
 
 _TOML_POSITION = re.compile(r"at line (\d+), column (\d+)")
 
@@ -215,9 +217,6 @@ def _split_error(text: str) -> tuple[str, str]:
 
 
 def load_config(path: Path) -> tuple[TechcatConfig, list[ConfigProblem]]:
-    from techcat_core.confine import Refused, read_bounded
-    from techcat_core.workspace import repository_root  # here: workspace imports this module
-
     try:  # a FIFO, a device or a link out is refused at once, never blocks (techcat_core.confine)
         return parse_config(read_bounded(repository_root(path), path).data.decode("utf-8"))
     except FileNotFoundError:

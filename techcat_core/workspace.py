@@ -12,14 +12,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from techcat_core.codex_agents import agent_files, read_declarations
 from techcat_core.config import ConfigProblem, TechcatConfig, parse_config
 from techcat_core.confine import DEFAULT_MAX_FILE_BYTES, Refused, is_git_path, probe, read_bounded
 from techcat_core.markdown_doc import MarkdownDoc, parse_markdown
 from techcat_core.proposed import ProposedTasks, parse_proposed
-from techcat_core.roster import Agent, Roster, TomlProblem, parse_agent_toml, parse_agents_md
+from techcat_core.repository_root import CODEX_DIR as CODEX_DIR  # re-exported, as are the three below
+from techcat_core.repository_root import find_git_root as find_git_root
+from techcat_core.repository_root import folder_leads_out as folder_leads_out
+from techcat_core.repository_root import repository_root as repository_root
+from techcat_core.roster import Agent, Roster, TomlProblem, parse_agent_toml, parse_agents_md, resolve_chains
 from techcat_core.tasklog.parse import TaskLog, parse_task_log
 
-CODEX_DIR = ".codex"
 TASK_LOG = "TASK-LOG.json"
 AGENTS = "AGENTS.md"
 PRD = "PRD.md"
@@ -60,14 +64,6 @@ def find_codex_dir(start: Path | None = None) -> Path:
     raise WorkspaceNotFound(
         f"no {CODEX_DIR}/ folder in {here} or any parent; run `techcat init` to create one, "
         "or pass --workspace PATH")
-
-
-def find_git_root(start: Path) -> Path | None:
-    """The git top level containing `start`, found on the file system (no git process, no import)."""
-    for directory in (start, *start.parents):
-        if (directory / ".git").exists():
-            return directory
-    return None
 
 
 @dataclass(slots=True)
@@ -192,18 +188,6 @@ def placed_codex_dir(codex_dir: Path) -> Path:
         return Path(os.path.abspath(codex_dir))
 
 
-def repository_root(path: Path) -> Path:
-    """The root a file's reads are confined to: its git top level, else the folder holding its `.codex/`."""
-    start = Path(os.path.abspath(path)).parent
-    git_root = find_git_root(start)
-    if git_root is not None:
-        return git_root
-    for directory in (start, *start.parents):
-        if directory.name == CODEX_DIR:
-            return directory.parent
-    return start
-
-
 def read_text(path: Path, problems: list[DecodeProblem] | None = None, *, root: Path | None = None,
               limit: int = DEFAULT_MAX_FILE_BYTES, unsafe: list[UnsafeFile] | None = None) -> str | None:
     """Read a file as UTF-8; undecodable bytes are replaced and reported, never fatal.
@@ -326,11 +310,6 @@ def _probe_folders(ws: Workspace) -> None:
             ws.unsafe_files.append(UnsafeFile(folder, refused.reason, refused.hint))
 
 
-def folder_leads_out(folder: Path) -> bool:
-    """Whether a folder of `.codex/` resolves outside its repository or into .git/ (then it is not walked)."""
-    return os.path.lexists(folder) and probe(repository_root(folder), folder) is not None
-
-
 def _probe(ws: Workspace, path: Path) -> bool:
     """Whether `path` may be read; a refusal is recorded for TC004 (nothing is opened, nothing blocks)."""
     refused = probe(ws.root, path)
@@ -353,9 +332,6 @@ def load_roster(codex_dir: Path) -> Workspace:
 def _load_custom_agents(ws: Workspace, text_of: Callable[[Path], str | None]) -> None:
     """Codex CLI's agents, named as Codex names them (`techcat_core.codex_agents`); then every agent's hand-offs
     are read against the whole roster."""
-    from techcat_core.codex_agents import agent_files, read_declarations
-    from techcat_core.roster import resolve_chains
-
     declared = read_declarations(ws.codex_dir, text_of)
     read: set[Path] = set()
     for toml_path in agent_files(ws.codex_dir, declared):

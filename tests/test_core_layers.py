@@ -22,6 +22,12 @@ LOWER_NEVER_IMPORTS_HIGHER = [
     ("techcat_core.tasklog.recheck", "techcat_core.engine"),
     ("techcat_core.tasklog.recheck", "techcat_core.rule_registry"),
     ("techcat_core.rule_registry", "techcat_core.engine"),
+    # the workspace loader reads techcat.toml and Codex CLI's agents; both find the repository below it
+    ("techcat_core.config", "techcat_core.workspace"),
+    ("techcat_core.codex_agents", "techcat_core.workspace"),
+    ("techcat_core.repository_root", "techcat_core.workspace"),
+    ("techcat_core.roster", "techcat_core.workspace"),
+    ("techcat_core.confine", "techcat_core.workspace"),
 ]
 
 
@@ -38,3 +44,7 @@ def test_the_lower_module_does_not_import_the_higher(graph: grimp.ImportGraph, l
 
 def test_the_catalogue_imports_no_module_of_the_project(graph: grimp.ImportGraph) -> None:
     assert graph.find_modules_directly_imported_by("techcat_core.codes") == set()
+
+
+def test_the_repository_root_needs_only_the_confinement_rule(graph: grimp.ImportGraph) -> None:
+    assert graph.find_modules_directly_imported_by("techcat_core.repository_root") == {"techcat_core.confine"}
