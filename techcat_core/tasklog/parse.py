@@ -405,6 +405,8 @@ def parse_entries(log: TaskLog, index: int, expect_value: bool, last_comma: int 
     """
     text = log.text
     length = len(text)
+    if stop is None and not log.shared_strings and expect_value:
+        index, expect_value, last_comma = _clean_prefix(log, index, last_comma)
     # The first `\u` at or after the entries read so far (-1: none before `searched_to`): entries before it hold
     # no escape, so no lone surrogate. Searched a window at a time, so that a resumed parse that stops after
     # an entry or two (an edit) does not scan the rest of a 40 MB text.
@@ -474,6 +476,44 @@ def parse_entries(log: TaskLog, index: int, expect_value: bool, last_comma: int 
     log.problems.append(SyntaxProblem("unexpected end of file: the array is never closed with ']'",
                                       max(0, length - 1), length))
     return False
+
+
+_SEPARATOR = re.compile(r"[ \t\n\r]*(,)[ \t\n\r]*")
+
+
+def _clean_prefix(log: TaskLog, index: int, last_comma: int | None) -> tuple[int, bool, int | None]:
+    """The entries of a whole parse up to the first that is not plain, in a tight loop; returns the loop's state.
+
+    A plain entry decodes without error, holds no `\\u` escape (so no lone surrogate) and is followed by
+    a comma or the closing bracket: exactly what `parse_entries` would record for it, found in about
+    half the time of its general loop (one separator match and no branches an entry). The first entry
+    that is anything else is left, with the state `parse_entries` would have there, to the general loop.
+    """
+    text = log.text
+    escape = text.find("\\u", index)
+    if escape < 0:
+        escape = len(text)
+    entries = log.entries
+    append = entries.append
+    scan_plain, scan_hooked, count = _scan_plain, _scan_once, text.count
+    separator = _SEPARATOR.match
+    number = len(entries)
+    while True:
+        try:
+            value, end = scan_plain(text, index)
+        except (ValueError, StopIteration, RecursionError):
+            return index, True, last_comma
+        if end > escape:
+            return index, True, last_comma
+        if type(value) is dict and count(":", index, end) != len(value):
+            value, end = scan_hooked(text, index)
+        append(LogEntry(number, index, end, value))
+        number += 1
+        found = separator(text, end)
+        if found is None:
+            return skip_whitespace(text, end), False, last_comma
+        last_comma = found.start(1)
+        index = found.end()
 
 
 def _resync(text: str, index: int) -> tuple[int, bool]:
