@@ -48,3 +48,11 @@ def test_the_catalogue_imports_no_module_of_the_project(graph: grimp.ImportGraph
 
 def test_the_repository_root_needs_only_the_confinement_rule(graph: grimp.ImportGraph) -> None:
     assert graph.find_modules_directly_imported_by("techcat_core.repository_root") == {"techcat_core.confine"}
+
+
+def test_the_core_has_no_import_cycle(graph: grimp.ImportGraph) -> None:
+    """No two core modules reach each other, lazily or not (the config/codex_agents ↔ workspace pairs were)."""
+    cycles = sorted({tuple(sorted((module, imported))) for module in graph.modules
+                     for imported in graph.find_modules_directly_imported_by(module)
+                     if graph.find_shortest_chain(importer=imported, imported=module)})
+    assert cycles == []
