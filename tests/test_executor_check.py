@@ -57,6 +57,7 @@ def test_an_unknown_executor_is_an_error_at_its_value(tmp_path: Path) -> None:
                      "`command: ./scripts/agent.sh`"),
     ("x" * 80, f"unknown executor '{'x' * 57}...': use {ACCEPTED}"),
     ("codex exec", f"unknown executor 'codex exec': use {ACCEPTED}"),
+    ("command: ./agent.sh\x00--evil", "the executor's command must be one line without NUL characters"),
 ])
 def test_each_refused_value_says_what_the_run_would(tmp_path: Path, value: str, message: str) -> None:
     root = _workspace(tmp_path, f"- **Executor:** {value}\n")
