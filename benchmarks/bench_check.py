@@ -219,9 +219,13 @@ def main() -> int:
         if target is not None and check_s >= target:
             missed.append(n)
         ratio = check_s / load_s
-        ratio_verdict = "—" if n < 100_000 else f"≤ {RATIO_TARGET:g}× {'✓' if ratio <= RATIO_TARGET else '✗ missed'}"
+        # Judged on CPU seconds: other work on a shared machine inflates wall times, and json.load's short process
+        # proportionally more, so a wall ratio can pass on a busy machine while the CPU ratio misses.
+        cpu_ratio = check_cpu / load_cpu
+        met = "✓" if cpu_ratio <= RATIO_TARGET else "✗ missed"
+        ratio_verdict = "—" if n < 100_000 else f"≤ {RATIO_TARGET:g}× (CPU) {met}"
         print(f"| {n:,} | {megabytes:.1f} | {check_s:.3f} | {load_s:.3f} | {ratio:.2f}× | {verdict} "
-              f"| {check_cpu:.3f} / {load_cpu:.3f} | {check_cpu / load_cpu:.2f}× | {ratio_verdict} "
+              f"| {check_cpu:.3f} / {load_cpu:.3f} | {cpu_ratio:.2f}× | {ratio_verdict} "
               f"| {check_mb:.0f} | {load_mb:.0f} |")
     if missed:
         print(f"\ntarget missed for {', '.join(f'{n:,}' for n in missed)} entries", file=sys.stderr)
