@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from techcat_core.runtime.changes import ChangeSet, FileChange
+from techcat_core.runtime.worktree_lock import AdminLockTimeout, worktree_admin
 
 LOCK_PREFIX = "techcat run "
 HOST = socket.gethostname()
@@ -79,6 +80,24 @@ def head_commit(repository: Path) -> str | None:
                                   "says more)")
         return None
     return done.stdout.decode().strip() or None
+
+
+_common_dirs: dict[str, Path] = {}
+
+
+def common_dir(repository: Path) -> Path | None:
+    """The repository's common git folder (where its worktrees are listed), None when git cannot say."""
+    key = os.path.realpath(repository)
+    if key not in _common_dirs:
+        try:
+            done = _git(repository, "rev-parse", "--git-common-dir", check=False)
+        except WorktreeProblem:
+            return None
+        text = done.stdout.decode("utf-8", "surrogateescape").strip()
+        if done.returncode != 0 or not text:
+            return None
+        _common_dirs[key] = Path(os.path.realpath(Path(repository) / text))  # relative to the repository's top
+    return _common_dirs[key]
 
 
 def isolation_problem(git_root: Path | None) -> str | None:
@@ -143,13 +162,14 @@ class Checkout:
     def remove(self) -> None:
         """Remove the checkout; never raises (a worktree git cannot remove is deleted and pruned)."""
         if self.kind == "worktree":
-            with contextlib.suppress(WorktreeProblem):
-                _git(self.repository, "worktree", "remove", "--force", "--force", str(self.root), check=False)
-            if os.path.lexists(self.root):
-                shutil.rmtree(self.root, ignore_errors=True)
-            with contextlib.suppress(WorktreeProblem):
-                _git(self.repository, "worktree", "unlock", str(self.root), check=False)
-                _git(self.repository, "worktree", "prune", check=False)
+            with worktree_admin(common_dir(self.repository), required=False):
+                with contextlib.suppress(WorktreeProblem):
+                    _git(self.repository, "worktree", "remove", "--force", "--force", str(self.root), check=False)
+                if os.path.lexists(self.root):
+                    shutil.rmtree(self.root, ignore_errors=True)
+                with contextlib.suppress(WorktreeProblem):
+                    _git(self.repository, "worktree", "unlock", str(self.root), check=False)
+                    _git(self.repository, "worktree", "prune", check=False)
         else:
             shutil.rmtree(self.root.parent, ignore_errors=True)
 
@@ -161,8 +181,12 @@ def create_worktree(repository: Path, run_id: str) -> Checkout:
         raise WorktreeProblem("the repository has no commits yet")
     folder = Path(tempfile.mkdtemp(prefix=f"techcat-run-{run_id}-", dir=_temp_base(repository)))
     try:
-        _git(repository, "worktree", "add", "--detach", "--lock", "--reason", lock_reason(run_id), "-q",
-             str(folder), start)
+        try:
+            with worktree_admin(common_dir(repository)):  # another run's add, remove or prune would fail on ours
+                _git(repository, "worktree", "add", "--detach", "--lock", "--reason", lock_reason(run_id), "-q",
+                     str(folder), start)
+        except AdminLockTimeout as error:
+            raise WorktreeProblem(str(error)) from None
         git_dir = _git(folder, "rev-parse", "--absolute-git-dir").stdout.decode().strip()
     except BaseException:
         Checkout(folder, repository, start, folder, "worktree").remove()
@@ -230,6 +254,12 @@ def prune_stale(repository: Path | None) -> list[Path]:
         removed += _prune_copies()
     if repository is None or shutil.which("git") is None:
         return removed
+    with worktree_admin(common_dir(repository), required=False):  # never while another run adds its worktree
+        return removed + _prune_worktrees(repository)
+
+
+def _prune_worktrees(repository: Path) -> list[Path]:
+    removed: list[Path] = []
     try:
         listing = _git(repository, "worktree", "list", "--porcelain", check=False).stdout.decode("utf-8", "replace")
     except WorktreeProblem:
