@@ -320,7 +320,7 @@ def test_watch_picks_up_an_item_within_a_second(tmp_path: Path, fake_openai: Fak
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         assert daemon.stderr is not None
-        ready = daemon.stderr.readline()  # the daemon says so once it watches and is warmed up
+        ready = daemon.stderr.readline()  # the daemon says so once it is warmed up
         assert ready.startswith("watching "), ready
         wait_for_file_watch(daemon, codex)  # the line does not say the watch is in place; the kernel does
         count = len(fake_openai.requests)
