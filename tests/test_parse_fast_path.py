@@ -19,7 +19,7 @@ from techcat_core.tasklog.rules import check_task_log
 
 TODAY = dt.date(2026, 12, 4)
 PIECES = ["\\u00e9", "\\ud800", ":", '"task_id": "task-9", ', ",", "]", "[", "{", "}", '"', "\\", " ", "\n",
-          "null", "1e5", '"x": {"y": 1}, ', "\u00e9"]
+          "null", "1e5", '"x": {"y": 1}, ', "\u00e9", '{"agent": "twice", ', '{"summary": "a: b", ', '{"n": {"m": 1}, ']
 
 
 def general_parse(text: str) -> TaskLog:
@@ -57,7 +57,12 @@ mutation = st.tuples(st.integers(min_value=0), st.integers(min_value=0, max_valu
 
 
 def mutate(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """Each edit replaces `removed` characters at `at` with `piece`; a `{`-led piece goes right after an
+    entry's opening brace (a repeated key, a nested object where a field starts)."""
     for at, removed, piece in edits:
+        braces = [i + 1 for i, char in enumerate(text) if char == "{"]
+        if piece.startswith("{") and braces:
+            at, piece, removed = braces[at % len(braces)], piece[1:], 0
         at %= len(text) + 1
         text = text[:at] + piece + text[at + removed:]
     return text
@@ -82,3 +87,4 @@ def test_a_duplicate_key_an_escape_and_a_trailing_comma_after_plain_entries() ->
     assert facts(fast) == facts(general_parse(text))
     assert [e.duplicate_keys for e in fast.entries] == [(), ("agent",), (), ()]
     assert [p.message.split(" ")[0] for p in fast.problems] == ["`\\ud800`", "trailing"]
+
