@@ -231,7 +231,9 @@ def history_rules(ws: Workspace) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     skipped: dict[str, str] = {}
     try:
-        head_text = file_at_head(ws.path(TASK_LOG))
+        from techcat_core.appends_to_head import appends_to_head  # HEAD's log is read whole only when it must be
+
+        head_text = None if appends_to_head(ws.path(TASK_LOG), log.text) else file_at_head(ws.path(TASK_LOG))
         if head_text is not None:
             out += append_only_rule(ws, log, head_text)
     except GitProblem as error:

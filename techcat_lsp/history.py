@@ -1,8 +1,15 @@
-"""TC403 and TC404, the rules that read git history, run in the background on open and on save.
+"""TC403-TC406, the rules that read git history, run in the background on open and on save.
 
-They need `git show HEAD:…` and `git log`, and TC403 parses the committed log in full, so they are
-not re-run per keystroke: their diagnostics are shown while the buffer still holds the text they
-were computed for (the saved file), and recomputed at the next save or change on disk.
+They need `git show HEAD:…` and `git log`, so they are not re-run per keystroke: their diagnostics are
+shown while the buffer still holds the text they were computed for, and recomputed at the next save or
+change on disk.
+
+They read the server's own parse of the log (the analysis' workspace), never a second load of the
+workspace: at 100k entries that was a second 40 MB text and a second full parse (~300 MB more, and seconds
+of a thread holding the GIL while edits waited). That parse is live: the next edit's reparse moves its
+entries under the worker. So a result counts only if the parse it read is still the current one when it
+is done; one an edit overtook is dropped, not computed again for the edited buffer (that would be the
+history of unsaved text, a full check of HEAD's log per keystroke): the next save computes it.
 """
 
 from __future__ import annotations
@@ -13,22 +20,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 from techcat_core.diagnostics import Diagnostic
-from techcat_core.workspace import TASK_LOG, find_git_root, load_workspace
+from techcat_core.workspace import Workspace, find_git_root
 
 logger = logging.getLogger(__name__)
 
 
-def _compute(codex_dir: Path) -> tuple[list[Diagnostic], str | None]:
+def _compute(ws: Workspace) -> list[Diagnostic]:
     from techcat_core.history import history_rules  # imports gitpython: only when there is a repository
 
-    ws = load_workspace(codex_dir)
     try:
         found = history_rules(ws)
     except Exception:  # history is best effort: a broken repository must not stop the other checks
-        logger.exception("git history checks failed for %s", codex_dir)
+        logger.exception("git history checks failed for %s", ws.codex_dir)
         found = []
     ignored = set(ws.config.check.ignore)
-    return [d for d in found if d.code not in ignored], ws.texts.get(codex_dir / TASK_LOG)
+    return [d for d in found if d.code not in ignored]
 
 
 class History:
@@ -37,6 +43,7 @@ class History:
         self.diagnostics: list[Diagnostic] = []
         self.for_text: str | None = None
         self._task: asyncio.Task[None] | None = None
+        self._again = False
 
     @property
     def enabled(self) -> bool:
@@ -51,19 +58,37 @@ class History:
             return self.diagnostics
         return []
 
-    def refresh(self, on_change: Callable[[], None] | None = None) -> asyncio.Task[None] | None:
-        """Recompute in a worker thread; `on_change()` is called when the diagnostics changed."""
+    def refresh(self, workspace: Callable[[], Workspace],
+                on_change: Callable[[], None] | None = None) -> asyncio.Task[None] | None:
+        """Recompute in a worker thread on `workspace()` (the server's analysis, brought up to date);
+        `on_change()` is called when the diagnostics changed. One computation at a time: a refresh asked
+        for meanwhile runs when it is done."""
         if not self.enabled:
             return None
         if self._task is not None and not self._task.done():
-            self._task.cancel()
+            self._again = True
+            return self._task
 
         async def run() -> None:
-            diagnostics, text = await asyncio.to_thread(_compute, self.codex_dir)
-            changed = diagnostics != self.diagnostics
-            self.diagnostics, self.for_text = diagnostics, text
-            if changed and on_change is not None:
-                on_change()
+            self._again = True
+            while self._again:
+                self._again = False
+                try:
+                    await self._settle(workspace, on_change)
+                except Exception:  # the analysis failed: the publisher says so; the history waits for the next one
+                    logger.exception("git history checks failed for %s", self.codex_dir)
 
         self._task = asyncio.ensure_future(run())
         return self._task
+
+    async def _settle(self, workspace: Callable[[], Workspace], on_change: Callable[[], None] | None) -> None:
+        ws = workspace()
+        log = ws.task_log
+        diagnostics = await asyncio.to_thread(_compute, ws)
+        if workspace().task_log is not log:
+            logger.debug("an edit overtook the git history checks of %s: dropped until the next save", self.codex_dir)
+            return
+        changed = diagnostics != self.diagnostics
+        self.diagnostics, self.for_text = diagnostics, log.text if log is not None else None
+        if changed and on_change is not None:
+            on_change()

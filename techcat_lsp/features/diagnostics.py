@@ -98,7 +98,7 @@ def refresh_history(ls: TechcatServer, state: WorkspaceState) -> None:
         state.invalidate()
         publisher(ls).schedule()
 
-    state.history.refresh(on_change=changed)
+    state.history.refresh(lambda: state.analysis().ws, on_change=changed)
 
 
 def workspace_paths(state: WorkspaceState, analysis: Analysis) -> list[Path]:
