@@ -26,6 +26,7 @@ from filelock import FileLock, Timeout
 
 from techcat_core.confine import Refused, probe
 from techcat_core.roster import Agent
+from techcat_core.runtime.chain_start import landed_files
 from techcat_core.runtime.changes import ChangeSet, ReviewDecision
 from techcat_core.runtime.claims import Claim, claimed
 from techcat_core.runtime.committing import tick_and_commit
@@ -240,7 +241,7 @@ async def run_agent(codex_dir: Path, request: RunRequest) -> AsyncIterator[RunEv
     except Refused as error:
         yield RunFailed(uuid.uuid4().hex[:8], f"{error}; nothing was sent or written")
         return
-    events = _run(codex_dir, request, depth=0, chain_path=(), previous=None, ran=set())
+    events = _run(codex_dir, request, depth=0, chain_path=(), previous=None, ran=set(), chain_files={})
     if request.proposed_item is not None and request.claim is None and not request.dry_run:
         events = claimed(codex_dir, request.proposed_item, events)
     async for event in recorded(codex_dir, request.agent, request.task, request.env, events):
@@ -254,8 +255,9 @@ def chain_targets(agent: Agent) -> list[str]:
 
 
 async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tuple[str, ...],
-               previous: str | None, ran: set[str]) -> AsyncIterator[RunEvent]:
-    """One agent's run; `ran` holds every agent that already ran in this chain (each runs at most once)."""
+               previous: str | None, ran: set[str], chain_files: dict[str, bytes | None]) -> AsyncIterator[RunEvent]:
+    """One agent's run; `ran` holds every agent that already ran in this chain (each runs at most once), and
+    `chain_files` what the chain's runs landed so far (a chained run's worktree starts with them)."""
     run_id = uuid.uuid4().hex[:8]
     today = request.today or dt.date.today()
     try:
@@ -299,7 +301,7 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
         yield RunFailed(run_id, problem)
         return
     work = Work(run_id, ws, agent, settings, model, prompt, targets, multi, request.cancel,
-                dict(request.env) if request.env is not None else None, request.task)
+                dict(request.env) if request.env is not None else None, request.task, seed=dict(chain_files))
     landing = _Landed()
     if spec is not None or tools_wanted(settings):
         events = executor_work(work, spec, _slot(settings.max_concurrent_runs)) if spec is not None else \
@@ -340,6 +342,7 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
     if landing.entry is None:
         return  # failed, cancelled or discarded: the events said so
     entry = landing.entry
+    chain_files.update(landing.contents)
     for path in landing.files:
         yield FileWritten(run_id, path)
     yield Logged(run_id, entry)
@@ -348,7 +351,7 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
         yield event
     if request.chain:
         async for event in _chain(codex_dir, request, agent.name, chain_targets(agent), entry, work.reply, depth,
-                                  (*chain_path, agent.name), ran):
+                                  (*chain_path, agent.name), ran, chain_files):
             yield event
     yield RunFinished(run_id, agent.name, entry, tuple(landing.files), work.reply)
 
@@ -359,6 +362,7 @@ class _Landed:
 
     entry: dict[str, Any] | None = None
     files: list[Path] = field(default_factory=list)
+    contents: dict[str, bytes | None] = field(default_factory=dict)  # each landed file as written (None: removed)
 
 
 def _executor_of(agent: Agent) -> Any:
@@ -407,11 +411,12 @@ async def _conclude(work: Work, reviewer: Reviewer | None, request: RunRequest, 
         entry = await asyncio.shield(asyncio.ensure_future(asyncio.to_thread(
             _log_only, ws, agent, summary, list(changes.paths), today)))
         landed.entry, landed.files = entry, files
+        landed.contents = await asyncio.to_thread(landed_files, ws.root, list(changes.paths))
         return
     locks = contextlib.nullcontext() if locked else _target_locks(ws, list(changes.paths))
     async with locks:  # runs of the same files take turns landing
         try:
-            entry = await asyncio.shield(asyncio.ensure_future(asyncio.to_thread(
+            entry, contents = await asyncio.shield(asyncio.ensure_future(asyncio.to_thread(
                 _plan_and_land, ws, agent, changes, work.outputs, hooks, summary, today)))
         except LandingRefused as error:
             yield RunFailed(run_id, str(error))
@@ -419,11 +424,11 @@ async def _conclude(work: Work, reviewer: Reviewer | None, request: RunRequest, 
         except Exception as error:  # the store's own errors are sentences
             yield RunFailed(run_id, f"could not write the results: {error}; every file was left as it was")
             return
-    landed.entry, landed.files = entry, files
+    landed.entry, landed.files, landed.contents = entry, files, contents
 
 
 def _plan_and_land(ws: Workspace, agent: str, changes: ChangeSet, outputs: list[str], hooks: tuple[str, ...],
-                   summary: str, today: dt.date) -> dict[str, Any]:
+                   summary: str, today: dt.date) -> tuple[dict[str, Any], dict[str, bytes | None]]:
     """Merge with the working tree as it is now and write: one step a cancel cannot split.
 
     Every landing of the workspace holds one lock while it merges and writes (milliseconds), so two runs whose
@@ -432,8 +437,9 @@ def _plan_and_land(ws: Workspace, agent: str, changes: ChangeSet, outputs: list[
     from techcat_core.tasklog.store import state_dir
 
     with FileLock(str(state_dir(ws.codex_dir) / "landing.lock"), timeout=600):
-        return land(ws.codex_dir, agent, plan_landing(ws.root, changes, outputs, hooks), summary, today,
-                    list(changes.paths))
+        landings = plan_landing(ws.root, changes, outputs, hooks)
+        entry = land(ws.codex_dir, agent, landings, summary, today, list(changes.paths))
+    return entry, {landing.relative: landing.content for landing in landings}
 
 
 def _log_only(ws: Workspace, agent: str, summary: str, files: list[str], today: dt.date) -> dict[str, Any]:
@@ -443,7 +449,8 @@ def _log_only(ws: Workspace, agent: str, summary: str, files: list[str], today: 
 
 
 async def _chain(codex_dir: Path, request: RunRequest, agent_name: str, targets: list[str], entry: dict[str, Any],
-                 reply: str, depth: int, chain_path: tuple[str, ...], ran: set[str]) -> AsyncIterator[RunEvent]:
+                 reply: str, depth: int, chain_path: tuple[str, ...], ran: set[str],
+                 chain_files: dict[str, bytes | None]) -> AsyncIterator[RunEvent]:
     for target in targets:
         if target in chain_path:
             yield Notice(entry["task_id"], f"`{agent_name}` chains to `{target}`, which already ran in this chain "
@@ -468,5 +475,5 @@ async def _chain(codex_dir: Path, request: RunRequest, agent_name: str, targets:
             request, agent=target, task=f"Continue after `{agent_name}` ({entry['task_id']}): {request.task}",
             chain=True, proposed_item=None)
         async for event in _run(codex_dir, follow, depth + 1, chain_path, previous=f"{entry['summary']}\n\n{reply}",
-                                ran=ran):
+                                ran=ran, chain_files=chain_files):
             yield event

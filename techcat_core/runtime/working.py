@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from techcat_core.confine import normalise
 from techcat_core.roster import Agent
+from techcat_core.runtime.chain_start import seed_checkout
 from techcat_core.runtime.changes import ChangeSet
 from techcat_core.runtime.events import (
     ExecutorOutput,
@@ -72,6 +73,7 @@ class Work:
     summary_source: str = ""  # the text the log's summary is taken from
     fallback: str | None = None  # the tool loop could not run: why (the single reply runs instead)
     base: dict[str, bytes | None] = field(default_factory=dict)  # a single reply's files as the prompt showed them
+    seed: dict[str, bytes | None] = field(default_factory=dict)  # what earlier runs of the chain landed
 
     @property
     def outputs(self) -> list[str]:
@@ -85,13 +87,20 @@ def _cancelled(work: Work) -> bool:
 # -- the checkout ----------------------------------------------------------------------------------------------
 
 
-def open_checkout(ws: Workspace, run_id: str, copy: bool) -> tuple[Checkout | None, Isolated]:
-    """The run's worktree (stale ones pruned first); without git history, a temporary copy when `copy`, else None
-    (the run works in place). Raises WorktreeProblem when git fails to make one."""
+def open_checkout(ws: Workspace, run_id: str, copy: bool, seed: Mapping[str, bytes | None] | None = None
+                  ) -> tuple[Checkout | None, Isolated]:
+    """The run's worktree (stale ones pruned first), with `seed` (what its chain landed) written over HEAD; without
+    git history, a temporary copy of the working tree when `copy`, else None (the run works in place; both have
+    the chain's files already). Raises WorktreeProblem when git fails to make one."""
     prune_stale(ws.git_root)
     problem = isolation_problem(ws.git_root)
     if problem is None and ws.git_root is not None:
         checkout = create_worktree(ws.root, run_id)
+        try:
+            checkout = seed_checkout(checkout, seed or {})
+        except BaseException:
+            checkout.remove()
+            raise
         return checkout, Isolated(run_id, checkout.root)
     if copy:
         checkout = create_copy(ws.root, run_id)
@@ -134,7 +143,7 @@ async def tool_work(work: Work, slot: Any) -> AsyncIterator[RunEvent]:
     from techcat_core.runtime.worktree import hooks_folders
 
     try:
-        checkout, isolated = await asyncio.to_thread(open_checkout, work.ws, work.run_id, False)
+        checkout, isolated = await asyncio.to_thread(open_checkout, work.ws, work.run_id, False, work.seed)
     except (WorktreeProblem, OSError) as error:
         yield RunFailed(work.run_id, f"could not make the run's worktree: {error}; nothing was sent or written")
         return
@@ -216,7 +225,7 @@ async def executor_work(work: Work, spec: Any, slot: Any) -> AsyncIterator[RunEv
     from techcat_core.runs.recording import note_messages
 
     try:
-        checkout, isolated = await asyncio.to_thread(open_checkout, work.ws, work.run_id, True)
+        checkout, isolated = await asyncio.to_thread(open_checkout, work.ws, work.run_id, True, work.seed)
     except (WorktreeProblem, OSError) as error:
         yield RunFailed(work.run_id, f"could not make the run's checkout: {error}; nothing was run or written")
         return

@@ -20,8 +20,8 @@ import socket
 import stat
 import subprocess
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from techcat_core.runtime.changes import ChangeSet, FileChange
@@ -154,10 +154,15 @@ class Checkout:
     start: str
     git_dir: Path  # the checkout's own git folder (a worktree's admin folder, a copy's private .git)
     kind: str  # "worktree" or "copy"
+    # files written over `start` before the run began (what its chain landed, `chain_start`): their start content
+    seeded: Mapping[str, bytes | None] = field(default_factory=dict, compare=False)
 
     def changes(self) -> ChangeSet:
-        """Every file changed since `start`, tracked or new (ignored files are not changes), in path order."""
-        return ChangeSet(tuple(sorted(_changes(self), key=lambda change: change.path)))
+        """Every file changed since `start` (a seeded file: since its seed), tracked or new (ignored files are not
+        changes), in path order."""
+        from techcat_core.runtime.chain_start import seeded_changes
+
+        return ChangeSet(tuple(sorted(seeded_changes(self, _changes(self)), key=lambda change: change.path)))
 
     def remove(self) -> None:
         """Remove the checkout; never raises (a worktree git cannot remove is deleted and pruned)."""
@@ -334,7 +339,7 @@ def _change(checkout: Checkout, path: str, old_mode: str, old_blob: str) -> File
     if old_mode == "160000":
         return None  # a submodule's commit: not a file
     before = None if old_mode == "000000" else _blob(checkout, path, old_blob)
-    after, mode = _read_after(checkout.root, path)
+    after, mode = read_after(checkout.root, path)
     if after == before and (mode is None or old_mode == f"{mode:o}"):
         return None
     new_mode = mode if mode is not None and (before is None or old_mode != f"{mode:o}") else None
@@ -347,7 +352,7 @@ def _blob(checkout: Checkout, path: str, blob: str) -> bytes:
                 work_tree=checkout.root).stdout
 
 
-def _read_after(root: Path, path: str) -> tuple[bytes | None, int | None]:
+def read_after(root: Path, path: str) -> tuple[bytes | None, int | None]:
     """The file's content now and its git mode (None, None: it is gone)."""
     full = root / path
     try:
