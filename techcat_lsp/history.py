@@ -28,13 +28,8 @@ logger = logging.getLogger(__name__)
 def _compute(ws: Workspace) -> list[Diagnostic]:
     from techcat_core.history import history_rules  # imports gitpython: only when there is a repository
 
-    try:
-        found = history_rules(ws)
-    except Exception:  # history is best effort: a broken repository must not stop the other checks
-        logger.exception("git history checks failed for %s", ws.codex_dir)
-        found = []
     ignored = set(ws.config.check.ignore)
-    return [d for d in found if d.code not in ignored]
+    return [d for d in history_rules(ws) if d.code not in ignored]
 
 
 class History:
@@ -84,7 +79,12 @@ class History:
     async def _settle(self, workspace: Callable[[], Workspace], on_change: Callable[[], None] | None) -> None:
         ws = workspace()
         log = ws.task_log
-        diagnostics = await asyncio.to_thread(_compute, ws)
+        try:
+            diagnostics = await asyncio.to_thread(_compute, ws)
+        except Exception:  # best effort: a broken repository must not stop the other checks
+            if workspace().task_log is log:  # else the entries moved under the rules: no fault of theirs
+                logger.exception("git history checks failed for %s", self.codex_dir)
+            diagnostics = []
         if workspace().task_log is not log:
             logger.debug("an edit overtook the git history checks of %s: dropped until the next save", self.codex_dir)
             return
