@@ -22,10 +22,10 @@ PIECES = ["\\u00e9", "\\ud800", ":", '"task_id": "task-9", ', ",", "]", "[", "{"
           "null", "1e5", '"x": {"y": 1}, ', "\u00e9", '{"agent": "twice", ', '{"summary": "a: b", ', '{"n": {"m": 1}, ']
 
 
-def general_parse(text: str) -> TaskLog:
+def general_parse(text: str, share_strings: bool = False) -> TaskLog:
     """The same text through the general loop only (a `stop` that never stops turns the tight loop off)."""
-    log = parse_task_log(text)
-    reference = TaskLog(log.path, text)
+    log = parse_task_log(text, share_strings=share_strings)
+    reference = TaskLog(log.path, text, shared_strings=share_strings)
     reference.top_level, reference.top_level_span = log.top_level, log.top_level_span
     if log.top_level != "array" or text[log.top_level_span[0]:log.top_level_span[1]] != "[":
         return log
@@ -69,11 +69,11 @@ def mutate(text: str, edits: list[tuple[int, int, str]]) -> str:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(entry, max_size=6), st.booleans(), st.lists(mutation, max_size=4))
+@given(st.lists(entry, max_size=6), st.booleans(), st.lists(mutation, max_size=4), st.booleans())
 def test_the_tight_loop_and_the_general_loop_agree(entries: list[dict[str, Any]], pretty: bool,
-                                                    edits: list[tuple[int, int, str]]) -> None:
+                                                    edits: list[tuple[int, int, str]], share: bool) -> None:
     text = mutate(json.dumps(entries, indent=2 if pretty else None, ensure_ascii=False), edits)
-    fast, reference = parse_task_log(text), general_parse(text)
+    fast, reference = parse_task_log(text, share_strings=share), general_parse(text, share)
     assert facts(fast) == facts(reference)
     root = Path(__file__).parent
     assert diagnostics(fast, root) == diagnostics(reference, root)
@@ -88,3 +88,10 @@ def test_a_duplicate_key_an_escape_and_a_trailing_comma_after_plain_entries() ->
     assert [e.duplicate_keys for e in fast.entries] == [(), ("agent",), (), ()]
     assert [p.message.split(" ")[0] for p in fast.problems] == ["`\\ud800`", "trailing"]
 
+
+def test_a_shared_parse_shares_the_strings_of_the_tight_loop_s_entries() -> None:
+    plain = {"task_id": "task-1", "agent": "planner", "date": "2026-01-01", "summary": "s", "output_files": ["a.py"]}
+    log = parse_task_log(json.dumps([plain, {**plain, "task_id": "task-2"}]), share_strings=True)
+    first, second = (entry.value for entry in log.entries)
+    assert first["agent"] is second["agent"] and first["output_files"][0] is second["output_files"][0]
+    assert list(first) == list(plain)

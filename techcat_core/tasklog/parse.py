@@ -405,14 +405,14 @@ def parse_entries(log: TaskLog, index: int, expect_value: bool, last_comma: int 
     """
     text = log.text
     length = len(text)
-    if stop is None and not log.shared_strings and expect_value:
-        index, expect_value, last_comma = _clean_prefix(log, index, last_comma)
+    share = _string_sharer() if log.shared_strings else None
+    if stop is None and expect_value:
+        index, expect_value, last_comma = _clean_prefix(log, index, last_comma, share)
     # The first `\u` at or after the entries read so far (-1: none before `searched_to`): entries before it hold
     # no escape, so no lone surrogate. Searched a window at a time, so that a resumed parse that stops after
     # an entry or two (an edit) does not scan the rest of a 40 MB text.
     searched_to = min(length, index + _ESCAPE_WINDOW)
     next_escape = text.find("\\u", index, searched_to)
-    share = _string_sharer() if log.shared_strings else None
     while index < length:
         char = text[index]
         if char == "]":
@@ -481,7 +481,8 @@ def parse_entries(log: TaskLog, index: int, expect_value: bool, last_comma: int 
 _SEPARATOR = re.compile(r"[ \t\n\r]*(,)[ \t\n\r]*")
 
 
-def _clean_prefix(log: TaskLog, index: int, last_comma: int | None) -> tuple[int, bool, int | None]:
+def _clean_prefix(log: TaskLog, index: int, last_comma: int | None,
+                  share: Callable[[dict[str, Any]], dict[str, Any]] | None) -> tuple[int, bool, int | None]:
     """The entries of a whole parse up to the first that is not plain, in a tight loop; returns the loop's state.
 
     A plain entry decodes without error, holds no `\\u` escape (so no lone surrogate) and is followed by
@@ -507,6 +508,8 @@ def _clean_prefix(log: TaskLog, index: int, last_comma: int | None) -> tuple[int
             return index, True, last_comma
         if type(value) is dict and count(":", index, end) != len(value):
             value, end = scan_hooked(text, index)
+        if share is not None and type(value) is dict:
+            value = share(value)
         append(LogEntry(number, index, end, value))
         number += 1
         found = separator(text, end)
