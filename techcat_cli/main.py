@@ -72,7 +72,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             print(line)
     if getattr(args, "mcp", False):
         from techcat_mcp.agents_md import AgentsMdError, ensure_agents_paragraph
-        from techcat_mcp.snippets import mcp_snippets
+        from techcat_mcp.snippets import write_snippets
 
         top = find_git_root(root) or root
         try:
@@ -82,7 +82,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"{'updated' if changed else 'kept   '} {os.path.relpath(top / 'AGENTS.md')} "
               "(the TechCat paragraph between its marker comments)")
         print()
-        sys.stdout.write(mcp_snippets(codex))
+        write_snippets(codex)  # the notice on stderr when `techcat` is not on the PATH
     return EXIT_OK
 
 
