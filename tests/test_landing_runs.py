@@ -90,7 +90,7 @@ def test_explain_lists_the_tool_definitions(tmp_path: Path, fake_openai: FakeOpe
 
 
 def test_an_executors_escape_sequences_are_shown_not_obeyed(tmp_path: Path) -> None:
-    _repo(tmp_path, r"printf 'erasing\033[2K\033[1Ahere\n'")
+    _repo(tmp_path, r"printf 'erasing\033[2K\033[1Ahere\n'; echo printed > apps/web/printed.tsx")
     result = techcat("run", "builder", "Print", "--no-chain", cwd=tmp_path, env=GIT_ENV)
     assert result.returncode == 0, result.stderr
     assert "erasing\\x1b[2K\\x1b[1Ahere\n" in result.stdout and "\x1b" not in result.stdout

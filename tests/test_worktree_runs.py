@@ -134,7 +134,7 @@ def test_a_killed_techcat_leaves_a_worktree_that_the_next_run_prunes(tmp_path: P
         os.killpg(executor_group, signal.SIGKILL)
     stale = [w for w in _worktrees(tmp_path) if w != str(tmp_path)]
     assert len(stale) == 1 and Path(stale[0]).is_dir()  # a kill -9 leaves it behind…
-    codex.joinpath("AGENTS.md").write_text(_agents("echo next"))
+    codex.joinpath("AGENTS.md").write_text(_agents("echo next > apps/web/next.tsx; echo next"))
     done = subprocess.run([sys.executable, "-m", "techcat_cli.main", "run", "builder", "Again", "--no-chain"],
                           cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
@@ -191,7 +191,8 @@ async def test_the_record_keeps_tool_calls_and_executor_lines(tmp_path: Path, fa
     from techcat_core.runs.query import RunQuery
     from techcat_core.runs.store import open_history
 
-    codex = _repo(tmp_path, "echo 'Reading the page'; echo 'Built it for sk-test-SECRET-123'")
+    codex = _repo(tmp_path, "echo 'Reading the page'; echo built > apps/web/built.tsx; "
+                            "echo 'Built it for sk-test-SECRET-123'")
     fake_openai.queue(Behaviour(reply="", tool_calls=[tool_call("read_file", path="README.md")]), "Read it.")
     env = _env(fake_openai, TECHCAT_HISTORY_URL="")
     await _collect(codex, RunRequest("coder", "Read", env=env, chain=False))
@@ -201,6 +202,7 @@ async def test_the_record_keeps_tool_calls_and_executor_lines(tmp_path: Path, fa
     tools = [m for m in history.get(coder.record_id).messages if m["role"] == "tool"]
     assert [m["name"] for m in tools] == ["read_file", "read_file"]
     assert tools[0]["content"] == 'called with {"path": "README.md"}' and tools[1]["content"].startswith("ok: ")
+    assert coder.outcome == "failed" and "changed no file" in (coder.reason or "")  # it only read
     assert builder.executor.startswith("command: echo 'Reading the page'") and builder.outcome == "done"
     assert history.get(builder.record_id).reply == "Reading the page\nBuilt it for [redacted]"
 

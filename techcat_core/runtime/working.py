@@ -201,6 +201,9 @@ async def tool_work(work: Work, slot: Any) -> AsyncIterator[RunEvent]:
         if calls == 0 and not changes:  # the model used no tool: its answer is a single reply, as without tools
             async for event in plan_reply(work, work.reply):
                 yield event
+        elif not changes:  # a run that did nothing says so, as an empty single reply does; nothing is logged
+            yield RunFailed(work.run_id, f"the model used its tools but changed no file (its outputs: "
+                                         f"{', '.join(work.outputs)}); nothing was logged")
         else:
             work.changes = changes
     finally:
@@ -259,9 +262,15 @@ async def executor_work(work: Work, spec: Any, slot: Any) -> AsyncIterator[RunEv
         work.reply = "\n".join(lines)
         work.summary_source = "\n".join(reversed([line for line in lines if len(line.strip()) >= 8][-1:]))
         try:
-            work.changes = await asyncio.to_thread(checkout.changes)
+            changes = await asyncio.to_thread(checkout.changes)
         except WorktreeProblem as error:
             yield RunFailed(work.run_id, str(error))
+            return
+        if not changes:  # a run that did nothing says so, as an empty single reply does; nothing is logged
+            yield RunFailed(work.run_id, f"the executor changed no file (its outputs: {', '.join(work.outputs)}); "
+                                         "nothing was logged")
+            return
+        work.changes = changes
     finally:
         checkout.remove()
 
