@@ -85,7 +85,13 @@ class FakeOpenAI:
             for item in behaviours:
                 self.script.append(Behaviour(reply=item) if isinstance(item, str) else item)
 
+    # When set, each request (recorded and counted in flight) waits for a permit before it is answered: a test
+    # holds requests until what it waits for is observed, instead of a delay it hopes is long enough.
+    gate: threading.Semaphore | None = None
+
     def next_behaviour(self) -> Behaviour:
+        if self.gate is not None:
+            self.gate.acquire(timeout=120)  # never held forever: a test that forgets to release still ends
         with self.lock:
             return self.script.popleft() if self.script else self.default
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -161,17 +163,38 @@ async def test_a_dry_run_of_task_logger_writes_nothing(tmp_path: Path) -> None:
     assert _snapshot(tmp_path) == before
 
 
+def _asked(fake: FakeOpenAI, count: int, runs: asyncio.Future[Any]) -> bool:
+    """The server has received `count` requests (or the runs ended, so none will come)."""
+    return len(fake.requests) >= count or runs.done()
+
+
 async def test_max_concurrent_runs_bounds_the_requests_in_flight(tmp_path: Path, fake_openai: FakeOpenAI) -> None:
-    fake_openai.default = Behaviour(reply="Built it.\n\n```tsx path=apps/web/it.tsx\nx\n```\n", delay=0.3)
+    fake_openai.default = Behaviour(reply="Built it.\n\n```tsx path=apps/web/it.tsx\nx\n```\n")
+    fake_openai.gate = threading.Semaphore(0)  # the server holds every request until the test lets it go
     wide = make_workspace(tmp_path / "wide", extra={"techcat.toml": "[provider]\nmax_concurrent_runs = 4\n"})
     narrow = make_workspace(tmp_path / "narrow", extra={"techcat.toml": "[provider]\nmax_concurrent_runs = 2\n"})
-    await asyncio.gather(*(_collect(wide, RunRequest("frontend_specialist", f"w{i}", env=_env(fake_openai),
-                                                     chain=False)) for i in range(4)))
+
+    def runs(codex: Path, prefix: str, count: int) -> asyncio.Future[list[list[Any]]]:
+        return asyncio.gather(*(_collect(codex, RunRequest("frontend_specialist", f"{prefix}{i}", chain=False,
+                                                           env=_env(fake_openai))) for i in range(count)))
+
+    wide_runs = runs(wide, "w", 4)
+    await async_wait_until(lambda: fake_openai.in_flight == 4 or wide_runs.done(), "four requests at once")
+    fake_openai.gate.release(4)
+    await asyncio.wait_for(wide_runs, 60)
     assert fake_openai.max_in_flight == 4
     fake_openai.max_in_flight = 0
-    results = await asyncio.gather(*(_collect(narrow, RunRequest("frontend_specialist", f"n{i}", env=_env(fake_openai),
-                                                                 chain=False)) for i in range(6)))
+    asked = len(fake_openai.requests)
+    narrow_runs = runs(narrow, "n", 6)
+    for answered in range(6):  # let one request go at a time, once every run a free slot allows has asked
+        arrived = min(answered + 2, 6)
+        await async_wait_until(partial(_asked, fake_openai, asked + arrived, narrow_runs),
+                               f"request {arrived} of the narrow runs")
+        assert fake_openai.max_in_flight <= 2, f"{fake_openai.max_in_flight} requests in flight with 2 slots"
+        fake_openai.gate.release()
+    results = await asyncio.wait_for(narrow_runs, 60)
     assert fake_openai.max_in_flight == 2  # the same event loop, a new limit: it holds
+    assert len(fake_openai.requests) - asked == 6
     assert all(isinstance(events[-1], ev.RunFinished) for events in results)
 
 
