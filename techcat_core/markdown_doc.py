@@ -14,7 +14,9 @@ from techcat_core.positions import LineIndex
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark")
+    """Block structure only: nothing here reads inline tokens, and markdown-it's inline phase is quadratic in
+    unclosed brackets (100,000 `[` in a roster took 2.5 s, 400,000 about 40 s)."""
+    return MarkdownIt("commonmark").disable("inline")
 
 
 @dataclass(slots=True)

@@ -44,7 +44,7 @@ def strip_thinking(reply: str) -> str:
 def _parser() -> Any:
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark")
+    return MarkdownIt("commonmark").disable("inline")  # fences are block tokens; inline is quadratic in `[`
 
 
 def _fences(text: str) -> list[Any]:
