@@ -5,10 +5,16 @@ whose every edit carries an annotation with `needsConfirmation: true`: VS Code o
 and the user applies or discards there. The client then holds the changes (as unsaved edits), so the
 callback answers "applied" and the runner only records and logs. Other clients (Neovim) get the diff opened
 as a document, then an Approve/Discard question; approving lets the runner apply the changes itself.
+
+A run cancelled while VS Code's preview is open withdraws the question at once (the runner cancels it; the
+preview's later answer counts for nothing) and the user is told to discard the preview; if it is applied
+anyway, a warning says those changes were not logged. Each edit of an open document carries its version, so
+a preview applied after the document changed is refused by the client rather than overwriting newer text.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import shutil
@@ -58,6 +64,7 @@ def annotated_edit(ls: TechcatServer, root: Path, agent: str, changes: ChangeSet
         after = _text(change.after)
         if after is None:
             return None
+        version: int | None = None  # an open document's: applied after it changed, the client refuses the edit
         if change.before is None:
             parts.append(lsp.CreateFile(target, options=lsp.CreateFileOptions(overwrite=False, ignore_if_exists=True),
                                         annotation_id=ANNOTATION))
@@ -68,9 +75,10 @@ def annotated_edit(ls: TechcatServer, root: Path, agent: str, changes: ChangeSet
             if current_text is None:
                 return None
             current = current_text
+            version = open_doc.version if open_doc is not None else None
         whole = lsp.Range(lsp.Position(0, 0), _end(current, ls.encoding))
         edit = lsp.AnnotatedTextEdit(range=whole, new_text=after, annotation_id=ANNOTATION)
-        parts.append(lsp.TextDocumentEdit(lsp.OptionalVersionedTextDocumentIdentifier(target, None), [edit]))
+        parts.append(lsp.TextDocumentEdit(lsp.OptionalVersionedTextDocumentIdentifier(target, version), [edit]))
     count = len(changes.changes)
     label = f"{agent}'s changes ({count} file{'s' if count != 1 else ''})"
     return lsp.WorkspaceEdit(document_changes=parts, change_annotations={ANNOTATION: lsp.ChangeAnnotation(
@@ -100,14 +108,33 @@ async def _ask(ls: TechcatServer, agent: str, changes: ChangeSet) -> ReviewDecis
     return "approve" if answer is not None and answer.title == APPROVE else "discard"
 
 
+def _late_answer(ls: TechcatServer, agent: str, answer: asyncio.Future[lsp.ApplyWorkspaceEditResult]) -> None:
+    """The preview of a cancelled run answered after all: applied, its changes are there but were not logged."""
+    if answer.cancelled() or answer.exception() is not None or not answer.result().applied:
+        return
+    ls.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Warning, (
+        f"The preview of {agent}'s cancelled run was applied after the cancel: those changes were not logged. "
+        "Undo them (they are unsaved edits), or keep them and log them with `techcat log`.")))
+
+
 async def review(ls: TechcatServer, root: Path, agent: str, changes: ChangeSet) -> ReviewDecision:
-    """Show `changes` and return the user's decision (see the module docstring)."""
+    """Show `changes` and return the user's decision (see the module docstring). A run cancelled meanwhile
+    withdraws the question (the runner cancels this): the user is told, and a late "applied" is named."""
     if not changes:
         return "approve"
     edit = annotated_edit(ls, root, agent, changes) if ls.change_annotation_support else None
     if edit is None:
         return await _ask(ls, agent, changes)
-    result = await ls.workspace_apply_edit_async(lsp.ApplyWorkspaceEditParams(edit, label=f"Review {agent}"))
+    answer = asyncio.ensure_future(ls.workspace_apply_edit_async(
+        lsp.ApplyWorkspaceEditParams(edit, label=f"Review {agent}")))
+    try:
+        result = await asyncio.shield(answer)  # a withdrawn question still hears the preview's answer
+    except asyncio.CancelledError:
+        answer.add_done_callback(lambda done: _late_answer(ls, agent, done))
+        ls.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Warning, (
+            f"{agent}'s run was cancelled while its changes were in the preview: discard the preview "
+            "(nothing of it will be logged).")))
+        raise
     if not result.applied:
         logger.info("the review of %s was refused: %s", agent, result.failure_reason)
     return "applied" if result.applied else "discard"
