@@ -49,10 +49,40 @@ class Landing:
     merged: bool  # the user's own edits were kept alongside the run's
 
 
-def confined(root: Path, changes: ChangeSet, outputs: list[str], hooks: tuple[str, ...] = ()) -> dict[str, Path]:
-    """Every changed path through the confinement rule; the first stray path refuses the whole run."""
+def foreign_codex(root: Path, codex_dir: Path | None, relative: str) -> str | None:
+    """Why `relative` (repository-relative) lies in a `.codex` folder other than the workspace's own, or None.
+
+    Paths are relative to the repository root (its git top level). A workspace whose `.codex` is not at that top
+    (a nested workspace, or a stray `.git` in a parent folder such as /tmp) would otherwise have `.codex/X` land
+    in the top's `.codex`: another workspace, or a folder outside its own."""
+    if codex_dir is None:
+        return None
+    parts = relative.split("/")
+    folded = [part.casefold() for part in parts]
+    if ".codex" not in folded:
+        return None
+    at = folded.index(".codex")
+    try:
+        own = Path(os.path.realpath(codex_dir)).relative_to(os.path.realpath(root)).as_posix()
+    except ValueError:
+        return None  # a .codex outside the root is refused where the workspace is located
+    if "/".join(folded[:at + 1]) == own.casefold():
+        return None
+    rest = "/".join(parts[at + 1:])
+    return (f"lies in {root / '/'.join(parts[:at + 1])}, not in this workspace's {codex_dir} (paths are relative to "
+            f"the repository root {root}; name it {own}/{rest} in Output:)")
+
+
+def confined(root: Path, changes: ChangeSet, outputs: list[str], hooks: tuple[str, ...] = (),
+             codex_dir: Path | None = None) -> dict[str, Path]:
+    """Every changed path through the confinement rule, and inside no `.codex` but the workspace's own
+    (`codex_dir`); the first stray path refuses the whole run."""
     paths: dict[str, Path] = {}
     for change in changes.changes:
+        foreign = foreign_codex(root, codex_dir, change.path)
+        if foreign is not None:
+            raise LandingRefused(f'the run changed "{shown_path(change.path)}", which {foreign}; the whole run was '
+                                 "refused and nothing was applied", [change.path])
         try:
             paths[change.path] = writable(root, change.path, outputs, hooks)
         except Refused as error:
@@ -61,9 +91,10 @@ def confined(root: Path, changes: ChangeSet, outputs: list[str], hooks: tuple[st
     return paths
 
 
-def plan_landing(root: Path, changes: ChangeSet, outputs: list[str], hooks: tuple[str, ...] = ()) -> list[Landing]:
+def plan_landing(root: Path, changes: ChangeSet, outputs: list[str], hooks: tuple[str, ...] = (),
+                 codex_dir: Path | None = None) -> list[Landing]:
     """What landing `changes` writes, every file merged with the user's current one; nothing is written here."""
-    paths = confined(root, changes, outputs, hooks)
+    paths = confined(root, changes, outputs, hooks, codex_dir)
     landings: list[Landing] = []
     conflicts: list[str] = []
     for change in changes.changes:

@@ -45,7 +45,7 @@ from techcat_core.runtime.events import (
     RunFinished,
     RunStarted,
 )
-from techcat_core.runtime.landing import LandingRefused, land, plan_landing
+from techcat_core.runtime.landing import LandingRefused, foreign_codex, land, plan_landing
 from techcat_core.runtime.memory import recent_memory
 from techcat_core.runtime.prompt import (
     Prompt,
@@ -297,6 +297,7 @@ async def _run(codex_dir: Path, request: RunRequest, depth: int, chain_path: tup
         yield RunFinished(run_id, agent.name, entry)
         return
     reviewer, problem = reviewer_for(ws, agent.name, request.review, request.review_all)
+    problem = problem or _foreign_output(ws, agent, targets)
     if problem:
         yield RunFailed(run_id, problem)
         return
@@ -365,6 +366,15 @@ class _Landed:
     contents: dict[str, bytes | None] = field(default_factory=dict)  # each landed file as written (None: removed)
 
 
+def _foreign_output(ws: Workspace, agent: Agent, targets: list[str]) -> str | None:
+    """An `Output:` file that names a `.codex` other than the workspace's own: refused before anything is sent."""
+    for output in [*targets, *agent.outputs]:
+        foreign = foreign_codex(ws.root, ws.codex_dir, output.strip("/"))
+        if foreign is not None:
+            return f"`{agent.name}`'s output {output} {foreign}; nothing was sent or written"
+    return None
+
+
 def _executor_of(agent: Agent) -> Any:
     """The agent's executor spec, or None for the built-in runtime; ValueError (ExecutorError) for a bad one."""
     text = getattr(agent, "executor", "") or ""
@@ -383,7 +393,7 @@ async def _conclude(work: Work, reviewer: Reviewer | None, request: RunRequest, 
     changes = work.changes or ChangeSet()
     hooks = await asyncio.to_thread(hooks_folders, ws.root) if ws.git_root is not None else ()
     try:  # a stray path or a conflict refuses the run before anyone is asked
-        await asyncio.to_thread(plan_landing, ws.root, changes, work.outputs, hooks)
+        await asyncio.to_thread(plan_landing, ws.root, changes, work.outputs, hooks, ws.codex_dir)
     except LandingRefused as error:
         yield RunFailed(run_id, str(error))
         return
@@ -437,7 +447,7 @@ def _plan_and_land(ws: Workspace, agent: str, changes: ChangeSet, outputs: list[
     from techcat_core.tasklog.store import state_dir
 
     with FileLock(str(state_dir(ws.codex_dir) / "landing.lock"), timeout=600):
-        landings = plan_landing(ws.root, changes, outputs, hooks)
+        landings = plan_landing(ws.root, changes, outputs, hooks, ws.codex_dir)
         entry = land(ws.codex_dir, agent, landings, summary, today, list(changes.paths))
     return entry, {landing.relative: landing.content for landing in landings}
 
