@@ -16,8 +16,7 @@ from pathlib import Path
 
 from techcat_core.atomic import write_atomic
 from techcat_core.confine import Refused, writable
-from techcat_core.runtime.changes import FileChange
-from techcat_core.runtime.worktree import Checkout, WorktreeProblem, read_after
+from techcat_core.runtime.worktree import Checkout, WorktreeProblem
 
 
 def seed_checkout(checkout: Checkout, files: Mapping[str, bytes | None]) -> Checkout:
@@ -36,20 +35,6 @@ def seed_checkout(checkout: Checkout, files: Mapping[str, bytes | None]) -> Chec
             raise WorktreeProblem(f'could not give the run "{relative}" as the chain landed it ({error}); nothing '
                                   "was run or written") from None
     return dataclasses.replace(checkout, seeded=dict(files))
-
-
-def seeded_changes(checkout: Checkout, changes: list[FileChange]) -> list[FileChange]:
-    """`changes` (measured from the checkout's commit) with every seeded file measured from its seed instead."""
-    seeded = checkout.seeded
-    if not seeded:
-        return changes
-    kept = [change for change in changes if change.path not in seeded]
-    for relative, start in seeded.items():
-        after, mode = read_after(checkout.root, relative)
-        if after == start:
-            continue
-        kept.append(FileChange(relative, start, after, mode if start is None and after is not None else None))
-    return kept
 
 
 def landed_files(root: Path, paths: list[str]) -> dict[str, bytes | None]:

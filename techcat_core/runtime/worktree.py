@@ -160,8 +160,6 @@ class Checkout:
     def changes(self) -> ChangeSet:
         """Every file changed since `start` (a seeded file: since its seed), tracked or new (ignored files are not
         changes), in path order."""
-        from techcat_core.runtime.chain_start import seeded_changes
-
         return ChangeSet(tuple(sorted(seeded_changes(self, _changes(self)), key=lambda change: change.path)))
 
     def remove(self) -> None:
@@ -381,3 +379,17 @@ def read_after(root: Path, path: str) -> tuple[bytes | None, int | None]:
         raise WorktreeProblem(f'the run left "{path}", which cannot be read ({error.strerror or error}); nothing '
                               "was applied") from None
     return data, 0o100755 if status.st_mode & 0o111 else 0o100644
+
+
+def seeded_changes(checkout: Checkout, changes: list[FileChange]) -> list[FileChange]:
+    """`changes` (measured from the checkout's commit) with every seeded file measured from its seed instead."""
+    seeded = checkout.seeded
+    if not seeded:
+        return changes
+    kept = [change for change in changes if change.path not in seeded]
+    for relative, start in seeded.items():
+        after, mode = read_after(checkout.root, relative)
+        if after == start:
+            continue
+        kept.append(FileChange(relative, start, after, mode if start is None and after is not None else None))
+    return kept
