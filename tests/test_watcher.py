@@ -99,6 +99,9 @@ async def test_the_watcher_reports_added_modified_and_deleted_files_by_kind(tmp_
         assert (change.kind, change.action) == (ChangeKind.PROPOSED, ChangeAction.MODIFIED)
 
         (codex / "agents").mkdir()
+        # a file made before the watcher has its watch on the new folder can be missed by inotify: wait for the
+        # folder's own report first, as a user's editor would take longer than that anyway
+        await next_with(queue, lambda c: c.path == codex / "agents")
         (codex / "agents" / "qa.md").write_text("# qa\n", encoding="utf-8")
         change = await next_with(queue, lambda c: c.path.name == "qa.md")
         assert (change.kind, change.action) == (ChangeKind.CUSTOM_AGENT, ChangeAction.ADDED)

@@ -83,7 +83,8 @@ async def test_a_run_streams_its_reply_and_selects_the_new_entry(workspace: Path
         view = app.screen.query_one(LogView)
         await wait_for(pilot, lambda: selected_task(view) == "task-003",
                        what="the new entry selected in the log")
-        assert "Wrote the release notes" in screen_text(app)
+        await wait_for(pilot, lambda: "Wrote the release notes" in screen_text(app),
+                       what="the new entry's summary drawn in the log")  # selected first, drawn on the next refresh
 
 
 async def test_escape_cancels_a_run_and_nothing_is_written(workspace: Path, fake_openai: FakeOpenAI) -> None:
