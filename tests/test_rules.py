@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,3 +216,15 @@ def test_a_folder_where_a_file_belongs_is_named_as_such(tmp_path: Path) -> None:
     (codex / "TASK-LOG.json").mkdir()
     diagnostic = only(check(codex), "TC002")
     assert diagnostic.message.startswith("TASK-LOG.json is a folder, not a file")
+
+
+def test_a_number_for_output_files_where_no_logged_file_exists_is_tc104_not_a_crash(tmp_path: Path) -> None:
+    """Found by tests/test_parse_fast_path.py's property: the "no logged file exists" pass iterated the field."""
+    from techcat_core.tasklog.parse import parse_task_log
+    from techcat_core.tasklog.rules import check_task_log
+
+    text = ('[{"task_id": "task-001", "agent": "qa", "date": "2026-01-02", "summary": "s", "output_files": ["g.py"]},'
+            '\n{"task_id": "task-002", "agent": "qa", "date": "2026-01-02", "summary": "s", "output_files": 1e5}]\n')
+    log = parse_task_log(text, tmp_path / ".codex" / "TASK-LOG.json")
+    found = check_task_log(log, tmp_path, dt.date(2026, 12, 4))
+    assert [d.code for d in found if d.code == "TC104"] == ["TC104"]
