@@ -322,7 +322,7 @@ def test_watch_picks_up_an_item_within_a_second(tmp_path: Path, fake_openai: Fak
         assert daemon.stderr is not None
         ready = daemon.stderr.readline()  # the daemon says so once it is warmed up
         assert ready.startswith("watching "), ready
-        wait_for_file_watch(daemon, codex)  # the line does not say the watch is in place; the kernel does
+        wait_for_file_watch(daemon, codex)  # the line comes once the watch is in place; the kernel confirms it
         count = len(fake_openai.requests)
         (codex / "PROPOSED-TASKS.md").write_text("# Proposed\n\n- [>] @frontend_specialist Build it\n")
         marked = time.monotonic()

@@ -53,6 +53,17 @@ def _problems(ws: Workspace) -> list[str]:
             for d in sorted(found, key=lambda d: d.sort_key()) if d.severity.label == "error"]
 
 
+async def _until(event: asyncio.Event, stop: asyncio.Event) -> None:
+    """Wait for `event` or `stop`, whichever is set first."""
+    waiter = asyncio.ensure_future(event.wait())
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+        stopper.cancel()
+
+
 async def watch_and_run(codex_dir: Path, stop: asyncio.Event, *, provider: str | None = None,
                         model: str | None = None, base_url: str | None = None,
                         commit: bool = False) -> AsyncIterator[RunEvent | str]:
@@ -68,10 +79,15 @@ async def watch_and_run(codex_dir: Path, stop: asyncio.Event, *, provider: str |
     wake = asyncio.Event()
     wake.set()  # the first pass picks up items queued before the daemon started
 
+    watching = asyncio.Event()  # set once the file watcher's watch is in place (or it could not start)
+
     async def listen() -> None:
-        async for event in watch_workspace(codex_dir, stop=stop, include_outputs=False):
-            if ChangeKind.PROPOSED in event.kinds or ChangeKind.ROSTER in event.kinds:
-                wake.set()
+        try:
+            async for event in watch_workspace(codex_dir, stop=stop, include_outputs=False, ready=watching):
+                if ChangeKind.PROPOSED in event.kinds or ChangeKind.ROSTER in event.kinds:
+                    wake.set()
+        finally:  # a watcher that failed to start leaves the poll; the daemon still says it is watching
+            watching.set()
 
     async def poll() -> None:
         """A change the file watcher missed (one made while it started, or on a network disk) is seen too."""
@@ -94,13 +110,14 @@ async def watch_and_run(codex_dir: Path, stop: asyncio.Event, *, provider: str |
         await asyncio.to_thread(_warm_up)
         while not stop.is_set():
             if not announced and not wake.is_set():
+                # Only once the watch is in place: a user (or a test) that marks an item after this line
+                # is seen by the watcher at once, not by the next poll.
+                await _until(watching, stop)
                 announced = True
+                if stop.is_set():
+                    break
                 yield f"watching {codex_dir / PROPOSED} for [>] items (Ctrl+C to stop)"
-            waiter = asyncio.ensure_future(wake.wait())
-            stopper = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            stopper.cancel()
+            await _until(wake, stop)
             if stop.is_set():
                 break
             wake.clear()

@@ -45,6 +45,7 @@ BROKEN_CODES = ["TC108", "TC114", "TC401"]
 def _publish(ls: LanguageClient, params: lsp.PublishDiagnosticsParams) -> None:
     ls.diagnostics[params.uri] = params.diagnostics
     ls.diagnostic_versions[params.uri] = params.version  # type: ignore[attr-defined]
+    ls.publish_count += 1  # type: ignore[attr-defined]  # so a waiter can tell "quiet" from "nothing new"
 
 
 def _registered(ls: LanguageClient, params: lsp.RegistrationParams) -> None:
@@ -64,11 +65,12 @@ def _command_or_action(converter: Any) -> Any:
 
 
 def recording_client() -> LanguageClient:
-    """pytest-lsp's client, also remembering the version each publishDiagnostics was for."""
+    """pytest-lsp's client, also remembering the version each publishDiagnostics was for, and how many came."""
     client = LanguageClient(converter_factory=default_converter)
     converter = client.protocol._converter
     converter.register_structure_hook(Union[lsp.Command, lsp.CodeAction], _command_or_action(converter))  # noqa: UP007
     client.diagnostic_versions = {}  # type: ignore[attr-defined]
+    client.publish_count = 0  # type: ignore[attr-defined]
     register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: _publish,
                                    lsp.CLIENT_REGISTER_CAPABILITY: _registered})
     return client

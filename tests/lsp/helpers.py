@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from pygls.uris import from_fs_path
 from pytest_lsp import LanguageClient, client_capabilities
 
 from tests.gitutil import GIT_ENV
+from tests.waiting import DEADLINE
 
 SERVER = [sys.executable, "-m", "techcat_cli.main", "lsp"]
 SERVER_ENV = {**GIT_ENV, "TECHCAT_LSP_LOG": "WARNING"}
@@ -165,14 +167,59 @@ class Session:
     def published_version(self, target: str) -> int | None:
         return getattr(self.client, "diagnostic_versions", {}).get(target)
 
-    async def workspace_reports(self) -> dict[str, list[lsp.Diagnostic]]:
-        """Every file's diagnostics: a workspace pull, or what was pushed."""
-        if self.pull:
-            report = await self.client.workspace_diagnostic_async(lsp.WorkspaceDiagnosticParams([]))
-            return {item.uri: list(item.items) for item in report.items
-                    if isinstance(item, lsp.WorkspaceFullDocumentDiagnosticReport)}
-        await asyncio.sleep(0.5)
-        return {k: list(v) for k, v in self.client.diagnostics.items()}
+    async def diagnostics_until(self, target: str, holds: Callable[[list[lsp.Diagnostic]], object], what: str,
+                                timeout: float = DEADLINE, settled: float = 0.1) -> list[lsp.Diagnostic]:
+        """The document's diagnostics once `holds` is true of them (re-pulled, or as last published, with no
+        version asked for: a change on disk or in git is published for the version the client holds).
+
+        Fails naming `what`, and what was seen last, if it never holds within `timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        found: list[lsp.Diagnostic] = []
+        while True:
+            left = deadline - loop.time()
+            if self.pull:
+                found = await self.diagnostics(target)
+            else:
+                found = await self.published(target, timeout=max(left, 0.1), settled=settled)
+            if holds(found):
+                return found
+            if loop.time() >= deadline:
+                raise AssertionError(f"waited {timeout:g} s for {what}; last saw {codes(found)}")
+            await asyncio.sleep(0.05)
+
+    async def workspace_reports(self, holds: Callable[[dict[str, list[lsp.Diagnostic]]], object] | None = None,
+                                what: str = "the workspace's diagnostics", timeout: float = DEADLINE,
+                                settled: float = 0.5) -> dict[str, list[lsp.Diagnostic]]:
+        """Every file's diagnostics: workspace pulls, or what was pushed, once `holds` is true of them.
+
+        A test names what it expects (`holds`) and gets it as soon as the server reports it, or fails at the
+        deadline with what it saw. Without `holds`: one pull; pushed, once the server has published something
+        and then nothing for `settled` seconds (the server publishes every file that has diagnostics)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        reports: dict[str, list[lsp.Diagnostic]] = {}
+        count, quiet_since = -1, loop.time()
+        while True:
+            if self.pull:
+                report = await self.client.workspace_diagnostic_async(lsp.WorkspaceDiagnosticParams([]))
+                reports = {item.uri: list(item.items) for item in report.items
+                           if isinstance(item, lsp.WorkspaceFullDocumentDiagnosticReport)}
+                if holds is None or holds(reports):
+                    return reports
+            else:
+                published = int(getattr(self.client, "publish_count", 0))
+                if published != count:
+                    count, quiet_since = published, loop.time()
+                reports = {k: list(v) for k, v in self.client.diagnostics.items()}
+                if holds is not None and holds(reports):
+                    return reports
+                if holds is None and count > 0 and loop.time() - quiet_since >= settled:
+                    return reports
+            if loop.time() >= deadline:
+                seen = {k.rsplit("/", 1)[-1]: codes(v) for k, v in reports.items()}
+                raise AssertionError(f"waited {timeout:g} s for {what}; last saw {seen}")
+            await asyncio.sleep(0.05)
 
 
 def codes(diagnostics: list[lsp.Diagnostic]) -> list[str]:

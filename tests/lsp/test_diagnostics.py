@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from lsprotocol import types as lsp
 
 from tests.gitutil import git
 from tests.lsp.conftest import BROKEN_CODES
 from tests.lsp.helpers import Session, codes, position_of, uri
+from tests.waiting import async_wait_until
 
 
 async def test_a_broken_log_shows_the_core_diagnostics_at_the_right_columns(session: Session) -> None:
@@ -43,30 +42,27 @@ async def test_a_roster_change_updates_the_task_log(session: Session) -> None:
     assert codes(await session.diagnostics(log)) == BROKEN_CODES
     refreshes = session.client.diagnostic_refresh_count
     session.replace(agents, "## Agent: `frontend_specialist`", "## Agent: `frontend_specialst`")
-    if session.pull:
-        for _ in range(100):  # the server asks the client to pull again, since the log's results changed
-            if session.client.diagnostic_refresh_count > refreshes:
-                break
-            await asyncio.sleep(0.05)
-        assert session.client.diagnostic_refresh_count > refreshes
+    if session.pull:  # the server asks the client to pull again, since the log's results changed
+        await async_wait_until(lambda: session.client.diagnostic_refresh_count > refreshes,
+                               "the server to ask for a diagnostic refresh")
         found = await session.diagnostics(log)
     else:  # Neovim never re-pulls a file by itself: the server publishes the log's new diagnostics
-        found = await session.published(log, version=1, settled=0.5)
+        found = await session.diagnostics_until(log, lambda found: "TC401" not in codes(found),
+                                                "the log's TC401 to clear after the roster change")
+        assert session.published_version(log) == 1
     assert "TC401" not in codes(found)
 
 
 async def test_files_that_are_not_open_are_reported_and_refreshed_from_disk(session: Session) -> None:
     proposed = session.codex / "PROPOSED-TASKS.md"
     proposed.write_text("# Proposed\n\n- [ ] @ghost_agent Do it\n- [?] Odd mark\n", encoding="utf-8")
-    reports = await session.workspace_reports()
+    reports = await session.workspace_reports(lambda found: codes(found.get(uri(proposed), [])) == ["TC300", "TC301"],
+                                              "the unopened checklist's TC300 and TC301")
     assert codes(reports.get(uri(proposed), [])) == ["TC300", "TC301"]
     proposed.write_text("# Proposed\n\n- [ ] @planner Do it\n", encoding="utf-8")
     session.wrote(proposed)
-    for _ in range(100):
-        reports = await session.workspace_reports()
-        if not reports.get(uri(proposed)):
-            break
-        await asyncio.sleep(0.1)
+    reports = await session.workspace_reports(lambda found: not found.get(uri(proposed)),
+                                              "the fixed checklist's diagnostics to clear")
     assert reports.get(uri(proposed), []) == []
 
 
@@ -92,12 +88,8 @@ async def test_history_is_checked_on_save(session: Session) -> None:
     assert session.texts is not None
     log_path.write_text(session.texts[log], encoding="utf-8")
     session.client.text_document_did_save(lsp.DidSaveTextDocumentParams(lsp.TextDocumentIdentifier(log)))
-    found: list[lsp.Diagnostic] = []
-    for _ in range(100):
-        found = await session.diagnostics(log) if session.pull else await session.published(log, settled=0.3)
-        if "TC403" in codes(found):
-            break
-        await asyncio.sleep(0.1)
+    found = await session.diagnostics_until(log, lambda found: "TC403" in codes(found), "TC403 once saved",
+                                            settled=0.3)
     assert codes(found) == sorted([*BROKEN_CODES, "TC403"])
 
 
@@ -106,11 +98,10 @@ async def test_vscode_watches_files_for_the_server(session: Session) -> None:
     registrations = getattr(session.client, "registrations", [])
     if session.profile == "vscode":
         # the server registers its watcher after `initialized`, on its own schedule: wait for it to arrive
-        deadline = asyncio.get_running_loop().time() + 30
-        while not any(r.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES for r in registrations) \
-                and asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(0.05)
-            registrations = getattr(session.client, "registrations", [])
+        await async_wait_until(lambda: any(r.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES
+                                           for r in getattr(session.client, "registrations", [])),
+                               "the server to register its file watcher")
+        registrations = getattr(session.client, "registrations", [])
         [watch] = [r for r in registrations if r.method == lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES]
         assert "**/.codex/**" in str(watch.register_options)
     else:
@@ -121,12 +112,8 @@ async def test_an_output_file_created_on_disk_clears_its_warning(session: Sessio
     log = session.open(session.codex / "TASK-LOG.json")
     assert "TC114" in codes(await session.diagnostics(log))
     (session.root / "apps/web/gone.tsx").write_text("// here after all\n")
-    found: list[lsp.Diagnostic] = []
-    for _ in range(150):  # the server looks at the logged paths every few seconds
-        found = await session.diagnostics(log) if session.pull else await session.published(log, settled=0.1)
-        if "TC114" not in codes(found):
-            break
-        await asyncio.sleep(0.1)
+    found = await session.diagnostics_until(log, lambda found: "TC114" not in codes(found),  # looked at every few s
+                                            "the created output file's TC114 to clear")
     assert codes(found) == ["TC108", "TC401"]
 
 
@@ -135,12 +122,8 @@ async def test_a_damaged_repository_is_a_note_not_silence(session: Session) -> N
     sha = git(session.root, "rev-parse", "HEAD").strip()
     (session.root / ".git" / "objects" / sha[:2] / sha[2:]).unlink()  # HEAD names a commit git cannot read
     log = session.open(session.codex / "TASK-LOG.json")
-    found: list[lsp.Diagnostic] = []
-    for _ in range(100):
-        found = await session.diagnostics(log) if session.pull else await session.published(log, settled=0.3)
-        if "TC405" in codes(found):
-            break
-        await asyncio.sleep(0.1)
+    found = await session.diagnostics_until(log, lambda found: "TC405" in codes(found),
+                                            "the TC405 note on a damaged repository", settled=0.3)
     assert codes(found) == sorted([*BROKEN_CODES, "TC405"])
     note = next(d for d in found if d.code == "TC405")
     assert note.severity == lsp.DiagnosticSeverity.Information

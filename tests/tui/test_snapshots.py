@@ -6,6 +6,7 @@ look at the SVGs under tests/tui/__snapshots__/ before committing.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from textual.pilot import Pilot
 from techcat_tui.widgets.documents_view import DocumentsView
 from techcat_tui.widgets.log_view import LogView
 from tests.tui.helpers import copy_sample, make_app, screen_text, wait_for, wait_ready
+from tests.waiting import DEADLINE
 
 SIZES = [(80, 24), (160, 48)]
 VIEWS = {"log": "1", "agents": "2", "proposed": "3", "docs": "4", "problems": "5", "git": "6"}
@@ -23,14 +25,24 @@ FOCUSED = {"log": ("log-table",), "agents": ("agents-list",), "proposed": ("prop
            "problems": ("problems-table",), "git": ("git-view",)}
 
 
-async def settled(pilot: Pilot[Any], measure: Callable[[], object], rounds: int = 3) -> None:
-    """Wait until `measure()` gives the same value `rounds` times in a row, 0.1 s apart."""
+async def settled(pilot: Pilot[Any], measure: Callable[[], object], rounds: int = 3, what: str = "the view",
+                  timeout: float = DEADLINE) -> None:
+    """Wait until `measure()` gives the same value `rounds` times in a row, 0.1 s apart; fail if it never
+    settles within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
     last, same = measure(), 0
     while same < rounds:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} never settled within {timeout:g} s")
         await pilot.pause(0.1)
         current = measure()
         same = same + 1 if current == last else 0
         last = current
+
+
+def picture(app: Any) -> tuple[tuple[Any, ...], ...]:
+    """What the screen draws, styles included (the focus shows in colours, not in the text)."""
+    return tuple(tuple(strip) for strip in app.screen._compositor.render_strips())
 
 
 @pytest.fixture
@@ -55,15 +67,14 @@ def test_view_snapshot(view: str, size: tuple[int, int], home_sample: Path, snap
             docs = app.screen.query_one(DocumentsView)
             await wait_for(pilot, lambda: docs.current is not None, what="the PRD")
             await wait_for(pilot, lambda: "Constraints" in screen_text(app), what="the table of contents")
-            await settled(pilot, lambda: len(docs.query("*")))  # Markdown mounts its blocks in batches
+            await settled(pilot, lambda: len(docs.query("*")), what="the PRD's blocks")  # mounted in batches
         if view == "git":
             await wait_for(pilot, lambda: "git init" in screen_text(app), what="the git status")
         assert app.screen.query_one(LogView).current_row() is not None
         await wait_for(pilot, lambda: app.focused is not None and app.focused.id in FOCUSED[view], what="focus")
         await app.workers.wait_for_complete()
-        for _ in range(3):  # let the footer and scroll bars catch up with the focus change, even on a busy machine
-            await pilot.pause(0.1)
-            await pilot.pause()
+        # the footer and scroll bars catch up with the focus change: wait until the drawn screen stops changing
+        await settled(pilot, lambda: picture(app), what="the screen after the focus change")
         await pilot.wait_for_scheduled_animations()
 
     assert snap_compare(app, terminal_size=size, run_before=settle)
