@@ -168,24 +168,26 @@ class Session:
         return getattr(self.client, "diagnostic_versions", {}).get(target)
 
     async def diagnostics_until(self, target: str, holds: Callable[[list[lsp.Diagnostic]], object], what: str,
-                                timeout: float = DEADLINE, settled: float = 0.1) -> list[lsp.Diagnostic]:
-        """The document's diagnostics once `holds` is true of them (re-pulled, or as last published, with no
-        version asked for: a change on disk or in git is published for the version the client holds).
+                                timeout: float = DEADLINE) -> list[lsp.Diagnostic]:
+        """The document's diagnostics once `holds` is true of them: re-pulled, or the last ones published (each
+        publish is the file's whole list; a change on disk or in git is published for the version the client
+        holds, so no version is asked for).
 
         Fails naming `what`, and what was seen last, if it never holds within `timeout` seconds."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        found: list[lsp.Diagnostic] = []
+        found: list[lsp.Diagnostic] | None = None
         while True:
-            left = deadline - loop.time()
             if self.pull:
                 found = await self.diagnostics(target)
             else:
-                found = await self.published(target, timeout=max(left, 0.1), settled=settled)
-            if holds(found):
+                current = self.client.diagnostics.get(target)
+                found = None if current is None else list(current)
+            if found is not None and holds(found):
                 return found
             if loop.time() >= deadline:
-                raise AssertionError(f"waited {timeout:g} s for {what}; last saw {codes(found)}")
+                seen = "nothing published" if found is None else codes(found)
+                raise AssertionError(f"waited {timeout:g} s for {what}; last saw {seen}")
             await asyncio.sleep(0.05)
 
     async def workspace_reports(self, holds: Callable[[dict[str, list[lsp.Diagnostic]]], object] | None = None,

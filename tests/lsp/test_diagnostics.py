@@ -88,8 +88,7 @@ async def test_history_is_checked_on_save(session: Session) -> None:
     assert session.texts is not None
     log_path.write_text(session.texts[log], encoding="utf-8")
     session.client.text_document_did_save(lsp.DidSaveTextDocumentParams(lsp.TextDocumentIdentifier(log)))
-    found = await session.diagnostics_until(log, lambda found: "TC403" in codes(found), "TC403 once saved",
-                                            settled=0.3)
+    found = await session.diagnostics_until(log, lambda found: "TC403" in codes(found), "TC403 once saved")
     assert codes(found) == sorted([*BROKEN_CODES, "TC403"])
 
 
@@ -123,7 +122,7 @@ async def test_a_damaged_repository_is_a_note_not_silence(session: Session) -> N
     (session.root / ".git" / "objects" / sha[:2] / sha[2:]).unlink()  # HEAD names a commit git cannot read
     log = session.open(session.codex / "TASK-LOG.json")
     found = await session.diagnostics_until(log, lambda found: "TC405" in codes(found),
-                                            "the TC405 note on a damaged repository", settled=0.3)
+                                            "the TC405 note on a damaged repository")
     assert codes(found) == sorted([*BROKEN_CODES, "TC405"])
     note = next(d for d in found if d.code == "TC405")
     assert note.severity == lsp.DiagnosticSeverity.Information
