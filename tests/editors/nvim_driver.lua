@@ -58,6 +58,24 @@ local function has_code(bufnr, code)
   return false
 end
 
+-- Whether `list` (as `diagnostics` gives it) has exactly the distinct (code, line) pairs of `wanted`.
+local function shows_exactly(list, wanted)
+  local seen, distinct = {}, 0
+  for _, d in ipairs(list) do
+    local key = tostring(d.code) .. '@' .. d.lnum
+    if not seen[key] then
+      seen[key] = true
+      distinct = distinct + 1
+    end
+  end
+  for _, pair in ipairs(wanted) do
+    if not seen[pair[1] .. '@' .. pair[2]] then
+      return false
+    end
+  end
+  return distinct == #wanted
+end
+
 local function run()
   vim.opt.runtimepath:prepend(cfg.plugin_dir)
   if cfg.mode == 'lsp_config' then
@@ -88,8 +106,11 @@ local function run()
     end
     return true
   end)
-  vim.wait(300, function() return false end) -- let a late publish land before reading
-  result.diagnostics = diagnostics(bufnr)
+  -- Not a pause for a late publish: wait until the buffer holds exactly what `techcat check` reports.
+  wait('the diagnostics `techcat check` reports (code and line)', 30000, function()
+    result.diagnostics = diagnostics(bufnr)
+    return shows_exactly(result.diagnostics, cfg.expect_shown)
+  end)
   step('diagnostics')
 
   -- Hover: the float Neovim opens, read line by line.

@@ -37,6 +37,7 @@ def run_driver(nvim: Path, mode: str, tmp_path: Path, model: FakeOpenAI) -> dict
     config = {
         "file": str(log), "out": str(out), "mode": mode, "plugin_dir": str(NVIM_PLUGIN), "cmd": server_command(),
         "expect_codes": EXPECTED_CODES,
+        "expect_shown": sorted({(d.code, d.line) for d in reference}),  # what `techcat check` says, all of it
         "hover": {"line": ROSTER_AGENT.line, "col": ROSTER_AGENT.byte_column},
         "action": {"line": BAD_DATE.line, "col": BAD_DATE.byte_column + 2, "pick": "2025-07-14", "clears": "TC108"},
         "run": {"agent": "planner", "task": "Plan the next milestone", "expect": "planner wrote"},

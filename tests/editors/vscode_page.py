@@ -157,8 +157,19 @@ def run_palette_command(page: Page, title: str, *answers: str) -> None:
     for answer in answers:
         poll("the next question", lambda: True if box.is_visible() and box.input_value() == "" else None)
         page.keyboard.type(answer)
-        time.sleep(0.3)  # the quick pick filters as one types
+        poll(f"{answer!r} typed and, in a quick pick, its row chosen", lambda: _answered(page, answer))
         page.keyboard.press("Enter")
+
+
+def _answered(page: Page, answer: str) -> bool | None:
+    """Whether Enter now gives `answer`: the box holds it, and a quick pick (one with a list) has filtered down
+    to a focused row that shows it. An input box has no list: the typed text is the answer."""
+    if page.locator(".quick-input-widget input").input_value() != answer:
+        return None
+    if not page.locator(".quick-input-widget .quick-input-list").is_visible():
+        return True
+    focused = page.locator(".quick-input-list .monaco-list-row.focused")
+    return True if focused.count() and answer.lower() in focused.first.inner_text().lower() else None
 
 
 def notification_containing(page: Page, text: str) -> str | None:

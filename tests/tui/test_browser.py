@@ -29,15 +29,17 @@ def _checklist_line(codex: Path, text: str) -> str:
 def _settled(page: Page, timeout: float = 30.0) -> None:
     """Until the canvas shows the same picture twice in a row, 0.5 s apart: the app is painted and idle.
 
-    The canvas is the only thing to look at; a loaded machine needs far longer than an idle one."""
+    The canvas is the only thing to look at; a loaded machine needs far longer than an idle one. A canvas
+    that is still blank or still changing at the deadline fails the test here, not at a later step."""
     deadline = time.monotonic() + timeout
     last = page.screenshot()
     while time.monotonic() < deadline:
-        time.sleep(0.5)
+        time.sleep(0.5)  # the poll's interval: each round compares two pictures
         shot = page.screenshot()
         if shot == last and len(shot) > 20_000:  # a blank canvas is a few kilobytes
             return
         last = shot
+    raise AssertionError(f"the served app's canvas never settled on a painted picture within {timeout:g} s")
 
 
 @pytest.mark.slow
