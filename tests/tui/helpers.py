@@ -43,6 +43,27 @@ async def wait_for(pilot: Pilot[Any], predicate: Callable[[], object], timeout: 
         await pilot.pause(0.05)
 
 
+async def read_scrolling(pilot: Pilot[Any], app: TechcatApp, box: Any, needles: tuple[str, ...],
+                         what: str = "the text", timeout: float = 15.0) -> str:
+    """Read the screen a page at a time, as a user scrolls `box`, until every needle has been on it.
+
+    Fails naming the needles never seen within `timeout` seconds (not after a fixed number of pages)."""
+    seen = ""
+
+    def read_page() -> bool:
+        nonlocal seen
+        seen += screen_text(app)
+        box.scroll_page_down(animate=False)
+        return all(needle in seen for needle in needles)
+
+    try:
+        await wait_for(pilot, read_page, timeout=timeout, what=what)
+    except AssertionError:
+        missing = [needle for needle in needles if needle not in seen]
+        raise AssertionError(f"{what}: never showed {missing} within {timeout} s") from None
+    return seen
+
+
 async def wait_ready(pilot: Pilot[Any], app: TechcatApp) -> None:
     """The first screen is shown, the first check has finished and, when the app watches, its watcher is in place."""
     await wait_for(pilot, lambda: app.check_result is not None and not app.check_running, what="the first check")

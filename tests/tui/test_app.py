@@ -14,7 +14,7 @@ from techcat_tui.screens.main import MainScreen
 from techcat_tui.screens.run_dialog import RunDialog
 from techcat_tui.screens.welcome import WelcomeScreen
 from techcat_tui.widgets.log_view import LogView
-from tests.tui.helpers import make_app, notified, screen_text, wait_for, wait_ready
+from tests.tui.helpers import make_app, notified, read_scrolling, screen_text, wait_for, wait_ready
 from tests.wsbuilder import entry, make_workspace
 
 
@@ -91,13 +91,9 @@ async def test_help_lists_every_view_with_binding_ids(sample: Path) -> None:
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help screen")
         help_box = app.screen.query_one("#help-box")
-        seen = ""
-        for _ in range(12):  # read it all, a page at a time, as a user scrolls
-            seen += screen_text(app)
-            help_box.scroll_page_down(animate=False)
-            await pilot.pause()
-        for needle in ("Task log", "Proposed tasks", "proposed.queue", "log.filter", "ctrl+s", "tui.toml",
-                       "[keys]"):
+        needles = ("Task log", "Proposed tasks", "proposed.queue", "log.filter", "ctrl+s", "tui.toml", "[keys]")
+        seen = await read_scrolling(pilot, app, help_box, needles, what="the help screen")  # as a user scrolls
+        for needle in needles:
             assert needle in seen, needle
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)

@@ -110,8 +110,8 @@ async def test_the_footer_is_not_cut_at_80x24(view: str, sample: Path) -> None:
         await pilot.press(VIEW_KEYS[view])
         await wait_for(pilot, lambda: app.screen.query_one("#tabs").active == view, what=view)  # type: ignore[attr-defined]
         await app.workers.wait_for_complete()
-        for _ in range(3):  # the footer recomposes for the focused view through a few queued messages
-            await pilot.pause()
+        # the footer recomposes for the focused view through a few queued messages: wait until it has
+        await wait_for(pilot, lambda: _footer(app).rstrip().endswith("^p palette"), what=f"the footer of {view}")
         footer = _footer(app)
         assert "Help" in footer and "Quit" in footer and "palette" in footer, footer
         assert footer.rstrip().endswith("^p palette"), footer

@@ -11,7 +11,7 @@ from techcat_core.runs.store import open_history
 from techcat_core.runtime.runner import RunRequest, run_agent
 from techcat_tui.widgets.runs_view import RunsView
 from tests.fake_openai import Behaviour, FakeOpenAI
-from tests.tui.helpers import make_app, screen_text, wait_for, wait_ready
+from tests.tui.helpers import make_app, read_scrolling, screen_text, wait_for, wait_ready
 from tests.wsbuilder import AGENTS_MD, make_workspace
 
 WRITER = AGENTS_MD + "\n## Agent: `writer`\n\n- **Role:** Writes notes\n- **Output:** docs/notes.md\n"
@@ -83,9 +83,6 @@ async def test_help_lists_the_runs_keys(tmp_path: Path) -> None:
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help screen")
         help_box = app.screen.query_one("#help-box")
-        seen = ""
-        for _ in range(16):
-            seen += screen_text(app)
-            help_box.scroll_page_down(animate=False)
-            await pilot.pause()
+        seen = await read_scrolling(pilot, app, help_box, ("runs.good", "runs.bad", "runs.refresh"),
+                                    what="the help screen's run keys")
         assert "runs.good" in seen and "runs.bad" in seen and "runs.refresh" in seen
