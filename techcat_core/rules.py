@@ -169,9 +169,14 @@ def agent_reference_rules(ws: Workspace) -> list[Diagnostic]:
     names = known_agents(ws)
     out: list[Diagnostic] = []
     guesses: dict[str, str | None] = {}
-    named = {agent for e in log.entries if type(e.value) is dict and type(agent := e.value.get("agent")) is str}
-    if named <= names and all(type(e.value) is dict for e in log.entries):
-        return out  # every entry names a known agent (the common case, decided in C-speed passes)
+    digest = log.fresh_digest()  # every entry an object, and the set of their agents
+    if digest is not None:
+        if digest.agents <= names:
+            return out
+    else:
+        named = {agent for e in log.entries if type(e.value) is dict and type(agent := e.value.get("agent")) is str}
+        if named <= names and all(type(e.value) is dict for e in log.entries):
+            return out  # every entry names a known agent (the common case, decided in C-speed passes)
     for entry in log.entries:
         agent = entry.agent
         if agent is None or not agent.strip() or agent in names:

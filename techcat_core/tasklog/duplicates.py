@@ -8,6 +8,7 @@ committed entry is a history change (TC403), so only a person can tell it loses 
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -63,13 +64,27 @@ def shared_buckets(log: TaskLog) -> list[int]:
     return [n for n, key in zip(shared, narrower, strict=True) if again[key] > 1]
 
 
+def repeated_hashes(hashes: list[int]) -> list[int]:
+    """The indexes whose hash another index shares, in order (C-speed passes over a digest's hashes)."""
+    counts = Counter(hashes)
+    if len(counts) == len(hashes):
+        return []
+    repeated = {key for key, count in counts.items() if count > 1}
+    return list(itertools.compress(range(len(hashes)), map(repeated.__contains__, hashes)))
+
+
 def duplicate_entries(log: TaskLog, candidates: Iterable[int] | None = None) -> list[Diagnostic]:
     """TC115 for every entry whose content (without `task_id`) an earlier entry already has.
 
-    `candidates` (ascending indexes) may narrow the search to the entries that share a bucket.
+    `candidates` (ascending indexes) may narrow the search to the entries that share a bucket. Without them,
+    a parse's digest (`TaskLog.fresh_digest`) names the entries whose hash of (summary, date) repeats, faster
+    than `shared_buckets`. Any ascending superset of the entries that repeat one another gives the same
+    diagnostics: only entries with equal content keys report anything.
     """
     if log.top_level != "array":
         return []
+    if candidates is None and (digest := log.fresh_digest()) is not None:
+        candidates = repeated_hashes(digest.content_hashes)
     first: dict[object, LogEntry] = {}
     out: list[Diagnostic] = []
     for n in shared_buckets(log) if candidates is None else candidates:

@@ -18,7 +18,7 @@ from techcat_core.diagnostics import Diagnostic, Fix, TextEdit
 from techcat_core.positions import Range
 from techcat_core.tasklog.dates import ISO_DATE, parse_iso_date, suggest_date
 from techcat_core.tasklog.ids import MAX_ID_DIGITS, TASK_ID, format_task_id, repair_task_id, task_number
-from techcat_core.tasklog.parse import REQUIRED_FIELDS, DupKeys, LogEntry, TaskLog
+from techcat_core.tasklog.parse import REQUIRED_FIELDS, DupKeys, LogDigest, LogEntry, TaskLog
 
 _EXPECTED_TYPES: dict[str, tuple[type, str]] = {
     "task_id": (str, "a string"),
@@ -28,6 +28,7 @@ _EXPECTED_TYPES: dict[str, tuple[type, str]] = {
     "output_files": (list, "an array of strings"),
 }
 _KNOWN_FIELDS = frozenset(REQUIRED_FIELDS)
+_STR = {str}
 _DUP_TYPE = DupKeys
 
 
@@ -144,36 +145,71 @@ class TaskLogRules:
         if self.shape_says_all():
             return self.out
         entries = self.log.entries
-        facts: list[IdFact] = []
-        add_fact = facts.append
+        digest = self.log.fresh_digest()
+        if digest is None or not self._clean_entries(digest):
+            self.entry_pass(entries)
+        if digest is not None and self._clean_ids(digest.digits):
+            self.task_ids = digest.task_ids  # every id well formed, none repeated, no gap: no TC110-TC112
+        else:
+            facts = list(map(id_fact, entries))
+            self.id_rules(entries, facts)
+            self.task_ids = {task_id for task_id, number, _ in facts if number is not None and task_id is not None}
+        self.paths(entries, digest.paths if digest is not None else None)
+        return self.out
+
+    def entry_pass(self, entries: list[LogEntry]) -> None:
+        """TC102-TC109 for every entry, in order."""
         good_dates = self._good_dates
         for entry in entries:
             value = entry.value
             if type(value) is not dict and not isinstance(value, dict):
                 self.not_an_object(entry)
-                add_fact(NO_ID)
-                continue
-            if not self.well_formed(value):
+            elif not self.well_formed(value):
                 self.fields(entry)
             elif value["date"] not in good_dates:
                 self.date(entry, value["date"])
-            add_fact(id_fact(entry))
-        self.id_rules(entries, facts)
-        self.paths(entries)
-        self.task_ids = {task_id for task_id, number, _ in facts if number is not None and task_id is not None}
-        return self.out
 
-    def paths(self, entries: list[LogEntry]) -> None:
+    def _clean_entries(self, digest: LogDigest) -> bool:
+        """Whether `entry_pass` would report nothing: `well_formed` holds for every entry and every date is a
+        good one. The digest vouches for each entry's shape, id, summary and files list; the rest is decided on
+        its sets of distinct agents, dates and paths."""
+        agents, dates, paths = digest.agents, digest.dates, digest.paths
+        if not (set(map(type, agents)) <= _STR and set(map(type, dates)) <= _STR and set(map(type, paths)) <= _STR
+                and all(map(str.strip, agents)) and all(map(str.strip, dates)) and all(map(str.strip, paths))):
+            return False
+        latest_ok = self.latest_ok
+        for date in dates - self._good_dates:
+            parsed = parse_iso_date(date)
+            if parsed is None or parsed > latest_ok:
+                return False
+        self._good_dates.update(dates)
+        return True
+
+    @staticmethod
+    def _clean_ids(digits: list[str]) -> bool:
+        """Whether `id_rules` would report nothing, from each id's text after `task-`: every id is what
+        `id_fact`'s fast test accepts, and their numbers all differ and leave no gap."""
+        lengths = set(map(len, digits))
+        joined = "".join(digits)
+        if min(lengths) < 1 or max(lengths) > MAX_ID_DIGITS or not (joined.isascii() and joined.isdigit()):
+            return False
+        numbers = set(map(int, digits))
+        return len(numbers) == len(digits) and max(numbers) - min(numbers) + 1 == len(numbers)
+
+    def paths(self, entries: list[LogEntry], distinct: set[Any] | None = None) -> None:
         """TC113 and TC114 over the whole log. Each distinct path is judged once; only the entries that name
         one that escapes or does not exist go through `entry_paths`, and TC114 is reported only when some
-        logged file exists (else the log was read away from its repository: every file would be noise)."""
-        lists = [files for entry in entries
-                 if type(entry.value) is dict or isinstance(entry.value, dict)
-                 if type(files := entry.value.get("output_files")) is list]
-        try:
-            distinct = set(itertools.chain.from_iterable(lists))
-        except TypeError:  # an item that is an array or an object: every entry is looked at
-            distinct = None
+        logged file exists (else the log was read away from its repository: every file would be noise).
+
+        `distinct`: every item of the entries' `output_files` lists, when the caller has them (a digest)."""
+        if distinct is None:
+            lists = [files for entry in entries
+                     if type(entry.value) is dict or isinstance(entry.value, dict)
+                     if type(files := entry.value.get("output_files")) is list]
+            try:
+                distinct = set(itertools.chain.from_iterable(lists))
+            except TypeError:  # an item that is an array or an object: every entry is looked at
+                distinct = None
         if distinct is not None:
             paths = [p for p in distinct if type(p) is str and p.strip()]
             bad = {p for p in paths if _escape_problem(p) or not self.exists(p)}
