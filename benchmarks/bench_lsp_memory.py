@@ -12,13 +12,17 @@ TechCat sees), measures:
   entry's date or mends it again, after two warm-ups), each followed by `textDocument/diagnostic`, timed
   from sending the edit to the answer; then the server's peak RSS (`VmHWM` from /proc) after the session.
 
-Targets (issue 15): peak RSS under 400 MiB and edit → diagnostics under 60 ms at 100k entries.
+Targets (issue 15): peak RSS under 400 MiB and edit → diagnostics under 60 ms at 100k entries, for the
+median and the 95th percentile (nearest rank) alike; the last line prints both. With `--git` the history
+checks (TC403/TC404) also run, in the background once the buffer has been quiet for a moment (see
+techcat_lsp/history.py); this session's edits begin right after the open, as a hurried user's would.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import platform
 import resource
@@ -41,6 +45,11 @@ import bench_lsp  # noqa: E402  (a sibling script, not a package)
 
 RSS_TARGET_MIB = 400
 LATENCY_TARGET_MS = 60.0
+
+
+def percentile(ordered: list[float], pct: float) -> float:
+    """The nearest-rank percentile of sorted values: the smallest value with `pct` % of them at or below it."""
+    return ordered[max(0, math.ceil(len(ordered) * pct / 100) - 1)]
 
 
 def json_load_peak_mib(log: Path) -> float:
@@ -109,7 +118,8 @@ async def session(root: Path, log: Path, edits: int) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--entries", type=int, default=100_000)
-    parser.add_argument("--edits", type=int, default=20, help="measured edits (after 2 warm-ups)")
+    parser.add_argument("--edits", type=int, default=20,
+                        help="measured edits (after 2 warm-ups); 60 or more for a steady p95")
     parser.add_argument("--keep", action="store_true", help="keep the generated workspace and print where")
     parser.add_argument("--git", action="store_true",
                         help="commit the workspace to a git repository first, so the history rules (TC403, TC404) "
@@ -137,15 +147,19 @@ def main() -> int:
             shutil.rmtree(base, ignore_errors=True)
     times = sorted(result["times"])
     median = statistics.median(times) * 1000
-    p95 = times[min(len(times) - 1, int(len(times) * 0.95))] * 1000
+    p95 = percentile(times, 95) * 1000
     peak = result["peak"]
+    met = median < LATENCY_TARGET_MS and p95 < LATENCY_TARGET_MS
     print("| entries | log MiB | `json.load` peak RSS MiB | server peak RSS MiB | ÷ json.load | ÷ log size "
           "| target RSS | edit → diagnostics ms (p95) | target | open → diagnostics s | problems |")
     print("|---:|---:|---:|---:|---:|---:|---|---:|---|---:|---:|")
     print(f"| {args.entries:,} | {log_mib:.1f} | {reference:.0f} | {peak:.0f} | {peak / reference:.1f}× "
           f"| {peak / log_mib:.1f}× | < {RSS_TARGET_MIB} {'✓' if peak < RSS_TARGET_MIB else '✗ missed'} "
-          f"| {median:.1f} ({p95:.1f}) | < {LATENCY_TARGET_MS:.0f} {'✓' if median < LATENCY_TARGET_MS else '✗ missed'} "
+          f"| {median:.1f} ({p95:.1f}) | < {LATENCY_TARGET_MS:.0f} {'✓' if met else '✗ missed'} "
           f"| {result['open_s']:.2f} | {result['found']} |")
+    print(f"\nedit → diagnostics over {len(times)} edits: median {median:.1f} ms, p95 {p95:.1f} ms "
+          f"(nearest rank), min {times[0] * 1000:.1f}, max {times[-1] * 1000:.1f}; server peak RSS {peak:.0f} MiB"
+          f"{' (git)' if args.git else ''}")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\n(this client's own peak RSS: {own:.0f} MiB, not counted)", file=sys.stderr)
     return 0

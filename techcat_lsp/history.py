@@ -24,6 +24,8 @@ from techcat_core.workspace import Workspace, find_git_root
 
 logger = logging.getLogger(__name__)
 
+QUIET_SECONDS = 0.3  # how long the buffer must go unedited before the history checks start
+
 
 def _compute(ws: Workspace) -> list[Diagnostic]:
     from techcat_core.history import history_rules  # imports gitpython: only when there is a repository
@@ -77,8 +79,16 @@ class History:
         return self._task
 
     async def _settle(self, workspace: Callable[[], Workspace], on_change: Callable[[], None] | None) -> None:
+        log = workspace().task_log
+        # Not while edits are coming (the first ones often right after the open): the worker would hold
+        # the GIL against them and keep their log's 40 MB text alive beside the edited one, for a result
+        # the next edit drops anyway.
+        await asyncio.sleep(QUIET_SECONDS)
         ws = workspace()
-        log = ws.task_log
+        if ws.task_log is not log:
+            logger.debug("an edit came before the git history checks of %s: they wait for the next save",
+                         self.codex_dir)
+            return
         try:
             diagnostics = await asyncio.to_thread(_compute, ws)
         except Exception:  # best effort: a broken repository must not stop the other checks

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from techcat_core.gc_policy import FREEZE_ABOVE
 from techcat_core.tasklog.block_lines import BlockLineIndex
 from techcat_core.tasklog.parse import TaskLog, parse_task_log
 from techcat_core.tasklog.reading import read_log_text
@@ -15,6 +16,7 @@ from techcat_core.tasklog.recheck import LogChecker
 from techcat_core.tasklog.reparse import Splice, reparse_spliced
 from techcat_core.workspace import DecodeProblem
 from techcat_lsp.documents import Document
+from techcat_lsp.memory import release_free
 
 
 class LogSource:
@@ -71,6 +73,8 @@ class LogSource:
     def _parse(self, text: str, lines: BlockLineIndex) -> None:
         # Kept for the whole session: equal keys, agents, dates and paths as one object (a third less memory);
         # a big log's objects are frozen out of the collector's sight by the parser.
+        if len(text) > FREEZE_ABOVE:
+            release_free()  # what reading the text left free in the heap is not kept beside the parse
         self.log = parse_task_log(text, self.path, share_strings=True)
         self.log.lines = lines
 

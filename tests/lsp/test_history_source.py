@@ -3,14 +3,17 @@ the files, and a result an edit overtook is dropped (its entries moved under the
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
+import pytest
 from lsprotocol import types as lsp
 
 from techcat_core.diagnostics import Diagnostic
 from techcat_core.history import history_rules
 from techcat_core.workspace import Workspace, load_workspace
+from techcat_lsp import history as history_module
 from techcat_lsp.documents import DocumentStore
 from techcat_lsp.state import WorkspaceState
 from tests.gitutil import commit_all, init_repo
@@ -68,11 +71,8 @@ async def test_a_result_an_edit_overtook_is_dropped(tmp_path: Path) -> None:
     calls: list[Workspace] = []
 
     def workspace() -> Workspace:
-        if calls:  # the rules are done: an edit arrives before the server looks at their result
-            at = text.index("task-004")
-            docs.change(lsp.DidChangeTextDocumentParams(lsp.VersionedTextDocumentIdentifier(2, doc.uri), [
-                lsp.TextDocumentContentChangePartial(range=lsp.Range(_pos(text, at), _pos(text, at + 8)),
-                                                     text="task-005")]), "utf-16")
+        if len(calls) == 2:  # the rules are done: an edit arrives before the server looks at their result
+            _edit(docs, doc.uri, text)
             state.changed(log)
         calls.append(state.analysis().ws)
         return calls[-1]
@@ -81,8 +81,43 @@ async def test_a_result_an_edit_overtook_is_dropped(tmp_path: Path) -> None:
     task = state.history.refresh(workspace, on_change=lambda: changes.append(1))
     assert task is not None
     await task
-    assert calls[0].task_log is not calls[1].task_log  # the edit was parsed: the first parse was consumed
+    assert len(calls) == 3  # before the quiet wait, after it (unedited: the rules ran), after the rules
+    assert calls[1].task_log is not calls[2].task_log  # the edit was parsed: the first parse was consumed
     assert changes == [] and state.history.diagnostics == [] and state.history.current(text) == []
+
+
+async def test_an_edit_in_the_quiet_wait_keeps_the_rules_from_running(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Edits right after an open: the worker does not start (it would compete with them for the GIL and
+    keep the old text alive) for a result the edit would drop."""
+    codex = _repo(tmp_path)
+    docs = DocumentStore()
+    log = codex / "TASK-LOG.json"
+    text = log.read_text(encoding="utf-8")
+    doc = docs.open(lsp.TextDocumentItem(log.resolve().as_uri(), "json", 1, text))
+    assert doc is not None
+    state = WorkspaceState(codex, docs)
+    ran: list[Workspace] = []
+    real = history_module._compute
+    monkeypatch.setattr(history_module, "_compute", lambda ws: ran.append(ws) or real(ws))
+    task = state.history.refresh(lambda: state.analysis().ws)
+    assert task is not None
+    await asyncio.sleep(0)  # the refresh has looked at the log and waits for quiet
+    _edit(docs, doc.uri, text)
+    state.changed(log)
+    await task
+    assert ran == [] and state.history.diagnostics == []
+    task = state.history.refresh(lambda: state.analysis().ws)  # the next save: they run on the buffer then
+    assert task is not None
+    await task
+    assert len(ran) == 1 and {d.code for d in state.history.diagnostics} == {"TC403", "TC404"}
+
+
+def _edit(docs: DocumentStore, uri: str, text: str) -> None:
+    at = text.index("task-004")
+    docs.change(lsp.DidChangeTextDocumentParams(lsp.VersionedTextDocumentIdentifier(2, uri), [
+        lsp.TextDocumentContentChangePartial(range=lsp.Range(_pos(text, at), _pos(text, at + 8)),
+                                             text="task-005")]), "utf-16")
 
 
 def _pos(text: str, offset: int) -> lsp.Position:

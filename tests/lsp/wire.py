@@ -8,6 +8,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import IO, Any
 
@@ -61,6 +62,16 @@ class WireClient:
     @property
     def log(self) -> str:
         return b"".join(self.errors).decode("utf-8", "replace")
+
+    def logged(self, text: str, timeout: float = 30.0) -> bool:
+        """Whether the server logs `text` within `timeout`: stderr is its own pipe, read by a thread, so a
+        line written before a reply may still be on its way when the reply is read."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
 
     def write(self, data: bytes) -> None:
         self.stdin.write(data)
