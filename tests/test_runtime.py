@@ -18,7 +18,7 @@ from techcat_core.runtime import events as ev
 from techcat_core.runtime.runner import RunRequest, run_agent
 from tests.fake_openai import Behaviour, FakeOpenAI
 from tests.gitutil import GIT_ENV, commit_all, git, init_repo, techcat
-from tests.waiting import wait_for_file_watch, wait_until
+from tests.waiting import wait_for_file_watch, wait_until, watches_folder
 from tests.wsbuilder import AGENTS_MD, make_workspace
 
 CODER_AGENTS = AGENTS_MD + """
@@ -320,9 +320,9 @@ def test_watch_picks_up_an_item_within_a_second(tmp_path: Path, fake_openai: Fak
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         assert daemon.stderr is not None
-        ready = daemon.stderr.readline()  # the daemon says so once it is warmed up
+        ready = daemon.stderr.readline()  # the daemon says so once it is warmed up and its watch is in place
         assert ready.startswith("watching "), ready
-        wait_for_file_watch(daemon, codex)  # the line comes once the watch is in place; the kernel confirms it
+        assert watches_folder(daemon.pid, codex) is not False, "said 'watching' before its watch was in place"
         count = len(fake_openai.requests)
         (codex / "PROPOSED-TASKS.md").write_text("# Proposed\n\n- [>] @frontend_specialist Build it\n")
         marked = time.monotonic()

@@ -71,6 +71,15 @@ def inotify_watches(pid: int) -> set[tuple[int, int]] | None:
     return watches
 
 
+def watches_folder(pid: int, folder: Path) -> bool | None:
+    """Whether process `pid` holds an inotify watch on `folder` now; None where /proc cannot say."""
+    watches = inotify_watches(pid)
+    if watches is None or inotify_watches(os.getpid()) is None:
+        return None
+    status = folder.stat()
+    return (_kernel_dev(status), status.st_ino) in watches
+
+
 def wait_for_file_watch(process: subprocess.Popen[Any], folder: Path, timeout: float = DEADLINE) -> None:
     """Wait until `process` watches `folder` (inotify), so a change made from now on reaches its watcher.
 
