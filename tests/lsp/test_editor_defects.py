@@ -126,11 +126,8 @@ async def test_a_quick_fix_adds_an_unknown_agent_to_the_roster(session: Session)
     assert after.startswith(before)  # nothing the user wrote is lost
     assert after[len(before):] == "\n## Agent: `designer`\n\n- **Role:** Describe what designer does.\n"
     session.wrote(agents_path)
-    for _ in range(100):  # the roster now knows the agent: TC301 goes away
-        if "TC301" not in [str(d.code) for d in await session.diagnostics(proposed)]:
-            break
-    else:
-        raise AssertionError("TC301 stayed after the agent was added")
+    await session.diagnostics_until(proposed, lambda found: "TC301" not in [str(d.code) for d in found],
+                                    "TC301 to clear once the roster knows the agent")
 
 
 async def test_the_add_agent_fix_edits_an_open_roster_in_its_buffer(session: Session) -> None:

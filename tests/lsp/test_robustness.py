@@ -6,7 +6,6 @@ import json
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from lsprotocol import types as lsp
 from techcat_lsp.documents import Envelope
 from tests.gitutil import GIT_ENV, commit_all
 from tests.lsp.helpers import Session, codes, uri
+from tests.waiting import wait_until
 
 
 @settings(max_examples=400, deadline=None)
@@ -43,8 +43,7 @@ async def test_invalid_utf8_and_deleted_files(session: Session) -> None:
     agents = session.codex / "AGENTS.md"
     agents.write_bytes(agents.read_bytes() + b"\n\xff\xfe broken bytes\n")
     session.wrote(agents)
-    reports = await session.workspace_reports()
-    assert "TC001" in codes(reports.get(uri(agents), []))
+    await session.workspace_reports(lambda r: "TC001" in codes(r.get(uri(agents), [])), "TC001 on the broken roster")
     log_path = session.codex / "TASK-LOG.json"
     log = session.open(log_path)
     assert codes(await session.diagnostics(log))
@@ -53,10 +52,8 @@ async def test_invalid_utf8_and_deleted_files(session: Session) -> None:
     session.replace(log, "2025/07/03", "2025-07-03")
     assert codes(await session.diagnostics(log)) == ["TC114", "TC401"]  # the open buffer still counts
     session.client.text_document_did_close(lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(log)))
-    for _ in range(100):
-        reports = await session.workspace_reports()
-        if "TC002" in codes(reports.get(log, [])):
-            break
+    reports = await session.workspace_reports(lambda r: "TC002" in codes(r.get(log, [])),
+                                              "TC002 once the log is deleted and closed")
     assert codes(reports.get(log, [])) == ["TC002"]
     hover = await session.client.text_document_hover_async(lsp.HoverParams(
         lsp.TextDocumentIdentifier(log), lsp.Position(0, 0)))
@@ -67,6 +64,13 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def _connected(port: int) -> socket.socket | None:
+    try:
+        return socket.create_connection(("127.0.0.1", port), timeout=10)
+    except OSError:
+        return None
 
 
 def _message(payload: dict[str, object]) -> bytes:
@@ -93,14 +97,7 @@ def test_tcp_mode(repo: Path) -> None:
     server = subprocess.Popen([sys.executable, "-m", "techcat_cli.main", "lsp", "--tcp", "--port", str(port)],
                               env=GIT_ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        for _ in range(200):
-            try:
-                sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-                break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            raise AssertionError("the server never listened")
+        sock = wait_until(lambda: _connected(port), f"the server to listen on port {port}", interval=0.05)
         with sock:
             sock.sendall(_message({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
                 "processId": None, "rootUri": uri(repo), "capabilities": {}}}))

@@ -17,6 +17,7 @@ from pytest_lsp import ClientServerConfig
 from tests.fake_openai import Behaviour, FakeOpenAI
 from tests.lsp.conftest import log_entries, recording_client
 from tests.lsp.helpers import SERVER, SERVER_ENV, Session
+from tests.waiting import async_wait_until
 
 
 @contextlib.asynccontextmanager
@@ -81,13 +82,9 @@ async def test_a_run_can_be_cancelled_and_writes_nothing(profile: str, repo: Pat
     async with started(profile, repo, fake_openai) as session:
         running = asyncio.ensure_future(session.client.workspace_execute_command_async(lsp.ExecuteCommandParams(
             "techcat.runAgent", [{"workspace": str(session.codex), "agent": "planner", "task": "Plan slowly"}])))
-        token = None
-        for _ in range(200):
-            token = next((t for t, r in session.client.progress_reports.items() if len(r) > 2), None)
-            if token is not None:
-                break
-            await asyncio.sleep(0.05)
-        assert token is not None, "the run never reported progress"
+        token = await async_wait_until(
+            lambda: next((t for t, r in session.client.progress_reports.items() if len(r) > 2), None),
+            "the run to report progress", interval=0.05)
         if profile == "vscode":  # the cancel button on VS Code's progress notification
             session.client.window_work_done_progress_cancel(lsp.WorkDoneProgressCancelParams(token))
         else:  # Neovim has no cancel button: the advertised command
@@ -136,13 +133,12 @@ async def test_a_chained_agent_has_its_own_progress_and_its_cancel_is_its_own(pr
             return [list(r) for r in session.client.progress_reports.values()
                     if r and getattr(r[0], "title", None) == f"TechCat: {agent}"]
 
-        for _ in range(400):
+        def streamed() -> list[Any] | None:
             second = titled("frontend_specialist")
-            if second and any("characters" in (getattr(v, "message", "") or "") for v in second[0]):
-                break
-            await asyncio.sleep(0.05)
-        else:
-            raise AssertionError(f"the chained agent never streamed: {session.client.progress_reports}")
+            return second if second and any("characters" in (getattr(v, "message", "") or "")
+                                            for v in second[0]) else None
+
+        second = await async_wait_until(streamed, "the chained agent to stream under its own title", interval=0.05)
         [first] = titled("planner")
         assert _kinds(first)[-1] == "WorkDoneProgressEnd"  # the first agent's progress ended at the hand-off
         assert first[-1].message == "planner hands off to frontend_specialist"
