@@ -16,7 +16,6 @@ from techcat_core.diagnostics import Diagnostic, Fix, Severity
 from techcat_core.edits import FixConflict as FixConflict  # re-exported: callers import them from the engine
 from techcat_core.edits import apply_edits as apply_edits
 from techcat_core.edits import apply_fixes
-from techcat_core.fix_writer import held_log_lock, write_fixes
 from techcat_core.rule_registry import SplicedLogRules, WholeLogRules, run_rules
 from techcat_core.tasklog.recheck import LogChecker
 from techcat_core.tasklog.reparse import Splice
@@ -143,6 +142,8 @@ def fix_workspace(codex_dir: Path, today: dt.date | None = None, max_passes: int
     for the pass instead of being overwritten; with nothing to fix, no lock is taken and no file is
     created.
     """
+    from techcat_core.fix_writer import held_log_lock, write_fixes  # atomic writes: only `--fix` needs them
+
     applied = 0
     rolled: list[RolledBack] = []
     skip: set[tuple[str, str, str]] = set()

@@ -190,3 +190,39 @@ def test_the_early_exit_into_a_pipe_closed_early_ends_as_an_ordinary_exit_would(
     assert process.wait(timeout=120) in (0, 1, 120)
     assert b"TC114" in first
     assert b"Traceback" not in err
+
+
+MARKDOWN_PIECES = ["# Agents", "## Agent: `planner`", "### x ###", "#", "## #", "####### seven", "#tag", "   ## three",
+                   "    ## four", "\t# tab", " \t# mixed", "- **Role:** plans", "- # in a list", "  ## in an item",
+                   "1. first", "   # under it", "> quote", "> # quoted", "```", "~~~", "<div>", "  <p>", "===", "---",
+                   "  ---", "Title", "", "", "text", "[ref]:", "[ref]: /url 'title", "# a\r", "x\0y", "## end  #  ",
+                   "*", "+ item", "10. ten", "    code", "## x\t##", "# y #\t", "#\tz",
+                   "Once complete, invoke `task_logger`."]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(MARKDOWN_PIECES), max_size=12), st.sampled_from(["\n", "\r\n", "\r"]))
+def test_plain_headings_are_markdown_it_s_headings(pieces: list[str], newline: str) -> None:
+    from techcat_core.markdown_doc import MarkdownDoc, plain_headings
+
+    text = newline.join(pieces) + newline
+    fast = plain_headings(text)
+    doc = MarkdownDoc(Path("AGENTS.md"), text)
+    tokens = doc.tokens
+    reference = [(int(t.tag[1:]), tokens[i + 1].content.strip(), t.map[0]) for i, t in enumerate(tokens)
+                 if t.type == "heading_open" and t.map]
+    if fast is not None:
+        assert [(h.level, h.text, h.line) for h in fast] == reference
+    assert [(h.level, h.text, h.line) for h in doc.headings] == reference
+
+
+def test_a_roster_is_read_without_importing_markdown_it(tmp_path: Path) -> None:
+    """The usual roster style needs no markdown-it (a check would pay ~45 ms to import it)."""
+    code = ("import sys; from techcat_core.roster import parse_agents_md; "
+            "r = parse_agents_md(open(sys.argv[1]).read(), 'AGENTS.md'); "
+            "print(len(r.agents), 'markdown_it' in sys.modules)")
+    roster = tmp_path / "AGENTS.md"
+    roster.write_text("# Agents\n\n## Agent: `planner`\n\n- **Role:** Plans.\n\nOnce complete, invoke `task_logger`.\n"
+                      "\n## Agent: `task_logger`\n\n- **Role:** Logs.\n")
+    done = subprocess.run([sys.executable, "-c", code, str(roster)], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["2", "False"], done.stderr
