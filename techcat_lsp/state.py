@@ -23,7 +23,7 @@ from techcat_lsp.documents import DocumentStore
 from techcat_lsp.history import History
 from techcat_lsp.log_source import LogSource
 
-MANY_NEW_OBJECTS = 20_000  # tracked objects a check leaves behind: a whole check of a big log, not an edit's
+MANY_NEW_OBJECTS = 5_000  # tracked objects a check leaves behind: a whole check of a big log, not an edit's
 
 
 def _freeze_if_many_new() -> None:
