@@ -114,13 +114,25 @@ def test_a_clean_log_gets_a_digest_and_the_fast_paths_find_nothing(tmp_path: Pat
 
 @pytest.mark.parametrize("text", [
     '[{"task_id": "task-1", "agent": "a", "date": "2025-07-01", "summary": "s", "output_files": [{"x": 1}]}]',
-    '[{"task_id": "task-1", "agent": "a", "date": "2025-07-01", "summary": "{", "output_files": []}]',
+    '[{"task_id": "task-1", "agent": "a", "date": "2025-07-01", "summary": {"a": "{"}, "output_files": []}]',
     '[{"task_id": "task-1", "agent": "a", "agent": "b", "date": "2025-07-01", "summary": "s", "output_files": []}]',
     '[5, {"task_id": "task-1", "agent": "a", "date": "2025-07-01", "summary": "s", "output_files": []}]',
     '[{"task_id": "task-1", "agent": "a", "date": "2025-07-01", "summary": "s", "output_files": []},]',
 ])
 def test_no_digest_where_an_entry_is_not_plain(text: str) -> None:
     assert parse_task_log(text).fresh_digest() is None
+
+
+def test_a_brace_inside_a_string_still_gives_the_entries_their_extents_and_a_digest() -> None:
+    from tests.test_parse_fast_path import general_parse
+
+    plain = '{"task_id": "task-%d", "agent": "a", "date": "2025-07-01", "summary": "Render {{%s}}", "output_files": []}'
+    text = "[\n  " + ",\n  ".join(plain % (n, "}" * n) for n in range(1, 4)) + "\n]\n"
+    log = parse_task_log(text)
+    assert log.fresh_digest() is not None
+    assert [(e.start, e.end, e.value) for e in log.entries] == \
+        [(e.start, e.end, e.value) for e in general_parse(text).entries]
+    assert [text[e.start] + text[e.end - 1] for e in log.entries] == ["{}"] * 3
 
 
 def test_a_digest_goes_stale_when_the_entries_are_replaced() -> None:

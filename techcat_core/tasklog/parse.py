@@ -449,6 +449,25 @@ class _Digester:
         return LogDigest(entries, self.task_ids, self.digits, self.agents, self.dates, self.paths, self.hashes)
 
 
+def _extents(text: str, open_at: int, count: int) -> tuple[list[int], list[int]]:
+    """Where each of the `count` entries of the valid array opening at `open_at` starts and ends."""
+    starts: list[int] = []
+    ends: list[int] = []
+    index = skip_whitespace(text, open_at + 1)
+    for _ in range(count):
+        try:
+            _, end = _scan_plain(text, index)
+        except (ValueError, StopIteration, RecursionError):
+            break
+        starts.append(index)
+        ends.append(end)
+        found = _SEPARATOR.match(text, end)
+        if found is None:
+            break
+        index = found.end()
+    return starts, ends
+
+
 def _whole_array(log: TaskLog, open_at: int) -> bool:
     """The common case, a log that is valid JSON and only objects, parsed at `json.loads` speed; False (and
     `log` untouched) for anything else, which `parse_entries` then reads entry by entry.
@@ -457,7 +476,8 @@ def _whole_array(log: TaskLog, open_at: int) -> bool:
     the call overhead, and every entry's keys made anew). The entries' offsets follow from the text alone:
     when the array holds as many `{` as it decoded objects, each `{` is where an entry starts (a nested
     object, or a `{` inside a string, would be one more), and an entry ends at the last `}` before the next
-    one starts (between two entries JSON allows only whitespace and a comma). Repeated keys and lone
+    one starts (between two entries JSON allows only whitespace and a comma); else `_extents` scans each
+    entry again for its extent (the digest still spares the rules their per-entry passes). Repeated keys and lone
     surrogate escapes are then found exactly as `parse_entries` finds them, so the result is the same.
     """
     text = log.text
@@ -471,10 +491,13 @@ def _whole_array(log: TaskLog, open_at: int) -> bool:
     count = len(values)
     if set(map(type, values)) != {dict}:
         return False
-    starts = [match.start() for match in _OPEN_BRACE.finditer(text, open_at + 1, close)]
-    if len(starts) != count:
-        return False
-    ends = list(map((1).__add__, map(text.rfind, itertools.repeat("}"), starts, [*starts[1:], close])))
+    starts = list(map(re.Match.start, _OPEN_BRACE.finditer(text, open_at + 1, close)))
+    if len(starts) == count:
+        ends = list(map((1).__add__, map(text.rfind, itertools.repeat("}"), starts, [*starts[1:], close])))
+    else:  # a `{` inside a string, or a nested object: each entry's extent from the scanner, entry by entry
+        starts, ends = _extents(text, open_at, count)
+        if len(starts) != count:
+            return False
     repeated_keys = False
     if text.count(":", open_at, close) != sum(map(len, values)):  # a ':' in a string, or a key twice
         colons = map(text.count, itertools.repeat(":"), starts, ends)
