@@ -75,14 +75,23 @@ def _exit_now(code: int) -> None:
         return
     import atexit
 
+    if not _flushed():
+        return  # before the handlers run: the ordinary exit runs them once, as always
     atexit._run_exitfuncs()
+    atexit._clear()  # run: an ordinary exit after a failed flush must not run them again
+    if _flushed():
+        os._exit(code)
+
+
+def _flushed() -> bool:
+    """Flush stdout and stderr; False when one cannot take the output (a closed pipe, a closed stream)."""
     try:
         for stream in (sys.stdout, sys.stderr):
             if stream is not None:
                 stream.flush()
     except (OSError, ValueError):
-        return
-    os._exit(code)
+        return False
+    return True
 
 
 def cmd_init(args: argparse.Namespace) -> int:

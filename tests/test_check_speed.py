@@ -238,3 +238,11 @@ def test_a_roster_is_read_without_importing_markdown_it(tmp_path: Path) -> None:
                       "\n## Agent: `task_logger`\n\n- **Role:** Logs.\n")
     done = subprocess.run([sys.executable, "-c", code, str(roster)], capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["2", "False"], done.stderr
+
+
+def test_the_early_exit_runs_the_atexit_handlers_once_and_after_the_output(tmp_path: Path) -> None:
+    make_workspace(tmp_path, log=_log_text(3, 3, {}, True, None), files=FILES)
+    code = ("import atexit, sys; atexit.register(lambda: print('handler ran')); "
+            "sys.argv = ['techcat', 'check']; import techcat_cli.main as cli; sys.exit(cli.main())")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "All checks passed.\nhandler ran\n", "")
