@@ -41,9 +41,10 @@ def run_server(tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> 
     level = os.environ.get("TECHCAT_LSP_LOG", "WARNING").upper()
     logging.basicConfig(stream=sys.stderr, level=getattr(logging, level, logging.WARNING),
                         format="techcat-lsp %(levelname)s %(name)s: %(message)s")
-    from techcat_lsp.memory import keep_big_blocks
+    from techcat_lsp.memory import collect_rarely, keep_big_blocks
 
     keep_big_blocks()  # edits copy a big log's whole text: see memory.py
+    collect_rarely()
     server = create_server()
     if tcp:
         server.start_tcp(host, port)
