@@ -6,6 +6,7 @@ And a log that stops being updated while commits go on is drift: one note, with 
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import itertools
@@ -26,7 +27,7 @@ from techcat_core.gitops import (
 )
 from techcat_core.positions import LineIndex, Range
 from techcat_core.tasklog.ids import next_task_id
-from techcat_core.tasklog.parse import LogEntry, TaskLog, parse_task_log
+from techcat_core.tasklog.parse import LogEntry, TaskLog, parse_task_log, skip_whitespace
 from techcat_core.tasklog.render import detect_style, insertion, render_entry
 from techcat_core.workspace import TASK_LOG, Workspace
 
@@ -116,29 +117,197 @@ def _renumbered_by_hand(log: TaskLog, entry: LogEntry, rest: str, repairs: Repai
                        log.range(moved.start, moved.start + 1))]
 
 
+_CHUNK = 1 << 16
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the longest common prefix: slices compared 64 KiB at a time, then bisected (no char loop)."""
+    limit = min(len(a), len(b))
+    at = 0
+    while at < limit and a[at:min(limit, at + _CHUNK)] == b[at:min(limit, at + _CHUNK)]:
+        at += _CHUNK
+    if at >= limit:
+        return limit
+    low, high = at, min(limit, at + _CHUNK)  # a[:low] == b[:low]; a[:high] != b[:high]
+    while high - low > 1:
+        mid = (low + high) // 2
+        if a[low:mid] == b[low:mid]:
+            low = mid
+        else:
+            high = mid
+    return low
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """Length of the longest common suffix, at most `limit`."""
+    size = 0
+    while size < limit:
+        step = min(_CHUNK, limit - size)
+        if a[len(a) - size - step:len(a) - size] != b[len(b) - size - step:len(b) - size]:
+            break
+        size += step
+    else:
+        return limit
+    low, high = size, size + step  # the last `low` chars agree; the last `high` do not
+    while high - low > 1:
+        mid = (low + high) // 2
+        if a[len(a) - mid:len(a) - low] == b[len(b) - mid:len(b) - low]:
+            low = mid
+        else:
+            high = mid
+    return low
+
+
+def _head_from_window(log: TaskLog, head_text: str) -> tuple[TaskLog, int, int] | None:
+    """HEAD's log as `parse_task_log` would give it, parsing only the part of it that differs from `log`.
+
+    The entries before the first difference and after the last are `log`'s (same text, and the window is
+    cut between entries, so they lex the same): their values are shared, offsets and indexes shifted.
+    With it, `before` and `after`: `log.entries[before:after]` are the ones HEAD's window replaces.
+    None when that cannot be shown (an invalid log or window, a difference at the array's brackets):
+    the caller parses HEAD whole.
+    """
+    text = log.text
+    entries = log.entries
+    if not log.valid or not entries or log.array_close is None:
+        return None
+    prefix = _common_prefix(text, head_text)
+    suffix = _common_suffix(text, head_text, min(len(text), len(head_text)) - prefix)
+    delta = len(head_text) - len(text)
+    ends = [e.end for e in entries]
+    before = bisect.bisect_right(ends, prefix)  # entries[:before] end inside the common prefix
+    starts = [e.start for e in entries]
+    after = bisect.bisect_left(starts, len(text) - suffix)  # entries[after:] start inside the common suffix
+    if before > after:
+        return None
+    open_at = log.top_level_span[0]
+    if before:
+        left = entries[before - 1].end
+    elif open_at + 1 <= prefix:
+        left = open_at + 1
+    else:
+        return None
+    if after < len(entries):
+        right = entries[after].start
+    elif log.array_close >= len(text) - suffix:
+        right = log.array_close
+    else:
+        return None
+    if not before and after == len(entries):
+        return None  # every entry differs: nothing to save
+    window_end = right + delta
+    if window_end < left:
+        return None
+    inner = _window_inner(head_text, left, window_end, bool(before), after < len(entries))
+    if inner is None:
+        return None
+    inner_start, inner_end = inner
+    if inner_start < inner_end:
+        piece = parse_task_log("[" + head_text[inner_start:inner_end] + "]", log.path)
+        if not piece.valid or not piece.entries:
+            return None
+        middle = piece.entries
+    else:
+        middle = []
+    shift = inner_start - 1
+    head_entries = [LogEntry(e.index, e.start, e.end, e.value) for e in entries[:before]]
+    head_entries += [LogEntry(before + k, e.start + shift, e.end + shift, e.value) for k, e in enumerate(middle)]
+    moved = before + len(middle) - after
+    head_entries += [LogEntry(e.index + moved, e.start + delta, e.end + delta, e.value) for e in entries[after:]]
+    head = TaskLog(log.path, head_text, head_entries, top_level=log.top_level,
+                   top_level_span=log.top_level_span, array_close=log.array_close + delta)
+    return head, before, after
+
+
+def _window_inner(text: str, start: int, end: int, after_entry: bool, before_entry: bool) -> tuple[int, int] | None:
+    """The entries' part of `text[start:end]`, between the commas that join it to the entries around it.
+
+    None when the window is not such a sequence there (its entries are checked by parsing them).
+    """
+    low = skip_whitespace(text, start)
+    high = end
+    while high > low and text[high - 1] in " \t\n\r":
+        high -= 1
+    if after_entry:
+        if low >= high or text[low] != ",":
+            return None
+        low = skip_whitespace(text, low + 1)
+        if low > high:
+            low = high
+    if before_entry:
+        if low == high:
+            return (low, low)  # no entries in between: the one comma (or the bracket) joins them
+        if text[high - 1] != ",":
+            return None
+        high -= 1
+        while high > low and text[high - 1] in " \t\n\r":
+            high -= 1
+        if low == high:
+            return None  # `,,`: an empty entry
+    elif low == high and after_entry:
+        return None  # `a, ]`: a trailing comma
+    return (low, high)
+
+
 def append_only_rule(ws: Workspace, log: TaskLog, head_text: str) -> list[Diagnostic]:
+    """TC403/TC406 for HEAD's entries changed or removed since; HEAD parsed only where it differs from `log`."""
     if head_text == log.text:
         return []
-    head = parse_task_log(head_text, log.path)
+    window = _head_from_window(log, head_text)
+    if window is None:
+        return _append_only_full(ws, log, head_text)
+    head, before, after = window
+    return _append_only(ws, log, head, (before, len(head.entries) - (len(log.entries) - after), after))
+
+
+def _append_only_full(ws: Workspace, log: TaskLog, head_text: str) -> list[Diagnostic]:
+    """The rule with HEAD's whole log parsed: the reference the windowed parse must equal, and its fallback."""
+    if head_text == log.text:
+        return []
+    return _append_only(ws, log, parse_task_log(head_text, log.path))
+
+
+def _append_only(ws: Workspace, log: TaskLog, head: TaskLog,
+                 window: tuple[int, int, int] | None = None) -> list[Diagnostic]:
+    """The comparison itself. `window` (first, end, log_end): `head.entries[first:end]` came from HEAD's
+    differing part, standing where `log.entries[first:log_end]` stand; the entries around them are `log`'s own.
+    """
+    head_text = head.text
     if not head.valid or not head.entries:
         return []
     last = head.entries[-1]
     if log.text[:last.end] == head_text[:last.end]:
         return []  # a pure append: every byte of HEAD's entries is unchanged
     current = Counter(_canonical(e.value) for e in log.entries)
-    without_id = Counter(_canonical({k: v for k, v in e.value.items() if k != "task_id"})
-                         for e in log.entries if isinstance(e.value, dict))
+    without_ids: list[Counter[str]] = []
     head_ids = Counter(e.task_id for e in head.entries)
     by_id = {e.task_id: e for e in log.entries if e.task_id}
     repairs = Repairs(ws, head)
     out: list[Diagnostic] = []
-    for entry in head.entries:
-        key = _canonical(entry.value)
+    compared: list[LogEntry] = head.entries
+    keys: list[str] | None = None
+    if window is not None:
+        # HEAD's entries around the window are `log`'s: each finds its own value in `current`. When no value
+        # of the window's is also one of theirs, they use up nothing the window's entries could match: only
+        # the window's entries need comparing (else the whole comparison, as it always was).
+        first, end, log_end = window
+        keys = [_canonical(e.value) for e in head.entries[first:end]]
+        theirs = Counter(_canonical(e.value) for e in log.entries[first:log_end])
+        if all(current[key] == theirs[key] for key in keys):
+            compared = head.entries[first:end]
+        else:
+            keys = None
+    for position, entry in enumerate(compared):
+        key = keys[position] if keys is not None else _canonical(entry.value)
         if current[key] > 0:
             current[key] -= 1
             continue
         if isinstance(entry.value, dict):
             rest = _canonical({k: v for k, v in entry.value.items() if k != "task_id"})
+            if head_ids[entry.task_id] > 1 and not without_ids:
+                without_ids.append(Counter(_canonical({k: v for k, v in e.value.items() if k != "task_id"})
+                                           for e in log.entries if isinstance(e.value, dict)))
+            without_id = without_ids[0] if without_ids else Counter()
             if head_ids[entry.task_id] > 1 and without_id[rest] > 0:
                 without_id[rest] -= 1  # a duplicate id renumbered: by `check --fix`, or by hand to another id?
                 out.extend(_renumbered_by_hand(log, entry, rest, repairs))
