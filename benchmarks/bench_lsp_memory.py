@@ -1,6 +1,6 @@
 """The language server's peak memory and edit → diagnostics latency on a big log, beside their references.
 
-    .venv/bin/python benchmarks/bench_lsp_memory.py [--entries 100000] [--edits 20] [--git] [--keep]
+    .venv/bin/python benchmarks/bench_lsp_memory.py [--entries 100000] [--edits 20] [--git [--save-edited]] [--keep]
 
 One run, on bench_lsp's workspace (bench_check's clean 100k-entry log, 42.7 MB, plus four problems only
 TechCat sees), measures:
@@ -16,6 +16,9 @@ Targets (issue 15): peak RSS under 400 MiB and edit → diagnostics under 60 ms 
 median and the 95th percentile (nearest rank) alike; the last line prints both. With `--git` the history
 checks (TC403/TC404) also run, in the background once the buffer has been quiet for a moment (see
 techcat_lsp/history.py); this session's edits begin right after the open, as a hurried user's would.
+`--save-edited` (with `--git`) then changes the summary of a committed entry in the middle of the log,
+writes the file and sends `didSave`: the append-only rule must read HEAD's log to report it (TC403);
+the peak is read again once TC403 is there.
 """
 
 from __future__ import annotations
@@ -75,7 +78,46 @@ def capabilities() -> lsp.ClientCapabilities:
     return caps
 
 
-async def session(root: Path, log: Path, edits: int) -> dict[str, Any]:
+def summary_site(text: str) -> int:
+    """Offset of the first letter of the summary of the entry in the middle of the log."""
+    return text.index('"summary": "', len(text) // 2) + len('"summary": "')
+
+
+async def wait_for_code(client: LanguageClient, document: lsp.TextDocumentIdentifier, code: str,
+                        timeout: float = 120.0) -> int:
+    """Pull the document's diagnostics until one has `code` (the history checks run in the background
+    and a pull client without refresh support only learns of them by pulling again); their count."""
+    deadline = time.perf_counter() + timeout
+    while True:
+        report = await client.text_document_diagnostic_async(lsp.DocumentDiagnosticParams(document))
+        items = report.items if isinstance(report, lsp.RelatedFullDocumentDiagnosticReport) else []
+        if any(item.code == code for item in items):
+            return len(items)
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"no {code} within {timeout:.0f} s")
+        await asyncio.sleep(0.05)  # a poll interval, not a synchronisation: the condition is checked above
+
+
+async def save_edited(client: LanguageClient, log: Path, text: Any, version: int) -> dict[str, Any]:
+    """Change a committed entry's summary, write it to disk and save, then wait for TC403 (append-only)."""
+    site = summary_site(text.text)
+    start, end = text.position(site), text.position(site + 1)
+    uri = log.as_uri()
+    document = lsp.TextDocumentIdentifier(uri)
+    client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+        lsp.VersionedTextDocumentIdentifier(version=version, uri=uri),
+        [lsp.TextDocumentContentChangePartial(range=lsp.Range(lsp.Position(**start), lsp.Position(**end)),
+                                              text="#")]))
+    text.text = text.text[:site] + "#" + text.text[site + 1:]
+    await client.text_document_diagnostic_async(lsp.DocumentDiagnosticParams(document))
+    log.write_text(text.text, encoding="utf-8")
+    started = time.perf_counter()
+    client.text_document_did_save(lsp.DidSaveTextDocumentParams(document))
+    found = await wait_for_code(client, document, "TC403")
+    return {"save_s": time.perf_counter() - started, "save_found": found}
+
+
+async def session(root: Path, log: Path, edits: int, save: bool = False) -> dict[str, Any]:
     client = LanguageClient()
     register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES, lsp.CLIENT_REGISTER_CAPABILITY: lambda *_: None})
     env = {**os.environ, "TECHCAT_LSP_LOG": "WARNING"}
@@ -110,9 +152,12 @@ async def session(root: Path, log: Path, edits: int) -> dict[str, Any]:
                 times.append(time.perf_counter() - started)
             text.text = text.text[:site] + char + text.text[site + 1:]
         peak = peak_rss_mib(server.pid)
+        saved = await save_edited(client, log, text, len(plan) + 2) if save else {}
+        if save:
+            saved["save_peak"] = peak_rss_mib(server.pid)
     finally:
         await client.shutdown_session()
-    return {"open_s": open_s, "found": found, "times": times, "peak": peak}
+    return {"open_s": open_s, "found": found, "times": times, "peak": peak, **saved}
 
 
 def main() -> int:
@@ -124,7 +169,12 @@ def main() -> int:
     parser.add_argument("--git", action="store_true",
                         help="commit the workspace to a git repository first, so the history rules (TC403, TC404) "
                              "also parse the committed log")
+    parser.add_argument("--save-edited", action="store_true",
+                        help="with --git: after the edits, change a committed entry's summary and save, wait for "
+                             "TC403 (the append-only rule, which then reads HEAD's log) and measure the peak again")
     args = parser.parse_args()
+    if args.save_edited and not args.git:
+        parser.error("--save-edited needs --git (the append-only rule compares with the last commit)")
     base = Path(tempfile.mkdtemp(prefix="techcat-bench-lsp-memory-"))
     print(f"python {platform.python_version()} on {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
           f"load {os.getloadavg()[0]:.1f}; workspace in {base}", file=sys.stderr)
@@ -139,7 +189,7 @@ def main() -> int:
                 subprocess.run(command, cwd=root, env=env, check=True)
         log_mib = log.stat().st_size / 2**20
         reference = json_load_peak_mib(log)
-        result = asyncio.run(session(root, log, args.edits))
+        result = asyncio.run(session(root, log, args.edits, args.save_edited))
     finally:
         if args.keep:
             print(f"workspace kept in {base}", file=sys.stderr)
@@ -160,6 +210,11 @@ def main() -> int:
     print(f"\nedit → diagnostics over {len(times)} edits: median {median:.1f} ms, p95 {p95:.1f} ms "
           f"(nearest rank), min {times[0] * 1000:.1f}, max {times[-1] * 1000:.1f}; server peak RSS {peak:.0f} MiB"
           f"{' (git)' if args.git else ''}")
+    if args.save_edited:
+        save_peak = result["save_peak"]
+        print(f"\nsave after changing a committed entry: TC403 after {result['save_s']:.2f} s "
+              f"({result['save_found']} problems); server peak RSS then {save_peak:.0f} MiB, target < "
+              f"{RSS_TARGET_MIB} {'✓' if save_peak < RSS_TARGET_MIB else '✗ missed'}")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\n(this client's own peak RSS: {own:.0f} MiB, not counted)", file=sys.stderr)
     return 0

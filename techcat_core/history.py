@@ -6,16 +6,12 @@ And a log that stops being updated while commits go on is drift: one note, with 
 
 from __future__ import annotations
 
-import bisect
-import dataclasses
-import datetime as dt
-import itertools
-import json
 from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from techcat_core.diagnostics import Diagnostic, Fix, TextEdit
-from techcat_core.edits import FixConflict, apply_edits
 from techcat_core.gitops import (
     SHALLOW_ADVICE,
     GitProblem,
@@ -25,88 +21,22 @@ from techcat_core.gitops import (
     last_commit_touching,
     shallow_commits,
 )
-from techcat_core.positions import LineIndex, Range
+from techcat_core.head_diff import HeadDiff, common_prefix, diff_text, diff_with_head, read_blob
+from techcat_core.head_window import HeadLog, head_from_window
+from techcat_core.history_repairs import Repairs, canonical
+from techcat_core.positions import Range
 from techcat_core.tasklog.ids import next_task_id
-from techcat_core.tasklog.parse import LogEntry, TaskLog, parse_task_log, skip_whitespace
+from techcat_core.tasklog.parse import LogEntry, TaskLog, parse_task_log
 from techcat_core.tasklog.render import detect_style, insertion, render_entry
 from techcat_core.workspace import TASK_LOG, Workspace
 
 DRIFT_AGENT = "task_logger"
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
-
-class Repairs:
-    """The fixes TechCat offers for the entries of HEAD's log: a change that applies some of them is a repair.
-
-    Computed once, and only when an entry changed; each changed entry is compared with its HEAD version
-    after every combination of its own fixes (an entry has a handful), applied to the entry's text alone.
-    """
-
-    _MAX_FIXES = 6
-
-    def __init__(self, ws: Workspace, head: TaskLog) -> None:
-        self.ws = ws
-        self.head = head
-        self._by_entry: dict[int, list[Fix]] | None = None
-
-    def _fixes(self) -> dict[int, list[Fix]]:
-        if self._by_entry is None:
-            from techcat_core.rules import agent_reference_rules
-            from techcat_core.tasklog.rules import check_task_log
-
-            head_ws = dataclasses.replace(self.ws, task_log=self.head)
-            diagnostics = [*check_task_log(self.head, self.ws.root, dt.date.today(),
-                                           self.ws.config.check.future_date_tolerance_days),
-                           *agent_reference_rules(head_ws)]
-            by_entry: dict[int, list[Fix]] = {}
-            for diagnostic in diagnostics:
-                for fix in diagnostic.fixes[:1]:
-                    if fix.edits and all(edit.path == self.head.path for edit in fix.edits):
-                        entry = self.head.entry_at(self.head.lines.offset(fix.edits[0].range.start))
-                        if entry is not None:
-                            by_entry.setdefault(entry.index, []).append(fix)
-            self._by_entry = by_entry
-        return self._by_entry
-
-    def offered(self, entry: LogEntry) -> list[Fix]:
-        """The fixes TechCat offers for HEAD's `entry`."""
-        return self._fixes().get(entry.index, [])
-
-    def titles_for(self, entry: LogEntry, current: LogEntry) -> list[str]:
-        """The fixes that turn HEAD's `entry` into `current`, or [] when no combination of them does."""
-        fixes = self._fixes().get(entry.index, [])[:self._MAX_FIXES]
-        if not fixes:
-            return []
-        target = _canonical(current.value)
-        text = self.head.text[entry.start:entry.end]
-        piece = LineIndex(text)
-        for size in range(1, len(fixes) + 1):
-            for chosen in itertools.combinations(fixes, size):
-                edits = [TextEdit(edit.path, _shift(self.head, edit.range, entry.start, piece), edit.new_text)
-                         for fix in chosen for edit in fix.edits]
-                try:
-                    value = json.loads(apply_edits(text, edits))
-                except (ValueError, FixConflict):
-                    continue
-                if _canonical(value) == target:
-                    return [fix.title for fix in chosen]
-        return []
-
-
-def _shift(log: TaskLog, rng: Range, base: int, piece: LineIndex) -> Range:
-    """`rng` of the whole log as a range of `piece`, the text that starts at offset `base` (one entry's)."""
-    start = piece.position(log.lines.offset(rng.start) - base)
-    end = piece.position(log.lines.offset(rng.end) - base)
-    return Range(start, end)
-
-
 def _renumbered_by_hand(log: TaskLog, entry: LogEntry, rest: str, repairs: Repairs) -> list[Diagnostic]:
     """TC403 when HEAD's duplicate-id `entry` now has an id other than the one TechCat's fix gives it."""
     moved = next((e for e in log.entries if isinstance(e.value, dict) and e.task_id != entry.task_id
-                  and _canonical({k: v for k, v in e.value.items() if k != "task_id"}) == rest), None)
+                  and canonical({k: v for k, v in e.value.items() if k != "task_id"}) == rest), None)
     if moved is None or repairs.titles_for(entry, moved):
         return []  # the renumbering `techcat check --fix` offers (or the merge driver's, on incoming entries)
     offered = [fix.title for fix in repairs.offered(entry)]
@@ -117,195 +47,85 @@ def _renumbered_by_hand(log: TaskLog, entry: LogEntry, rest: str, repairs: Repai
                        log.range(moved.start, moved.start + 1))]
 
 
-_CHUNK = 1 << 16
-
-
-def _common_prefix(a: str, b: str) -> int:
-    """Length of the longest common prefix: slices compared 64 KiB at a time, then bisected (no char loop)."""
-    limit = min(len(a), len(b))
-    at = 0
-    while at < limit and a[at:min(limit, at + _CHUNK)] == b[at:min(limit, at + _CHUNK)]:
-        at += _CHUNK
-    if at >= limit:
-        return limit
-    low, high = at, min(limit, at + _CHUNK)  # a[:low] == b[:low]; a[:high] != b[:high]
-    while high - low > 1:
-        mid = (low + high) // 2
-        if a[low:mid] == b[low:mid]:
-            low = mid
-        else:
-            high = mid
-    return low
-
-
-def _common_suffix(a: str, b: str, limit: int) -> int:
-    """Length of the longest common suffix, at most `limit`."""
-    size = 0
-    while size < limit:
-        step = min(_CHUNK, limit - size)
-        if a[len(a) - size - step:len(a) - size] != b[len(b) - size - step:len(b) - size]:
-            break
-        size += step
-    else:
-        return limit
-    low, high = size, size + step  # the last `low` chars agree; the last `high` do not
-    while high - low > 1:
-        mid = (low + high) // 2
-        if a[len(a) - mid:len(a) - low] == b[len(b) - mid:len(b) - low]:
-            low = mid
-        else:
-            high = mid
-    return low
-
-
-def _head_from_window(log: TaskLog, head_text: str) -> tuple[TaskLog, int, int] | None:
-    """HEAD's log as `parse_task_log` would give it, parsing only the part of it that differs from `log`.
-
-    The entries before the first difference and after the last are `log`'s (same text, and the window is
-    cut between entries, so they lex the same): their values are shared, offsets and indexes shifted.
-    With it, `before` and `after`: `log.entries[before:after]` are the ones HEAD's window replaces.
-    None when that cannot be shown (an invalid log or window, a difference at the array's brackets):
-    the caller parses HEAD whole.
-    """
-    text = log.text
-    entries = log.entries
-    if not log.valid or not entries or log.array_close is None:
-        return None
-    prefix = _common_prefix(text, head_text)
-    suffix = _common_suffix(text, head_text, min(len(text), len(head_text)) - prefix)
-    delta = len(head_text) - len(text)
-    ends = [e.end for e in entries]
-    before = bisect.bisect_right(ends, prefix)  # entries[:before] end inside the common prefix
-    starts = [e.start for e in entries]
-    after = bisect.bisect_left(starts, len(text) - suffix)  # entries[after:] start inside the common suffix
-    if before > after:
-        return None
-    open_at = log.top_level_span[0]
-    if before:
-        left = entries[before - 1].end
-    elif open_at + 1 <= prefix:
-        left = open_at + 1
-    else:
-        return None
-    if after < len(entries):
-        right = entries[after].start
-    elif log.array_close >= len(text) - suffix:
-        right = log.array_close
-    else:
-        return None
-    if not before and after == len(entries):
-        return None  # every entry differs: nothing to save
-    window_end = right + delta
-    if window_end < left:
-        return None
-    inner = _window_inner(head_text, left, window_end, bool(before), after < len(entries))
-    if inner is None:
-        return None
-    inner_start, inner_end = inner
-    if inner_start < inner_end:
-        piece = parse_task_log("[" + head_text[inner_start:inner_end] + "]", log.path)
-        if not piece.valid or not piece.entries:
-            return None
-        middle = piece.entries
-    else:
-        middle = []
-    shift = inner_start - 1
-    head_entries = [LogEntry(e.index, e.start, e.end, e.value) for e in entries[:before]]
-    head_entries += [LogEntry(before + k, e.start + shift, e.end + shift, e.value) for k, e in enumerate(middle)]
-    moved = before + len(middle) - after
-    head_entries += [LogEntry(e.index + moved, e.start + delta, e.end + delta, e.value) for e in entries[after:]]
-    head = TaskLog(log.path, head_text, head_entries, top_level=log.top_level,
-                   top_level_span=log.top_level_span, array_close=log.array_close + delta)
-    return head, before, after
-
-
-def _window_inner(text: str, start: int, end: int, after_entry: bool, before_entry: bool) -> tuple[int, int] | None:
-    """The entries' part of `text[start:end]`, between the commas that join it to the entries around it.
-
-    None when the window is not such a sequence there (its entries are checked by parsing them).
-    """
-    low = skip_whitespace(text, start)
-    high = end
-    while high > low and text[high - 1] in " \t\n\r":
-        high -= 1
-    if after_entry:
-        if low >= high or text[low] != ",":
-            return None
-        low = skip_whitespace(text, low + 1)
-        if low > high:
-            low = high
-    if before_entry:
-        if low == high:
-            return (low, low)  # no entries in between: the one comma (or the bracket) joins them
-        if text[high - 1] != ",":
-            return None
-        high -= 1
-        while high > low and text[high - 1] in " \t\n\r":
-            high -= 1
-        if low == high:
-            return None  # `,,`: an empty entry
-    elif low == high and after_entry:
-        return None  # `a, ]`: a trailing comma
-    return (low, high)
-
-
 def append_only_rule(ws: Workspace, log: TaskLog, head_text: str) -> list[Diagnostic]:
     """TC403/TC406 for HEAD's entries changed or removed since; HEAD parsed only where it differs from `log`."""
-    if head_text == log.text:
+    return _append_only_diff(ws, log, diff_text(log.text, head_text), lambda: head_text)
+
+
+def _append_only_diff(ws: Workspace, log: TaskLog, diff: HeadDiff, read_head: Callable[[], str]) -> list[Diagnostic]:
+    """The rule from how HEAD differs from `log`; `read_head()` gives HEAD's whole text, read only if needed."""
+    if diff.prefix == len(log.text) == diff.size:
         return []
-    window = _head_from_window(log, head_text)
+    window = head_from_window(log, diff)
     if window is None:
-        return _append_only_full(ws, log, head_text)
-    head, before, after = window
-    return _append_only(ws, log, head, (before, len(head.entries) - (len(log.entries) - after), after))
+        return _append_only_full(ws, log, read_head())
+    entries, before, after = window
+
+    def whole() -> TaskLog:
+        return parse_task_log(read_head(), log.path)
+
+    head = HeadLog(log.path, entries, True, diff.prefix, lambda start, end: diff.slice(log.text, start, end), whole)
+    return _append_only(ws, log, head, Repairs(ws, head), (before, len(entries) - (len(log.entries) - after), after))
 
 
 def _append_only_full(ws: Workspace, log: TaskLog, head_text: str) -> list[Diagnostic]:
-    """The rule with HEAD's whole log parsed: the reference the windowed parse must equal, and its fallback."""
+    """The rule with HEAD's whole log parsed and checked: the reference the windowed rule must equal, and its
+    fallback."""
     if head_text == log.text:
         return []
-    return _append_only(ws, log, parse_task_log(head_text, log.path))
+    head = HeadLog.of(parse_task_log(head_text, log.path), common_prefix(log.text, head_text))
+    return _append_only(ws, log, head, Repairs(ws, head, alone=False))
 
 
-def _append_only(ws: Workspace, log: TaskLog, head: TaskLog,
+def _id_key(value: Any) -> str | None:
+    """What two entries with equal values share: the `task_id` string (None for every other entry)."""
+    if type(value) is dict or isinstance(value, dict):
+        task_id = value.get("task_id")
+        return task_id if type(task_id) is str else None
+    return None
+
+
+def _append_only(ws: Workspace, log: TaskLog, head: HeadLog, repairs: Repairs,
                  window: tuple[int, int, int] | None = None) -> list[Diagnostic]:
     """The comparison itself. `window` (first, end, log_end): `head.entries[first:end]` came from HEAD's
     differing part, standing where `log.entries[first:log_end]` stand; the entries around them are `log`'s own.
     """
-    head_text = head.text
     if not head.valid or not head.entries:
         return []
-    last = head.entries[-1]
-    if log.text[:last.end] == head_text[:last.end]:
+    if head.prefix >= head.entries[-1].end:
         return []  # a pure append: every byte of HEAD's entries is unchanged
-    current = Counter(_canonical(e.value) for e in log.entries)
-    without_ids: list[Counter[str]] = []
-    head_ids = Counter(e.task_id for e in head.entries)
-    by_id = {e.task_id: e for e in log.entries if e.task_id}
-    repairs = Repairs(ws, head)
-    out: list[Diagnostic] = []
+    current: Counter[str] | None = None
     compared: list[LogEntry] = head.entries
     keys: list[str] | None = None
     if window is not None:
         # HEAD's entries around the window are `log`'s: each finds its own value in `current`. When no value
         # of the window's is also one of theirs, they use up nothing the window's entries could match: only
-        # the window's entries need comparing (else the whole comparison, as it always was).
+        # the window's entries need comparing, and only the values of `log`'s entries that share an id with
+        # them need counting (equal values have equal ids). Else the whole comparison, as it always was.
         first, end, log_end = window
-        keys = [_canonical(e.value) for e in head.entries[first:end]]
-        theirs = Counter(_canonical(e.value) for e in log.entries[first:log_end])
+        keys = [canonical(e.value) for e in head.entries[first:end]]
+        wanted = {_id_key(e.value) for e in head.entries[first:end]}
+        current = Counter(canonical(e.value) for e in log.entries if _id_key(e.value) in wanted)
+        theirs = Counter(canonical(e.value) for e in log.entries[first:log_end])
         if all(current[key] == theirs[key] for key in keys):
             compared = head.entries[first:end]
         else:
-            keys = None
+            keys = current = None
+    if current is None:
+        current = Counter(canonical(e.value) for e in log.entries)
+    without_ids: list[Counter[str]] = []
+    head_ids = Counter(e.task_id for e in head.entries)
+    by_id = {e.task_id: e for e in log.entries if e.task_id}
+    out: list[Diagnostic] = []
     for position, entry in enumerate(compared):
-        key = keys[position] if keys is not None else _canonical(entry.value)
+        key = keys[position] if keys is not None else canonical(entry.value)
         if current[key] > 0:
             current[key] -= 1
             continue
         if isinstance(entry.value, dict):
-            rest = _canonical({k: v for k, v in entry.value.items() if k != "task_id"})
+            rest = canonical({k: v for k, v in entry.value.items() if k != "task_id"})
             if head_ids[entry.task_id] > 1 and not without_ids:
-                without_ids.append(Counter(_canonical({k: v for k, v in e.value.items() if k != "task_id"})
+                without_ids.append(Counter(canonical({k: v for k, v in e.value.items() if k != "task_id"})
                                            for e in log.entries if isinstance(e.value, dict)))
             without_id = without_ids[0] if without_ids else Counter()
             if head_ids[entry.task_id] > 1 and without_id[rest] > 0:
@@ -391,6 +211,14 @@ def skipped_notice(log: TaskLog, skipped: dict[str, str]) -> Diagnostic:
                          f"{'were' if plural else 'was'} skipped: {reason}{advice}", log.path, where)
 
 
+def _read_head(path: Path, blob: str) -> str:
+    """HEAD's whole log, from the blob the diff streamed (so both are of one commit)."""
+    try:
+        return read_blob(path, blob)
+    except (OSError, UnicodeDecodeError):
+        return file_at_head(path) or ""
+
+
 def history_rules(ws: Workspace) -> list[Diagnostic]:
     """TC403 and TC404. They are best effort, so a git failure never stops the rest of the check, but it is
     never silent either: a rule git could not run is named in one informational note with the reason."""
@@ -402,9 +230,14 @@ def history_rules(ws: Workspace) -> list[Diagnostic]:
     try:
         from techcat_core.appends_to_head import appends_to_head  # HEAD's log is read whole only when it must be
 
-        head_text = None if appends_to_head(ws.path(TASK_LOG), log.text) else file_at_head(ws.path(TASK_LOG))
-        if head_text is not None:
-            out += append_only_rule(ws, log, head_text)
+        path = ws.path(TASK_LOG)
+        if not appends_to_head(path, log.text):
+            streamed = diff_with_head(path, log.text)
+            if streamed is not None:
+                diff, blob = streamed
+                out += _append_only_diff(ws, log, diff, lambda: _read_head(path, blob))
+            elif (head_text := file_at_head(path)) is not None:
+                out += append_only_rule(ws, log, head_text)
     except GitProblem as error:
         skipped["TC403"] = str(error)
     try:
