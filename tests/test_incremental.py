@@ -50,6 +50,8 @@ def sample_entries(rng: random.Random, count: int) -> list[Any]:
             item["output_files"] = ["../outside.txt", "apps/web/missing.tsx"]
         elif roll < 0.22:
             item = "not an object"
+        elif roll < 0.3 and (earlier := [e for e in result if isinstance(e, dict)]):
+            item = {**rng.choice(earlier), "task_id": item["task_id"]}  # TC115: an entry repeated under a new id
         result.append(item)
     return result
 

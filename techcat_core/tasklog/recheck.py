@@ -43,6 +43,13 @@ def _shift(diagnostic: Diagnostic, lines: int) -> Diagnostic:
     return dataclasses.replace(diagnostic, range=_shift_range(diagnostic.range, lines), fixes=fixes)
 
 
+def _shifted(indices: set[int], prefix: int, moved: int) -> set[int]:
+    """`indices` after a splice at `prefix` that added `moved` entries (the replaced ones were dropped)."""
+    if not moved:
+        return indices
+    return {i if i < prefix else i + moved for i in indices}
+
+
 _NOWHERE = Position(0, 0)  # the anchor of an entry without diagnostics (one object for all)
 
 
@@ -87,6 +94,9 @@ class LogChecker:
         self._id_anchors: dict[int, Position] = {}
         self._buckets: Counter[int] = Counter()
         self._repeated: set[int] = set()  # buckets of more than one entry: TC115 looks only at those
+        # The few entries the whole-log passes look at, so an edit does not walk 100k results for them:
+        self._marked: set[int] = set()  # results with diagnostics or an index-sensitive message
+        self._in_repeated: set[int] = set()  # results whose bucket is in `_repeated`
 
     @property
     def task_ids(self) -> AbstractSet[str]:
@@ -143,7 +153,9 @@ class LogChecker:
         if roster_changed:
             self._refresh_agents(ws, log)
         gate = self._existing_total > 0
-        for result in self._results:
+        results = self._results
+        for i in sorted(self._marked):
+            result = results[i]
             if result is not None and result.has_output:
                 out.extend(result.local)
                 out.extend(result.agent)
@@ -152,18 +164,17 @@ class LogChecker:
                     out.extend(result.missing)
         out.extend(self._id_pass(log, checker))
         if self._repeated:
-            repeated = self._repeated
-            out.extend(duplicate_entries(log, [i for i, r in enumerate(self._results)
-                                               if r is not None and r.bucket in repeated]))
+            out.extend(duplicate_entries(log, sorted(self._in_repeated)))
         return out
 
     def _move_anchors(self, log: TaskLog) -> None:
         """Shift the diagnostics of entries that moved down or up by whole lines since they were made."""
         position = log.lines.position
         results = self._results
-        for i in [i for i, r in enumerate(results) if r is not None and r.has_output]:
+        for i in sorted(self._marked):
             result = results[i]
-            assert result is not None
+            if result is None or not result.has_output:
+                continue
             where = position(log.entries[i].start)
             if where != result.anchor:
                 lines = where.line - result.anchor.line
@@ -188,6 +199,10 @@ class LogChecker:
                 result.anchor = position(log.entries[i].start)
             result.agent = tuple(found.get(i, ()))
             result.has_output = bool(result.local or result.agent or result.escapes or result.missing)
+            if result.has_output or result.index_sensitive:
+                self._marked.add(i)
+            else:
+                self._marked.discard(i)
 
     # -- bookkeeping ----------------------------------------------------------------------------------
 
@@ -200,16 +215,24 @@ class LogChecker:
         self._id_anchors = {}
         self._buckets.clear()
         self._repeated.clear()
+        self._marked = set()
+        self._in_repeated = set()
 
     def _drop(self, i: int) -> None:
         result = self._results[i]
         if result is None:
             return
         self._existing_total -= result.existing
+        self._marked.discard(i)
+        self._in_repeated.discard(i)
         if result.bucket is not None:
             self._buckets[result.bucket] -= 1
             if self._buckets[result.bucket] <= 1:
-                self._repeated.discard(result.bucket)
+                if result.bucket in self._repeated:
+                    self._repeated.discard(result.bucket)
+                    results = self._results
+                    self._in_repeated = {k for k in self._in_repeated
+                                         if (r := results[k]) is not None and r.bucket != result.bucket}
                 if self._buckets[result.bucket] <= 0:
                     del self._buckets[result.bucket]
         task_id = result.id_fact[1]
@@ -227,9 +250,12 @@ class LogChecker:
             self._drop(i)
         results = self._results[:splice.prefix] + [None] * splice.new_count + self._results[end_old:]
         self._results = results
+        moved = splice.new_count - splice.old_count
+        self._marked = _shifted(self._marked, splice.prefix, moved)
+        self._in_repeated = _shifted(self._in_repeated, splice.prefix, moved)
         position = log.lines.position
         first_after = splice.prefix + splice.new_count
-        watch = [i for i in range(first_after, len(results))
+        watch = [i for i in sorted(self._marked) if i >= first_after
                  if (r := results[i]) is not None and (r.index_sensitive or r.has_output)]
         for i in watch:
             result = results[i]
@@ -259,6 +285,7 @@ class LogChecker:
                 agent_diags.setdefault(entry.index, []).append(diagnostic)
         checker.log = subset
         position = log.lines.position
+        newly_repeated: set[int] = set()
         for i in stale:
             entry = entries[i]
             checker.entry(entry)
@@ -273,17 +300,26 @@ class LogChecker:
             task_id, number, width = id_fact(entry)
             has_output = bool(local or agent or escapes or missing)
             key = None if (coarse := bucket(entry.value)) is None else hash(coarse)
+            index_sensitive = not entry.is_object or not entry.task_id
             self._results[i] = _EntryResult(
-                i, not entry.is_object or not entry.task_id, position(entry.start) if has_output else _NOWHERE,
+                i, index_sensitive, position(entry.start) if has_output else _NOWHERE,
                 local, agent, escapes, missing, existing, paths, (entry.is_object, task_id),
                 number, width, has_output, key)
+            if has_output or index_sensitive:
+                self._marked.add(i)
             if key is not None:
                 self._buckets[key] += 1
-                if self._buckets[key] > 1:
+                if key in self._repeated:
+                    self._in_repeated.add(i)
+                elif self._buckets[key] > 1:
                     self._repeated.add(key)
+                    newly_repeated.add(key)  # the entries that had it alone are found below, in one pass
             self._existing_total += existing
             if number is not None and task_id is not None:
                 self._ids[task_id] += 1
+        if newly_repeated:
+            self._in_repeated.update(k for k, r in enumerate(self._results)
+                                     if r is not None and r.bucket in newly_repeated)
         checker.log = log
 
     # -- the id pass ----------------------------------------------------------------------------------
