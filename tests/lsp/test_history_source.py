@@ -60,19 +60,24 @@ async def test_the_findings_are_the_cores_own_for_the_same_text(tmp_path: Path) 
     assert {"TC403", "TC404"} <= {d.code for d in analysis.diagnostics.get(state.log_path, [])}
 
 
-async def test_a_result_an_edit_overtook_is_dropped(tmp_path: Path) -> None:
+def _opened(tmp_path: Path) -> tuple[DocumentStore, str, Path, str, WorkspaceState]:
+    """`_repo`'s log opened in a document store: the store, the document's uri, the log, its text, the state."""
     codex = _repo(tmp_path)
     docs = DocumentStore()
     log = codex / "TASK-LOG.json"
     text = log.read_text(encoding="utf-8")
     doc = docs.open(lsp.TextDocumentItem(log.resolve().as_uri(), "json", 1, text))
     assert doc is not None
-    state = WorkspaceState(codex, docs)
+    return docs, doc.uri, log, text, WorkspaceState(codex, docs)
+
+
+async def test_a_result_an_edit_overtook_is_dropped(tmp_path: Path) -> None:
+    docs, uri, log, text, state = _opened(tmp_path)
     calls: list[Workspace] = []
 
     def workspace() -> Workspace:
         if len(calls) == 2:  # the rules are done: an edit arrives before the server looks at their result
-            _edit(docs, doc.uri, text)
+            _edit(docs, uri, text)
             state.changed(log)
         calls.append(state.analysis().ws)
         return calls[-1]
@@ -90,20 +95,14 @@ async def test_an_edit_in_the_quiet_wait_keeps_the_rules_from_running(tmp_path: 
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Edits right after an open: the worker does not start (it would compete with them for the GIL and
     keep the old text alive) for a result the edit would drop."""
-    codex = _repo(tmp_path)
-    docs = DocumentStore()
-    log = codex / "TASK-LOG.json"
-    text = log.read_text(encoding="utf-8")
-    doc = docs.open(lsp.TextDocumentItem(log.resolve().as_uri(), "json", 1, text))
-    assert doc is not None
-    state = WorkspaceState(codex, docs)
+    docs, uri, log, text, state = _opened(tmp_path)
     ran: list[Workspace] = []
     real = history_module._compute
     monkeypatch.setattr(history_module, "_compute", lambda ws: ran.append(ws) or real(ws))
     task = state.history.refresh(lambda: state.analysis().ws)
     assert task is not None
     await asyncio.sleep(0)  # the refresh has looked at the log and waits for quiet
-    _edit(docs, doc.uri, text)
+    _edit(docs, uri, text)
     state.changed(log)
     await task
     assert ran == [] and state.history.diagnostics == []
