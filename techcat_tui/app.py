@@ -285,11 +285,20 @@ class TechcatApp(App[int]):
                                        screen_view(screen, DocumentsView))
         if agents is None or proposed is None or documents is None:
             return  # the app is closing (its screens are being taken apart)
+        if not (agents.children and proposed.children and documents.children):
+            # on a busy machine a snapshot can land between a view's mount and its compose: load the newest
+            # snapshot once the views have their widgets
+            self.call_after_refresh(self._load_later_views_again, screen)
+            return
         ws = snapshot.workspace
         stats = snapshot.agent_stats()
         agents.load(ws, stats)
         proposed.load(ws, stats)
         documents.load(ws)
+
+    def _load_later_views_again(self, screen: MainScreen) -> None:
+        if self.snapshot is not None and screen.is_attached:
+            self._load_later_views(screen, self.snapshot)
 
     def on_first_screen_shown(self, message: FirstScreenShown) -> None:
         self.first_screen_seconds = message.seconds

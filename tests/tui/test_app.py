@@ -13,8 +13,17 @@ from techcat_tui.screens.help import HelpScreen
 from techcat_tui.screens.main import MainScreen
 from techcat_tui.screens.run_dialog import RunDialog
 from techcat_tui.screens.welcome import WelcomeScreen
+from techcat_tui.widgets.agents_view import AgentsView
 from techcat_tui.widgets.log_view import LogView
-from tests.tui.helpers import make_app, notified, read_scrolling, screen_text, wait_for, wait_ready
+from tests.tui.helpers import (
+    make_app,
+    notified,
+    read_scrolling,
+    screen_text,
+    selected_agent,
+    wait_for,
+    wait_ready,
+)
 from tests.wsbuilder import entry, make_workspace
 
 
@@ -241,3 +250,21 @@ async def test_many_entries_keep_the_selection_when_the_log_grows(tmp_path: Path
         append_entry(codex, "planner", "One more", [])
         await wait_for(pilot, lambda: len(view.rows) == 2001, what="the appended row")
         assert view.current_row() == selected and view.table.scroll_y == top
+
+
+async def test_a_snapshot_between_a_views_mount_and_its_compose_is_shown_once_it_has_its_widgets(
+        sample: Path) -> None:
+    """On a busy machine the exact snapshot landed after the Agents view was mounted but before its list was
+    composed: `query_one('#agents-list')` raised and the app stopped. It must wait for the widgets instead."""
+    app = make_app(sample)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_ready(pilot, app)
+        screen = app.main_screen
+        assert screen is not None and app.snapshot is not None
+        agents = screen.query_one(AgentsView)
+        await agents.remove_children()  # the state between mount and compose
+        app._load_later_views(screen, app.snapshot)  # what the snapshot's arrival does: no NoMatches
+        await pilot.pause()
+        await agents.recompose()
+        await wait_for(pilot, lambda: selected_agent(agents) is not None, what="the roster loaded after compose")
+        assert [a.name for a in agents.agents] == [a.name for a in app.snapshot.workspace.agents]
