@@ -11,14 +11,12 @@ compared). Anything else, or any trouble with git, answers False and the rule ru
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
-CHUNK = 1 << 20
+from techcat_core.head_diff import CHUNK, blob_chunks
+
 TAIL_LIMIT = 1 << 16  # more of HEAD than this after the common prefix is never only its closing bracket
 _CLOSING_ONLY = re.compile(rb"[ \t\n\r]*(?:\][ \t\n\r]*)?")
 
@@ -41,18 +39,20 @@ def _common(a: bytes, b: bytes) -> int:
     return lo
 
 
-def _rest_of_head(stream: IO[bytes], text: str) -> bytes | None:
+def _rest_of_head(stream: Iterator[bytes], text: str) -> bytes | None:
     """HEAD's bytes after the longest prefix they share with `text`'s, or None when that is over TAIL_LIMIT."""
     mine = _encoded(text)
     pending = b""
-    while theirs := stream.read(CHUNK):
+    for theirs in stream:
         while len(pending) < len(theirs) and (more := next(mine, None)) is not None:
             pending += more
         same = _common(pending, theirs)
         if same < len(theirs):
             rest = theirs[same:]
-            if len(rest) <= TAIL_LIMIT:
-                rest += stream.read(TAIL_LIMIT + 1 - len(rest))
+            for more in stream:  # to the end, so that git's failure is seen
+                rest += more
+                if len(rest) > TAIL_LIMIT:
+                    return None
             return rest if len(rest) <= TAIL_LIMIT else None
         pending = pending[same:]
     return b""
@@ -61,22 +61,11 @@ def _rest_of_head(stream: IO[bytes], text: str) -> bytes | None:
 def appends_to_head(path: Path, text: str) -> bool:
     """True when `text` is HEAD's version of `path`, or that version up to its closing bracket with entries
     appended: the append-only rule would find nothing. False when it may find something or git cannot say."""
-    command = ["git", "cat-file", "blob", f"HEAD:./{path.name}"]
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    stream = blob_chunks(path.parent, f"HEAD:./{path.name}")
     try:
-        process = subprocess.Popen(command, cwd=path.parent, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    except OSError:
-        return False
-    assert process.stdout is not None
-    rest: bytes | None = None
-    try:
-        rest = _rest_of_head(process.stdout, text)
+        rest = _rest_of_head(stream, text)
     except (UnicodeEncodeError, OSError):
-        pass
+        return False
     finally:
-        if rest is None:  # stopped before the end of HEAD's version: git need not write the rest
-            process.kill()
-        process.stdout.close()
-        code = process.wait()
-    return code == 0 and rest is not None and _CLOSING_ONLY.fullmatch(rest) is not None
+        stream.close()  # stopped before the end of HEAD's version: git need not write the rest
+    return rest is not None and _CLOSING_ONLY.fullmatch(rest) is not None

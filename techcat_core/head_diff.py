@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import os
 import subprocess
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,10 +154,15 @@ def diff_stream(text: str, stream: Callable[[], Iterable[bytes]]) -> HeadDiff:
     return HeadDiff(prefix, size - middle_end, size, "".join(pieces))
 
 
-def _blob(root: Path, oid: str) -> Iterator[bytes]:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-    process = subprocess.Popen(["git", "cat-file", "blob", oid], cwd=root, env=env, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+def _git_env() -> dict[str, str]:
+    return {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+
+
+def blob_chunks(cwd: Path, spec: str) -> Generator[bytes, None, None]:
+    """`git cat-file blob <spec>`'s bytes, a megabyte at a time. Closing the iterator early stops git;
+    a git that fails raises OSError once its output is read to the end."""
+    process = subprocess.Popen(["git", "cat-file", "blob", spec], cwd=cwd, env=_git_env(),
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert process.stdout is not None
     finished = False
     try:
@@ -170,15 +175,14 @@ def _blob(root: Path, oid: str) -> Iterator[bytes]:
         process.stdout.close()
         code = process.wait()
     if code != 0:
-        raise OSError(f"git cat-file blob {oid} failed ({code})")
+        raise OSError(f"git cat-file blob {spec} failed ({code})")
 
 
 def head_blob(path: Path) -> str | None:
     """The id of `path`'s blob at HEAD, or None when git cannot say (no HEAD, no such file, no git)."""
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
     try:
         found = subprocess.run(["git", "rev-parse", "--verify", "-q", f"HEAD:./{path.name}"], cwd=path.parent,
-                               env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+                               env=_git_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
     except OSError:
         return None
     oid = found.stdout.strip()
@@ -187,7 +191,7 @@ def head_blob(path: Path) -> str | None:
 
 def read_blob(path: Path, oid: str) -> str:
     """The whole text of blob `oid` (the rule's rare fallbacks). Raises OSError or UnicodeDecodeError."""
-    return "".join(_decoded(_blob(path.parent, oid)))
+    return "".join(_decoded(blob_chunks(path.parent, oid)))
 
 
 def diff_with_head(path: Path, text: str) -> tuple[HeadDiff, str] | None:
@@ -197,6 +201,6 @@ def diff_with_head(path: Path, text: str) -> tuple[HeadDiff, str] | None:
     if oid is None:
         return None
     try:
-        return diff_stream(text, lambda: _blob(path.parent, oid)), oid
+        return diff_stream(text, lambda: blob_chunks(path.parent, oid)), oid
     except (OSError, UnicodeDecodeError):
         return None
