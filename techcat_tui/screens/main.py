@@ -6,6 +6,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
+from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.screen import Screen
 from textual.widget import Widget
@@ -70,6 +71,8 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.wanted_tab = "log"
         self.views_mounted = False
+        self._problem_count: tuple[int, int] | None = None  # (errors, total) of the newest check
+        self._problem_count_pending = False
 
     def compose(self) -> ComposeResult:
         yield WorkspaceBar(id="bar")
@@ -83,6 +86,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(LogView).table.focus()
+        self._show_problem_count()
 
     def on_resize(self, event: Resize) -> None:
         """Below 100 columns the footer drops the space around each key, so every view's keys fit in 80."""
@@ -166,13 +170,27 @@ class MainScreen(Screen[None]):
         return views.first() if views else None
 
     def set_problem_count(self, errors: int, total: int) -> None:
-        tabs = self.query_one("#tabs", TabbedContent)
-        label = f"5 Problems {total}" if total else "5 Problems ✓"
-        tabs.get_tab("problems").label = label  # type: ignore[assignment]
-        if errors:
-            tabs.get_tab("problems").add_class("-has-errors")
-        else:
-            tabs.get_tab("problems").remove_class("-has-errors")
+        """Label the Problems tab with the newest check's count.
+
+        On a busy machine a check can finish before the tab row has composed its tabs (or before this
+        screen is mounted): the count is kept and shown once the tab is there."""
+        self._problem_count = (errors, total)
+        self._show_problem_count()
+
+    def _show_problem_count(self) -> None:
+        self._problem_count_pending = False
+        if self._problem_count is None or not self.is_attached:
+            return  # `on_mount` shows it
+        errors, total = self._problem_count
+        try:
+            tab = self.query_one("#tabs", TabbedContent).get_tab("problems")
+        except NoMatches:
+            if not self._problem_count_pending:
+                self._problem_count_pending = True
+                self.call_after_refresh(self._show_problem_count)
+            return
+        tab.label = f"5 Problems {total}" if total else "5 Problems ✓"  # type: ignore[assignment]
+        tab.set_class(bool(errors), "-has-errors")
 
     def status(self, text: str) -> None:
         self.query_one("#status-line", Static).update(text)

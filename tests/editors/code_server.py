@@ -51,6 +51,9 @@ def user_settings(server_command: list[str]) -> dict[str, object]:
         "update.mode": "none",
         "chat.disableAIFeatures": True,
         "editor.hover.delay": 200,
+        # Sticky scroll draws the enclosing lines over the top of the editor, where it swallows clicks on a token
+        # that was scrolled to the first line (CI run of stop 21: `stickyLine10 ... intercepts pointer events`).
+        "editor.stickyScroll.enabled": False,
         "git.enabled": False,
         "workbench.secondarySideBar.defaultVisibility": "hidden",
     }

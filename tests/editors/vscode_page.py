@@ -157,7 +157,7 @@ def run_palette_command(page: Page, title: str, *answers: str) -> None:
     for answer in answers:
         poll("the next question", lambda: True if box.is_visible() and box.input_value() == "" else None)
         page.keyboard.type(answer)
-        poll(f"{answer!r} typed and, in a quick pick, its row chosen", lambda: _answered(page, answer))
+        poll(f"{answer!r} typed and, in a quick pick, its row chosen", lambda answer=answer: _answered(page, answer))
         page.keyboard.press("Enter")
 
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
@@ -185,3 +186,36 @@ async def test_results_that_arrive_before_the_table_is_composed_are_shown_once_i
         await pilot.pause()
         assert view.table.row_count == len(result.diagnostics) > 0
         assert view.current() == result.diagnostics[0]
+
+
+async def test_a_count_that_arrives_before_the_tab_row_is_composed_labels_the_tab_once_it_is() -> None:
+    """On a busy machine a check could finish before the tab row had its tabs, and `set_problem_count` raised
+    NoMatches('#--content-tab-problems'), which stopped the app. The newest count is kept and shown."""
+    from textual.app import App, ComposeResult
+
+    from techcat_tui.screens.main import MainScreen
+
+    class CountedEarly(MainScreen):
+        def compose(self) -> ComposeResult:
+            self.set_problem_count(2, 5)  # mounted, but no tab row yet: must not raise; the newest count wins
+            yield from super().compose()
+
+    screen = CountedEarly()
+    screen.set_problem_count(1, 3)  # neither mounted nor composed: must not raise
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(screen)
+
+    app = Host()
+    async with app.run_test(size=(120, 30)) as pilot:
+        def problems_tab() -> tuple[str, bool] | None:
+            try:
+                tab = screen.query_one("#tabs", TabbedContent).get_tab("problems")
+            except NoMatches:
+                return None
+            return str(tab.label), tab.has_class("-has-errors")
+
+        await wait_for(pilot, lambda: problems_tab() == ("5 Problems 5", True), what="the tab labelled 5, in red")
+        screen.set_problem_count(0, 0)
+        await wait_for(pilot, lambda: problems_tab() == ("5 Problems ✓", False), what="the tab labelled ✓")
