@@ -16,7 +16,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from techcat_core.diagnostics import Fix, TextEdit
+from techcat_core.diagnostics import Diagnostic, Fix, TextEdit
 from techcat_core.edits import FixConflict, apply_edits
 from techcat_core.head_window import HeadLog
 from techcat_core.positions import LineIndex, Range
@@ -47,18 +47,19 @@ class Repairs:
         self._numbers: Counter[int] | None = None
         self._found: dict[int, tuple[list[Fix], TaskLog, int]] = {}
 
-    def _check(self, log: TaskLog, alone: bool = False) -> dict[int, list[Fix]]:
-        """Each entry's offered fixes in `log`: the first fix of each diagnostic, by the entry it edits.
-        `alone`: `log` is one entry checked alone, and an id problem raises `_NeedsWhole`."""
+    def _diagnostics(self, log: TaskLog) -> list[Diagnostic]:
+        """What the task-log and agent-reference rules report on `log` (HEAD's whole log or one entry)."""
         from techcat_core.rules import agent_reference_rules
         from techcat_core.tasklog.rules import check_task_log
 
-        diagnostics = [*check_task_log(log, self.ws.root, self.today, self.ws.config.check.future_date_tolerance_days),
-                       *agent_reference_rules(dataclasses.replace(self.ws, task_log=log))]
+        return [*check_task_log(log, self.ws.root, self.today, self.ws.config.check.future_date_tolerance_days),
+                *agent_reference_rules(dataclasses.replace(self.ws, task_log=log))]
+
+    @staticmethod
+    def _by_entry(log: TaskLog, diagnostics: list[Diagnostic]) -> dict[int, list[Fix]]:
+        """Each entry's offered fixes in `log`: the first fix of each diagnostic, by the entry it edits."""
         by_entry: dict[int, list[Fix]] = {}
         for diagnostic in diagnostics:
-            if alone and diagnostic.code in _GLOBAL_CODES:
-                raise _NeedsWhole
             for fix in diagnostic.fixes[:1]:
                 if fix.edits and all(edit.path == log.path for edit in fix.edits):
                     entry = log.entry_at(log.lines.offset(fix.edits[0].range.start))
@@ -80,10 +81,10 @@ class Repairs:
         alone = parse_task_log("[" + text + "]", self.head.path)
         if not alone.valid or len(alone.entries) != 1:
             return None
-        try:
-            return self._check(alone, alone=True).get(0, []), alone, 1
-        except _NeedsWhole:
-            return None
+        diagnostics = self._diagnostics(alone)
+        if any(diagnostic.code in _GLOBAL_CODES for diagnostic in diagnostics):
+            return None  # an id problem: its fix depends on the whole log
+        return self._by_entry(alone, diagnostics).get(0, []), alone, 1
 
     def _fixes_for(self, entry: LogEntry) -> tuple[list[Fix], TaskLog, int]:
         """`entry`'s fixes, the log their ranges are in, and where the entry starts in it."""
@@ -93,7 +94,7 @@ class Repairs:
             if found is None:
                 if self._whole is None:
                     whole = self.head.whole()
-                    self._whole = whole, self._check(whole)
+                    self._whole = whole, self._by_entry(whole, self._diagnostics(whole))
                 whole, by_entry = self._whole
                 found = by_entry.get(entry.index, []), whole, entry.start
             self._found[entry.index] = found
@@ -123,10 +124,6 @@ class Repairs:
                 if canonical(value) == target:
                     return [fix.title for fix in chosen]
         return []
-
-
-class _NeedsWhole(Exception):
-    """A one-entry check found an id problem: its fix depends on the whole log."""
 
 
 def _shift(log: TaskLog, rng: Range, base: int, piece: LineIndex) -> Range:
