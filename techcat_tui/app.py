@@ -68,6 +68,7 @@ from techcat_tui.screens.main import TABS, MainScreen
 from techcat_tui.screens.welcome import WelcomeChoice, WelcomeScreen
 from techcat_tui.snapshot import Snapshot, load_snapshot, shows_same_rows
 from techcat_tui.widgets.agents_view import AgentsView
+from techcat_tui.widgets.composed import RETRY_SECONDS, composed
 from techcat_tui.widgets.diagnostics_view import DiagnosticsView
 from techcat_tui.widgets.documents_view import DocumentsView
 from techcat_tui.widgets.git_view import GitView
@@ -133,6 +134,7 @@ class TechcatApp(App[int]):
         self._watch_stop: asyncio.Event | None = None
         self._watched_folders: list[Path] = []
         self._toasts_until: dict[tuple[str, str, str], float] = {}  # toasts on screen, until when (monotonic)
+        self._later_views_pending = False  # a retry of `_load_later_views` is on a timer
 
     @property
     def snapshot(self) -> Snapshot | None:
@@ -239,7 +241,7 @@ class TechcatApp(App[int]):
             return
         if not screen.views_ready():
             # a small workspace can load before the tabs have composed their views: try again shortly
-            self.set_timer(0.02, lambda: self.post_message(SnapshotLoaded(message.snapshot, message.reason)))
+            self.set_timer(RETRY_SECONDS, lambda: self.post_message(SnapshotLoaded(message.snapshot, message.reason)))
             return
         accepted = self.lifecycle.accept(message.snapshot, message.reason)
         if accepted is None:
@@ -285,10 +287,12 @@ class TechcatApp(App[int]):
                                        screen_view(screen, DocumentsView))
         if agents is None or proposed is None or documents is None:
             return  # the app is closing (its screens are being taken apart)
-        if not (agents.children and proposed.children and documents.children):
-            # on a busy machine a snapshot can land between a view's mount and its compose: load the newest
-            # snapshot once the views have their widgets
-            self.call_after_refresh(self._load_later_views_again, screen)
+        if not (composed(agents) and composed(proposed) and composed(documents)):
+            # on a busy machine a snapshot can land while a view is still composing: load the newest snapshot
+            # once the views have all their widgets
+            if not self._later_views_pending:
+                self._later_views_pending = True
+                self.set_timer(RETRY_SECONDS, lambda: self._load_later_views_again(screen))
             return
         ws = snapshot.workspace
         stats = snapshot.agent_stats()
@@ -297,6 +301,7 @@ class TechcatApp(App[int]):
         documents.load(ws)
 
     def _load_later_views_again(self, screen: MainScreen) -> None:
+        self._later_views_pending = False
         if self.snapshot is not None and screen.is_attached:
             self._load_later_views(screen, self.snapshot)
 

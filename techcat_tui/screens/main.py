@@ -13,6 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static, Tab, TabbedContent, TabPane, Tabs
 
 from techcat_tui.widgets.agents_view import AgentsView
+from techcat_tui.widgets.composed import RETRY_SECONDS, composed
 from techcat_tui.widgets.diagnostics_view import DiagnosticsView
 from techcat_tui.widgets.documents_view import DocumentsView
 from techcat_tui.widgets.git_view import GitView
@@ -93,8 +94,9 @@ class MainScreen(Screen[None]):
         self.query_one(Footer).compact = event.size.width < COMPACT_FOOTER_BELOW
 
     def views_ready(self) -> bool:
-        """Whether the log view has composed its table (the tab panes compose after the screen mounts)."""
-        return bool(self.query("#log-table"))
+        """Whether the log view has all its widgets (the tab panes compose after the screen mounts)."""
+        log_view = self.query(LogView)
+        return bool(log_view) and composed(log_view.first())
 
     async def mount_views(self) -> None:
         """Mount the five views behind the log's tab, after the first screen.
@@ -187,7 +189,7 @@ class MainScreen(Screen[None]):
         except NoMatches:
             if not self._problem_count_pending:
                 self._problem_count_pending = True
-                self.call_after_refresh(self._show_problem_count)
+                self.set_timer(RETRY_SECONDS, self._show_problem_count)
             return
         tab.label = f"5 Problems {total}" if total else "5 Problems ✓"  # type: ignore[assignment]
         tab.set_class(bool(errors), "-has-errors")

@@ -254,17 +254,56 @@ async def test_many_entries_keep_the_selection_when_the_log_grows(tmp_path: Path
 
 async def test_a_snapshot_between_a_views_mount_and_its_compose_is_shown_once_it_has_its_widgets(
         sample: Path) -> None:
-    """On a busy machine the exact snapshot landed after the Agents view was mounted but before its list was
-    composed: `query_one('#agents-list')` raised and the app stopped. It must wait for the widgets instead."""
+    """On a busy machine the exact snapshot landed while a view was still composing: first before the Agents
+    view had its list (`NoMatches('#agents-list')`), then, in a busy run, with the list there but the card
+    inside the detail pane not yet (`NoMatches('#agent-card')`). Either stopped the app. The snapshot must wait
+    until the view has all its widgets. Here the detail pane is held in its mount until the test lets it go."""
+    import asyncio
+    import time
+
+    from textual.containers import VerticalScroll
+    from textual.widgets import Static
+
+    from techcat_tui.widgets.item_list import ItemList
+
+    gate = asyncio.Event()
+
+    class HeldDetail(VerticalScroll):
+        async def on_mount(self) -> None:
+            await gate.wait()
+            await self.mount(Static("", id="agent-card"))
+
     app = make_app(sample)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_ready(pilot, app)
         screen = app.main_screen
         assert screen is not None and app.snapshot is not None
         agents = screen.query_one(AgentsView)
-        await agents.remove_children()  # the state between mount and compose
-        app._load_later_views(screen, app.snapshot)  # what the snapshot's arrival does: no NoMatches
-        await pilot.pause()
-        await agents.recompose()
-        await wait_for(pilot, lambda: selected_agent(agents) is not None, what="the roster loaded after compose")
+        await agents.remove_children()
+        app._load_later_views(screen, app.snapshot)  # no widgets at all: no NoMatches
+        await agents.mount(ItemList(id="agents-list"))
+        try:
+            detail = HeldDetail(id="agent-detail")
+            agents.mount(detail)
+            assert detail.is_attached and not detail.is_mounted
+            retries = 0
+            load_again = app._load_later_views_again
+
+            def counted(view_screen: MainScreen) -> None:
+                nonlocal retries
+                retries += 1
+                load_again(view_screen)
+
+            app._load_later_views_again = counted  # type: ignore[method-assign]
+            app._load_later_views(screen, app.snapshot)  # the list there, the card not yet: no NoMatches
+            # not `pilot.pause`: it waits for every widget's queue, and the held pane's runs once the gate opens
+            deadline = time.monotonic() + 15
+            while retries < 2 and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            assert retries >= 2, "the app looks again while the view is still composing"
+        finally:
+            gate.set()  # else a failure above would leave the app waiting for the held pane as it exits
+        await wait_for(pilot, lambda: selected_agent(agents) is not None
+                       and str(agents.query_one("#agent-card", Static).render()).strip() != "",
+                       what="the roster and the card loaded once the view has all its widgets")
         assert [a.name for a in agents.agents] == [a.name for a in app.snapshot.workspace.agents]
