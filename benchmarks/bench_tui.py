@@ -135,7 +135,7 @@ async def child(codex: Path, repeat: int) -> dict[str, object]:
             if await appender.wait() != 0:
                 raise SystemExit("the appending process failed")
             await asyncio.sleep(0.5)  # the follow-up re-read starts 0.4 s after an append
-            while app.check_running or app.check_pending or any(w.is_running for w in app.workers
+            while app.check_running or app.lifecycle._check_pending or any(w.is_running for w in app.workers
                                                                  if w.group in ("load", "check")):
                 await asyncio.sleep(0.05)  # let the follow-up re-read and check settle between samples
         result["append"] = append_times
