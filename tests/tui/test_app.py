@@ -259,7 +259,6 @@ async def test_a_snapshot_between_a_views_mount_and_its_compose_is_shown_once_it
     inside the detail pane not yet (`NoMatches('#agent-card')`). Either stopped the app. The snapshot must wait
     until the view has all its widgets. Here the detail pane is held in its mount until the test lets it go."""
     import asyncio
-    import time
 
     from textual.containers import VerticalScroll
     from textual.widgets import Static
@@ -287,20 +286,23 @@ async def test_a_snapshot_between_a_views_mount_and_its_compose_is_shown_once_it
             agents.mount(detail)
             assert detail.is_attached and not detail.is_mounted
             retries = 0
+            looked_again = asyncio.Event()
             load_again = app._load_later_views_again
 
             def counted(view_screen: MainScreen) -> None:
                 nonlocal retries
                 retries += 1
+                if retries >= 2:
+                    looked_again.set()
                 load_again(view_screen)
 
             app._load_later_views_again = counted  # type: ignore[method-assign]
             app._load_later_views(screen, app.snapshot)  # the list there, the card not yet: no NoMatches
             # not `pilot.pause`: it waits for every widget's queue, and the held pane's runs once the gate opens
-            deadline = time.monotonic() + 15
-            while retries < 2 and time.monotonic() < deadline:
-                await asyncio.sleep(0.01)
-            assert retries >= 2, "the app looks again while the view is still composing"
+            try:
+                await asyncio.wait_for(looked_again.wait(), timeout=15)
+            except TimeoutError:
+                raise AssertionError("the app did not look again while the view was still composing") from None
         finally:
             gate.set()  # else a failure above would leave the app waiting for the held pane as it exits
         await wait_for(pilot, lambda: selected_agent(agents) is not None
